@@ -1,0 +1,93 @@
+"""eojobs: one API and one command line for Earth-observation processing jobs.
+
+Quick start, offline, on the built-in mock platform::
+
+    import eojobs
+    conn = eojobs.connect("mock")
+    job = conn.create_job("Elevation", (-4.3, 55.8, -4.2, 55.9))
+    job.start_and_wait()
+    job.results().download("out/")
+
+Heavy parts (pydantic, shapely, requests) are imported on first use, so that
+importing eojobs, and ``eojobs --help``, stay fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from eojobs.errors import (
+    AmbiguousName,
+    AuthenticationError,
+    BackendError,
+    ConfigError,
+    DownloadError,
+    EOJobsError,
+    InputError,
+    InsufficientCredits,
+    JobFailed,
+    NotFound,
+    OptionError,
+    RegionError,
+    Unsupported,
+    WaitTimeout,
+)
+from eojobs.hookspecs import hookimpl
+
+if TYPE_CHECKING:
+    from eojobs.backend import Backend, BackendSettings, JobRequest
+    from eojobs.connection import Connection, connect
+    from eojobs.download import DownloadReport
+    from eojobs.job import Job, Result
+    from eojobs.models import (
+        Asset,
+        Capability,
+        DataType,
+        Execution,
+        ExecutionStatus,
+        InputSpec,
+        JobInfo,
+        JobStatus,
+        LogEntry,
+        OptionSpec,
+        Schedule,
+        Service,
+    )
+    from eojobs.region import Region
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "connect": "eojobs.connection",
+    "Connection": "eojobs.connection",
+    "Region": "eojobs.region",
+    "Job": "eojobs.job",
+    "Result": "eojobs.job",
+    "DownloadReport": "eojobs.download",
+    "Backend": "eojobs.backend",
+    "BackendSettings": "eojobs.backend",
+    "JobRequest": "eojobs.backend",
+    **{
+        name: "eojobs.models"
+        for name in (
+            "Asset", "Capability", "DataType", "Execution", "ExecutionStatus", "InputSpec",
+            "JobInfo", "JobStatus", "LogEntry", "OptionSpec", "Schedule", "Service",
+        )
+    },
+}
+
+__all__ = [
+    "AmbiguousName", "AuthenticationError", "BackendError", "ConfigError", "DownloadError",
+    "EOJobsError", "InputError", "InsufficientCredits", "JobFailed", "NotFound", "OptionError",
+    "RegionError", "Unsupported", "WaitTimeout", "hookimpl", *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'eojobs' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,5 @@
+"""``python -m eojobs`` runs the command line."""
+
+from eojobs.cli import main
+
+main()

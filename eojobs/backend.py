@@ -1,0 +1,117 @@
+"""The backend SPI: what a plugin implements to put a platform behind eojobs.
+
+A backend translates; it does not behave. Waiting, retries, downloads,
+option validation and region validation all live in the core. A backend
+maps a handful of calls onto its platform and reports what it can do
+through ``capabilities``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from eojobs.models import Asset, Capability, JobInfo, LogEntry, Schedule, Service
+from eojobs.region import Region
+
+
+class BackendSettings(BaseModel):
+    """Base for a backend's settings; a backend subclasses it with its own fields."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """Everything a backend needs to create a job; the core has already validated it."""
+
+    service: Service
+    region: Region
+    options: dict[str, Any]
+    name: str
+    inputs: dict[int, Path] = field(default_factory=dict)
+    schedule: Schedule | None = None
+
+
+class Backend(ABC):
+    """Abstract base of every backend.
+
+    Class attributes describe the backend; instance methods talk to the platform.
+    """
+
+    #: Short name used in ``connect(name)`` and ``--backend``.
+    name: ClassVar[str]
+    #: One-line human title.
+    title: ClassVar[str]
+    #: Features this backend has.
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    #: The pydantic model of its settings.
+    settings_model: ClassVar[type[BackendSettings]] = BackendSettings
+    #: False for a registered placeholder that cannot be used yet.
+    implemented: ClassVar[bool] = True
+    #: Fastest and slowest poll interval, in seconds, that suit this platform.
+    poll_interval: ClassVar[tuple[float, float]] = (1.0, 30.0)
+
+    def __init__(self, settings: BackendSettings) -> None:
+        self.settings = settings
+
+    def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections or other resources."""
+
+    @abstractmethod
+    def list_services(self, search: str | None = None) -> list[Service]:
+        """Services on offer; ``search`` filters by text where the platform can."""
+
+    def get_service(self, service_id: str) -> Service:
+        """One service by its exact id; the default scans :meth:`list_services`."""
+        from eojobs.errors import NotFound
+
+        for service in self.list_services():
+            if service.id == service_id:
+                return service
+        raise NotFound(f"no service with id {service_id}")
+
+    @abstractmethod
+    def submit(self, request: JobRequest) -> JobInfo:
+        """Create a job, priced, but do not start it."""
+
+    @abstractmethod
+    def start(self, job_id: str) -> JobInfo:
+        """Start a created job (or arm its schedule)."""
+
+    def stop(self, job_id: str) -> JobInfo:
+        """Stop a running job; only for backends with ``Capability.STOP``."""
+        raise NotImplementedError
+
+    @abstractmethod
+    def delete(self, job_id: str) -> None:
+        """Delete a job and its outputs."""
+
+    @abstractmethod
+    def get_job(self, job_id: str) -> JobInfo:
+        """The current state of one job; raises NotFound."""
+
+    @abstractmethod
+    def list_jobs(self) -> list[JobInfo]:
+        """All jobs of the account, newest first."""
+
+    def get_jobs(self, job_ids: Iterable[str]) -> list[JobInfo]:
+        """The state of many jobs; override with one request where the platform allows."""
+        return [self.get_job(job_id) for job_id in job_ids]
+
+    @abstractmethod
+    def list_assets(self, job_id: str) -> list[Asset]:
+        """The output files of every execution of a job."""
+
+    @abstractmethod
+    def open_asset(self, asset: Asset, offset: int = 0) -> IO[bytes]:
+        """A readable binary stream of an asset's bytes, starting at ``offset``."""
+
+    def logs(self, job_id: str) -> list[LogEntry]:
+        """The log lines of a job; only for backends with ``Capability.LOGS``."""
+        raise NotImplementedError

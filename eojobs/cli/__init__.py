@@ -1,0 +1,99 @@
+"""The ``eojobs`` command line: one root group; commands live in sibling modules."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from eojobs.errors import EOJobsError
+
+if TYPE_CHECKING:
+    from eojobs.connection import Connection
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 88,
+                    "terminal_width": 88}
+
+
+@dataclass
+class State:
+    """What the global options set, and the connection opened on first use."""
+
+    backend: str | None
+    json: bool
+    quiet: bool
+    _connection: Any = field(default=None, repr=False)
+
+    def connection(self) -> Connection:
+        """The connection to the chosen backend, opened once."""
+        if self._connection is None:
+            from eojobs.connection import connect
+
+            self._connection = connect(self.backend)
+        return self._connection
+
+    @property
+    def progress(self) -> bool:
+        """Whether progress bars may show (tqdm also hides them off a terminal)."""
+        return not (self.quiet or self.json)
+
+
+class EOJobsGroup(click.Group):
+    """A group that turns every EOJobsError into one line on stderr and an exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; translate library errors."""
+        try:
+            return super().invoke(ctx)
+        except EOJobsError as exc:
+            click.echo(f"error: {exc}", err=True)
+            for line in getattr(exc, "logs", [])[-5:]:
+                click.echo(f"  {line.component}: {line.message}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=EOJobsGroup, context_settings=CONTEXT_SETTINGS)
+@click.option("-b", "--backend", envvar="EOJOBS_BACKEND", default="mock", show_default=True,
+              help="Backend to use (env EOJOBS_BACKEND).")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars or notices.")
+@click.version_option(package_name="eojobs", prog_name="eojobs")
+@click.pass_context
+def cli(ctx: click.Context, backend: str, as_json: bool, quiet: bool) -> None:
+    """Run Earth-observation processing jobs on any platform.
+
+    The default backend is the offline mock platform, so every command works
+    without an account.
+
+    \b
+    Examples:
+      eojobs services --search elevation
+      eojobs run elevation --region glasgow.geojson --download out/
+      eojobs -b mock --json jobs
+    """
+    ctx.obj = State(backend=backend, json=as_json, quiet=quiet)
+    ctx.call_on_close(lambda: ctx.obj._connection and ctx.obj._connection.close())
+
+
+def _add_commands() -> None:
+    from eojobs.cli import catalogue, jobs, run
+    from eojobs.plugins import load_plugins
+
+    for module in (catalogue, run, jobs):
+        for command in module.COMMANDS:
+            cli.add_command(command)
+    load_plugins().hook.register_commands(cli=cli)
+
+
+_add_commands()
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry point."""
+    return cli.main(args=argv, prog_name="eojobs")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""Pieces several commands share: parsing values, waiting and downloading with messages."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from eojobs.cli.output import emit, human_size, notice
+
+if TYPE_CHECKING:
+    from eojobs.download import DownloadReport
+    from eojobs.job import Job
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_option_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
+    """``NAME=VALUE`` strings to a dict; the value may itself contain ``=``."""
+    options: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="'--option'")
+        options[name.strip()] = value
+    return options
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90``, ``90s``, ``15m``, ``6h``, ``1d`` or ``2w`` to a timedelta."""
+    match = _DURATION.match(text)
+    if not match or float(match.group(1)) <= 0:
+        raise click.BadParameter(
+            f"{text!r} is not a duration such as 30m, 6h or 1d", param_hint="'--repeat-every'"
+        )
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+
+
+def job_dict(job: Job) -> dict[str, Any]:
+    """The JSON form of a job."""
+    return job.info.model_dump(mode="json")
+
+
+def wait_with_messages(ctx: click.Context, job: Job, timeout: float | None) -> None:
+    """Wait for a job; on Ctrl-C, say how to resume and exit 130."""
+    state = ctx.find_root().obj
+    try:
+        job.wait(timeout=timeout, progress=state.progress)
+    except KeyboardInterrupt:
+        click.echo(
+            f"\nstopped waiting; job {job.id} keeps running. Resume with: eojobs wait {job.id}",
+            err=True,
+        )
+        ctx.exit(130)
+
+
+def download_with_messages(
+    ctx: click.Context, job: Job, directory: Path, parallel: int, overwrite: bool
+) -> DownloadReport:
+    """Download a job's results; report on stderr and exit 1 if any file failed."""
+    state = ctx.find_root().obj
+    result = job.results()
+    report = result.download(directory, parallel=parallel, overwrite=overwrite,
+                             progress=state.progress)
+    notice(
+        ctx,
+        f"downloaded {len(report.done)} files ({human_size(report.bytes_written)}) to "
+        f"{directory}; {len(report.skipped)} already there, {len(report.failed)} failed",
+    )
+    for path, reason in report.failed:
+        click.echo(f"failed: {path}: {reason}", err=True)
+    return report
+
+
+def finish_download(ctx: click.Context, job: Job, report: DownloadReport, directory: Path) -> None:
+    """Exit 1 after a download with failures, saying how to try again."""
+    if report.failed:
+        click.echo(
+            f"error: {len(report.failed)} files failed; run again to retry: "
+            f"eojobs download {job.id} --dir {directory}",
+            err=True,
+        )
+        ctx.exit(1)
+
+
+def print_report(ctx: click.Context, report: DownloadReport) -> None:
+    """The files a download wrote, one per line (or the report as JSON)."""
+    emit(ctx, report.to_dict(), lambda: [click.echo(str(p)) for p in report.done])

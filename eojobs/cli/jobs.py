@@ -1,0 +1,202 @@
+"""Commands on existing jobs: list, status, wait, logs, results, download, stop, delete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from eojobs.cli.common import (
+    download_with_messages,
+    finish_download,
+    job_dict,
+    print_report,
+    wait_with_messages,
+)
+from eojobs.cli.output import emit, human_size, notice, table
+
+
+@click.command()
+@click.pass_context
+def jobs(ctx: click.Context) -> None:
+    """List jobs, newest first.
+
+    \b
+    Example:
+      eojobs jobs
+    """
+    found = ctx.obj.connection().jobs()
+    emit(
+        ctx,
+        [job_dict(j) for j in found],
+        lambda: table(
+            ["id", "name", "service", "status", "progress", "price", "created"],
+            [[j.id, j.name, j.info.service_name, j.status.value, f"{j.progress:.0f}%", j.price,
+              j.info.created_at] for j in found],
+        ),
+    )
+
+
+@click.command()
+@click.argument("job_id")
+@click.pass_context
+def status(ctx: click.Context, job_id: str) -> None:
+    """Show a job's status, progress and executions.
+
+    \b
+    Example:
+      eojobs status 3f2a9c1e
+    """
+    job = ctx.obj.connection().job(job_id)
+    info = job.info
+
+    def human() -> None:
+        click.echo(f"{info.id}  {info.name}")
+        click.echo(f"service:  {info.service_name}")
+        click.echo(f"status:   {info.status.value} ({info.progress:.0f}%)")
+        click.echo(f"price:    {info.price:g} credits" if info.price is not None else "price:    -")
+        if info.schedule:
+            every = info.schedule.repeat_every or "-"
+            click.echo(f"schedule: {info.schedule.repeat_count} runs from "
+                       f"{info.schedule.start_at.isoformat()}, every {every}")
+        if info.error:
+            click.echo(f"error:    {info.error}")
+        if info.executions:
+            click.echo("")
+            table(
+                ["execution", "run", "part", "status", "progress", "started", "ended"],
+                [[e.id, e.run + 1, "aggregate" if e.aggregator else
+                  (f"slice {e.index + 1}/{e.count}" if e.index is not None else "all"),
+                  e.status.value, f"{e.progress:.0f}%", e.started_at, e.ended_at]
+                 for e in info.executions],
+            )
+
+    emit(ctx, job_dict(job), human)
+
+
+@click.command()
+@click.argument("job_id")
+@click.option("--timeout", type=click.FloatRange(min=0), help="Stop waiting after S seconds.")
+@click.pass_context
+def wait(ctx: click.Context, job_id: str, timeout: float | None) -> None:
+    """Wait for a job to finish, wherever it was started.
+
+    Exits 1 if the job fails or the timeout passes (the job keeps running).
+
+    \b
+    Example:
+      eojobs wait 3f2a9c1e --timeout 3600
+    """
+    job = ctx.obj.connection().job(job_id)
+    wait_with_messages(ctx, job, timeout)
+    notice(ctx, f"job {job.id} {job.status.value}")
+    emit(ctx, job_dict(job), lambda: None)
+
+
+@click.command()
+@click.argument("job_id")
+@click.option("--level", type=click.Choice(["info", "warning", "error"]),
+              help="Only lines of this level.")
+@click.pass_context
+def logs(ctx: click.Context, job_id: str, level: str | None) -> None:
+    """Print a job's log lines.
+
+    \b
+    Example:
+      eojobs logs 3f2a9c1e --level error
+    """
+    entries = ctx.obj.connection().job(job_id).logs(level=level)
+    emit(
+        ctx,
+        [e.model_dump(mode="json") for e in entries],
+        lambda: [
+            click.echo(f"{e.time:%Y-%m-%d %H:%M:%S}  {e.execution_id[:8]}  {e.component}  "
+                       f"{e.level.upper()}  {e.message}")
+            for e in entries
+        ],
+    )
+
+
+@click.command()
+@click.argument("job_id")
+@click.pass_context
+def results(ctx: click.Context, job_id: str) -> None:
+    """List a job's output files.
+
+    \b
+    Example:
+      eojobs results 3f2a9c1e
+    """
+    result = ctx.obj.connection().job(job_id).results()
+    data = [
+        {**a.model_dump(mode="json", exclude={"href"}), "path": str(result.relative_path(a))}
+        for a in result.assets
+    ]
+    emit(
+        ctx,
+        data,
+        lambda: table(
+            ["path", "size", "type", "component"],
+            [[d["path"], human_size(d["size"]), d["media_type"], d["component"]] for d in data],
+        ),
+    )
+
+
+@click.command()
+@click.argument("job_id")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to put the files (default: ./JOB_ID).")
+@click.option("--parallel", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Parallel downloads.")
+@click.option("--overwrite", is_flag=True, help="Replace files that are already there.")
+@click.pass_context
+def download(ctx: click.Context, job_id: str, directory: Path | None, parallel: int,
+             overwrite: bool) -> None:
+    """Download a job's output files.
+
+    Files already there are skipped, so running it again finishes an
+    interrupted download. Exits 1 if any file failed.
+
+    \b
+    Example:
+      eojobs download 3f2a9c1e --dir out/
+    """
+    job = ctx.obj.connection().job(job_id)
+    target = directory or Path(job.id)
+    report = download_with_messages(ctx, job, target, parallel, overwrite)
+    print_report(ctx, report)
+    finish_download(ctx, job, report, target)
+
+
+@click.command()
+@click.argument("job_id")
+@click.pass_context
+def stop(ctx: click.Context, job_id: str) -> None:
+    """Stop a running or scheduled job; finished outputs stay.
+
+    \b
+    Example:
+      eojobs stop 3f2a9c1e
+    """
+    job = ctx.obj.connection().job(job_id).stop()
+    notice(ctx, f"job {job.id} {job.status.value}")
+    emit(ctx, job_dict(job), lambda: None)
+
+
+@click.command()
+@click.argument("job_id")
+@click.pass_context
+def delete(ctx: click.Context, job_id: str) -> None:
+    """Delete a job and its outputs on the backend.
+
+    \b
+    Example:
+      eojobs delete 3f2a9c1e
+    """
+    job = ctx.obj.connection().job(job_id)
+    job.delete()
+    notice(ctx, f"deleted job {job.id}")
+    emit(ctx, {"id": job.id, "deleted": True}, lambda: None)
+
+
+COMMANDS = [jobs, status, wait, logs, results, download, stop, delete]

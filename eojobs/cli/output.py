@@ -1,0 +1,81 @@
+"""Output for the CLI: JSON documents on stdout with --json, aligned tables otherwise."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import click
+
+
+def wants_json(ctx: click.Context) -> bool:
+    """True when the user asked for --json."""
+    return bool(ctx.find_root().obj and ctx.find_root().obj.json)
+
+
+def emit(ctx: click.Context, data: Any, human: Callable[[], None]) -> None:
+    """Print ``data`` as one JSON document with --json, else call ``human``."""
+    if wants_json(ctx):
+        click.echo(json.dumps(data, indent=2, default=_default))
+    else:
+        human()
+
+
+def notice(ctx: click.Context, message: str) -> None:
+    """A message for people, on stderr; silent with --quiet or --json."""
+    state = ctx.find_root().obj
+    if state is not None and (state.quiet or state.json):
+        return
+    click.echo(message, err=True)
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Print rows as an aligned plain-text table on stdout."""
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        for i, value in enumerate(row):
+            widths[i] = max(widths[i], len(value))
+    line = "  ".join(h.upper().ljust(w) for h, w in zip(headers, widths)).rstrip()
+    click.echo(line)
+    for row in cells:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+
+
+def human_size(size: int | None) -> str:
+    """``1.5 MiB`` and the like."""
+    if size is None:
+        return "?"
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} TiB"  # pragma: no cover
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) or "-"
+    return str(getattr(value, "value", value))
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    return str(value)

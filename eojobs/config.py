@@ -1,0 +1,87 @@
+"""The user directory and backend settings: keyword arguments, then environment, then profile."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from eojobs.backend import BackendSettings
+from eojobs.errors import ConfigError
+
+HOME_ENV = "EOJOBS_HOME"
+PROFILE_FILE = "config.toml"
+
+
+def home() -> Path:
+    """The eojobs user directory: ``EOJOBS_HOME``, else the platform's user config dir."""
+    value = os.environ.get(HOME_ENV)
+    if value:
+        return Path(value).expanduser()
+    import click
+
+    return Path(click.get_app_dir("eojobs"))
+
+
+def ensure_home() -> Path:
+    """The user directory, created (mode 0700) if missing."""
+    path = home()
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def profile(backend: str) -> dict[str, Any]:
+    """The ``[backend]`` table of ``config.toml`` in the user directory, or ``{}``."""
+    path = home() / PROFILE_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}; fix or remove it") from None
+    table = data.get(backend, {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [{backend}] must be a table of settings")
+    return table
+
+
+def env_var(backend: str, setting: str) -> str:
+    """The environment variable that holds one setting, e.g. ``EOJOBS_FUSION_PASSWORD``."""
+    return f"EOJOBS_{backend.upper()}_{setting.upper()}"
+
+
+def resolve_settings(
+    backend: str, model: type[BackendSettings], given: Mapping[str, Any]
+) -> BackendSettings:
+    """Merge profile, environment and keyword settings (highest last) and validate them."""
+    fields = model.model_fields
+    unknown = sorted(set(given) - set(fields))
+    if unknown:
+        valid = ", ".join(sorted(fields)) or "none"
+        raise ConfigError(
+            f"unknown setting {', '.join(unknown)} for backend {backend}; its settings are: {valid}"
+        )
+    merged: dict[str, Any] = {}
+    for key, value in profile(backend).items():
+        if key in fields:
+            merged[key] = value
+    for key in fields:
+        value = os.environ.get(env_var(backend, key))
+        if value is not None and value != "":
+            merged[key] = value
+    merged.update({k: v for k, v in given.items() if v is not None})
+    try:
+        return model.model_validate(merged)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"]) or "settings"
+            problems.append(f"{where}: {error['msg']}")
+        raise ConfigError(
+            f"bad settings for backend {backend}: {'; '.join(problems)} "
+            f"(set them with connect(), {env_var(backend, 'NAME')} or {home() / PROFILE_FILE})"
+        ) from None

@@ -1,0 +1,195 @@
+"""Connection: what a user holds; one backend behind the provider-neutral API."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from eojobs.backend import Backend, JobRequest
+from eojobs.config import resolve_settings
+from eojobs.errors import AmbiguousName, ConfigError, InputError, NotFound, Unsupported
+from eojobs.job import Job
+from eojobs.models import Capability, Schedule, Service
+from eojobs.options import coerce_options
+from eojobs.plugins import backend_classes
+from eojobs.region import Region
+
+DEFAULT_BACKEND = "mock"
+
+
+def connect(backend: str | None = None, **settings: Any) -> Connection:
+    """Open a connection to a backend (default ``EOJOBS_BACKEND``, else ``mock``).
+
+    Settings come from these keyword arguments, then ``EOJOBS_<BACKEND>_<SETTING>``
+    environment variables, then the ``[backend]`` table of ``config.toml`` in
+    the user directory.
+    """
+    name = backend or os.environ.get("EOJOBS_BACKEND") or DEFAULT_BACKEND
+    classes = backend_classes()
+    backend_class = classes.get(name)
+    if backend_class is None:
+        known = ", ".join(classes) or "none"
+        raise ConfigError(f"no backend named {name!r}; installed backends: {known}")
+    if not backend_class.implemented:
+        raise Unsupported(f"the {name} backend is not yet implemented")
+    resolved = resolve_settings(name, backend_class.settings_model, settings)
+    return Connection(backend_class(resolved))
+
+
+class Connection:
+    """A session with one backend: browse services, create and find jobs."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    def __repr__(self) -> str:
+        return f"<Connection {self.backend.name}>"
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the backend's resources."""
+        self.backend.close()
+
+    @property
+    def name(self) -> str:
+        """The backend's name."""
+        return self.backend.name
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        """What this backend can do."""
+        return self.backend.capabilities
+
+    def require(self, capability: Capability, what: str) -> None:
+        """Raise Unsupported unless the backend has ``capability``."""
+        if capability not in self.backend.capabilities:
+            raise Unsupported(f"the {self.backend.name} backend does not support {what}")
+
+    def services(self, search: str | None = None) -> list[Service]:
+        """Services on offer, optionally those matching ``search`` in name, summary or keywords."""
+        services = self.backend.list_services(search)
+        if search:
+            needle = search.lower()
+            services = [s for s in services if _matches(s, needle)]
+        return services
+
+    def service(self, ref: str | Service) -> Service:
+        """One service by id, exact name, or an unambiguous case-insensitive name prefix."""
+        if isinstance(ref, Service):
+            return ref
+        ref = ref.strip()
+        if not ref:
+            raise InputError("a service name or id is needed")
+        services = self.backend.list_services()
+        for service in services:
+            if service.id == ref or service.name == ref:
+                return service
+        lowered = ref.lower()
+        exact = [s for s in services if s.name.lower() == lowered]
+        if len(exact) == 1:
+            return exact[0]
+        matches = [s for s in services if s.name.lower().startswith(lowered)]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            names = ", ".join(s.name for s in matches)
+            raise AmbiguousName(f"{ref!r} matches several services: {names}; give more of the name")
+        known = ", ".join(s.name for s in services)
+        raise NotFound(f"no service {ref!r} on {self.backend.name}; services: {known}")
+
+    def create_job(
+        self,
+        service: str | Service,
+        region: Any,
+        options: Mapping[str, Any] | None = None,
+        inputs: Mapping[int | str, str | os.PathLike[str]] | None = None,
+        name: str | None = None,
+        schedule: Schedule | Mapping[str, Any] | None = None,
+    ) -> Job:
+        """Validate everything, then create a priced job (not yet started).
+
+        ``region`` is anything :meth:`Region.parse` takes. Options are coerced
+        to the service's declared types before anything reaches the backend.
+        """
+        svc = self.service(service)
+        parsed_region = Region.parse(region)
+        coerced = coerce_options(svc, options)
+        files = self._check_inputs(svc, inputs or {})
+        plan = self._schedule(schedule)
+        request = JobRequest(
+            service=svc,
+            region=parsed_region,
+            options=coerced,
+            name=name or svc.name,
+            inputs=files,
+            schedule=plan,
+        )
+        return Job(self, self.backend.submit(request))
+
+    def jobs(self) -> list[Job]:
+        """All jobs of the account, newest first."""
+        return [Job(self, info) for info in self.backend.list_jobs()]
+
+    def job(self, job_id: str) -> Job:
+        """One job by id (or an unambiguous prefix of its id)."""
+        job_id = job_id.strip()
+        try:
+            return Job(self, self.backend.get_job(job_id))
+        except NotFound:
+            if len(job_id) < 4:
+                raise
+            matches = [j for j in self.backend.list_jobs() if j.id.startswith(job_id)]
+            if len(matches) == 1:
+                return Job(self, matches[0])
+            if matches:
+                raise AmbiguousName(
+                    f"{job_id!r} matches {len(matches)} jobs; give more of the id"
+                ) from None
+            raise
+
+    def _schedule(self, schedule: Schedule | Mapping[str, Any] | None) -> Schedule | None:
+        if schedule is None:
+            return None
+        self.require(Capability.SCHEDULES, "scheduled jobs")
+        if isinstance(schedule, Schedule):
+            return schedule
+        from pydantic import ValidationError
+
+        try:
+            return Schedule.model_validate(dict(schedule))
+        except ValidationError as exc:
+            msg = "; ".join(e["msg"] for e in exc.errors())
+            raise InputError(f"bad schedule: {msg}") from None
+
+    @staticmethod
+    def _check_inputs(
+        service: Service, inputs: Mapping[int | str, str | os.PathLike[str]]
+    ) -> dict[int, Path]:
+        files: dict[int, Path] = {}
+        for key, value in inputs.items():
+            spec = next(
+                (i for i in service.inputs if str(i.number) == str(key) or i.name == key), None
+            )
+            if spec is None:
+                known = ", ".join(f"{i.number} ({i.name})" for i in service.inputs) or "none"
+                raise InputError(f"{service.name} has no input {key!r}; its inputs are: {known}")
+            path = Path(value).expanduser()
+            if not path.is_file():
+                raise InputError(f"input {spec.name}: no such file {path}")
+            files[spec.number] = path
+        for spec in service.inputs:
+            if spec.required and spec.number not in files:
+                raise InputError(f"{service.name} needs input {spec.number} ({spec.name})")
+        return files
+
+
+def _matches(service: Service, needle: str) -> bool:
+    haystack = [service.name, service.summary, *service.keywords]
+    return any(needle in text.lower() for text in haystack)

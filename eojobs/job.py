@@ -1,0 +1,212 @@
+"""Job and Result: start, wait, stop, delete, logs, results and downloads of one job."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from eojobs.download import DownloadReport, download_assets, safe_name
+from eojobs.errors import EOJobsError, InputError, JobFailed
+from eojobs.models import (
+    Asset,
+    Capability,
+    Execution,
+    JobInfo,
+    JobStatus,
+    LogEntry,
+)
+from eojobs.waiting import wait_until_finished
+
+if TYPE_CHECKING:
+    from eojobs.connection import Connection
+
+
+class Job:
+    """A job on a backend. Its properties reflect the last state fetched; see :meth:`refresh`."""
+
+    def __init__(self, connection: Connection, info: JobInfo) -> None:
+        self.connection = connection
+        self.info = info
+
+    def __repr__(self) -> str:
+        return f"<Job {self.id} {self.name!r} {self.status.value}>"
+
+    @property
+    def _backend(self) -> Any:
+        return self.connection.backend
+
+    @property
+    def id(self) -> str:
+        """The backend's id of the job."""
+        return self.info.id
+
+    @property
+    def name(self) -> str:
+        """The job's name."""
+        return self.info.name
+
+    @property
+    def status(self) -> JobStatus:
+        """The status when last fetched."""
+        return self.info.status
+
+    @property
+    def price(self) -> float | None:
+        """The price the backend quoted, in its credits, per run."""
+        return self.info.price
+
+    @property
+    def progress(self) -> float:
+        """Percent complete, 0 to 100, when last fetched."""
+        return self.info.progress
+
+    @property
+    def executions(self) -> list[Execution]:
+        """The executions: slices of each run, and aggregators."""
+        return self.info.executions
+
+    def refresh(self) -> Job:
+        """Fetch the current state from the backend."""
+        self.info = self._backend.get_job(self.id)
+        return self
+
+    def start(self) -> Job:
+        """Start the job (or arm its schedule)."""
+        self.info = self._backend.start(self.id)
+        return self
+
+    def wait(
+        self,
+        timeout: float | None = None,
+        poll_interval: float | None = None,
+        progress: bool = True,
+    ) -> Job:
+        """Wait until the job finishes; works on a job started anywhere.
+
+        Raises JobFailed (with the error log lines) when it fails or is
+        stopped, and WaitTimeout when ``timeout`` seconds pass first; the job
+        keeps running then.
+        """
+        self.refresh()
+        if self.status is JobStatus.CREATED:
+            raise EOJobsError(
+                f"job {self.id} has not been started: start it with job.start() "
+                f"or `eojobs start {self.id}`"
+            )
+        if timeout is not None and timeout < 0:
+            raise InputError("timeout must not be negative")
+        if poll_interval is not None and poll_interval <= 0:
+            raise InputError("poll_interval must be positive")
+        intervals = (
+            (poll_interval, poll_interval) if poll_interval else self._backend.poll_interval
+        )
+        self.info = wait_until_finished(
+            lambda: self._backend.get_job(self.id),
+            timeout=timeout,
+            intervals=intervals,
+            progress=progress,
+            label=f"{self.name} ({self.id[:8]})",
+        )
+        self._raise_if_unsuccessful()
+        return self
+
+    def start_and_wait(
+        self,
+        timeout: float | None = None,
+        poll_interval: float | None = None,
+        progress: bool = True,
+    ) -> Job:
+        """Start the job, then :meth:`wait` for it."""
+        self.start()
+        return self.wait(timeout=timeout, poll_interval=poll_interval, progress=progress)
+
+    def stop(self) -> Job:
+        """Stop the job; its finished outputs stay."""
+        self.connection.require(Capability.STOP, "stopping jobs")
+        self.info = self._backend.stop(self.id)
+        return self
+
+    def delete(self) -> None:
+        """Delete the job and its outputs on the backend."""
+        self._backend.delete(self.id)
+
+    def logs(self, level: str | None = None) -> list[LogEntry]:
+        """The job's log lines, optionally only those of one level (e.g. ``"error"``)."""
+        self.connection.require(Capability.LOGS, "job logs")
+        entries = self._backend.logs(self.id)
+        if level:
+            entries = [e for e in entries if e.level == level]
+        return entries
+
+    def results(self) -> Result:
+        """The job's output files; raises if it has produced none yet."""
+        self.refresh()
+        assets = self._backend.list_assets(self.id)
+        if not assets:
+            raise EOJobsError(
+                f"job {self.id} has no results yet (it is {self.status.value}); "
+                f"wait for it with `eojobs wait {self.id}`"
+            )
+        return Result(self, assets)
+
+    def _raise_if_unsuccessful(self) -> None:
+        if self.status is JobStatus.SUCCEEDED:
+            return
+        logs: list[LogEntry] = []
+        if Capability.LOGS in self.connection.capabilities:
+            logs = [e for e in self._backend.logs(self.id) if e.level == "error"]
+        verb = "was stopped" if self.status is JobStatus.STOPPED else "failed"
+        reason = self.info.error or (logs[-1].message if logs else "no reason given")
+        raise JobFailed(f"job {self.id} ({self.name}) {verb}: {reason}", job=self, logs=logs)
+
+
+class Result:
+    """The output files of a job, ready to download."""
+
+    def __init__(self, job: Job, assets: list[Asset]) -> None:
+        self.job = job
+        self.assets = assets
+
+    def __repr__(self) -> str:
+        return f"<Result of {self.job.id}: {len(self.assets)} assets>"
+
+    def relative_path(self, asset: Asset) -> Path:
+        """Where an asset goes below the download directory.
+
+        A job with one execution puts its files at the top; otherwise each
+        execution gets a folder such as ``slice-01`` or ``aggregate`` (and
+        ``run-2/`` before them for scheduled jobs that ran more than once).
+        """
+        executions = {e.id: e for e in self.job.executions}
+        used = {a.execution_id for a in self.assets}
+        name = safe_name(asset.name)
+        if len(used) <= 1:
+            return Path(name)
+        execution = executions.get(asset.execution_id)
+        if execution is None:
+            return Path(safe_name(asset.execution_id)) / name
+        runs = {executions[e].run for e in used if e in executions}
+        label = (
+            "aggregate" if execution.aggregator else f"slice-{(execution.index or 0) + 1:02d}"
+        )
+        if len(runs) > 1:
+            return Path(f"run-{execution.run + 1}") / label / name
+        return Path(label) / name
+
+    def download(
+        self,
+        directory: str | os.PathLike[str],
+        parallel: int = 4,
+        overwrite: bool = False,
+        progress: bool = True,
+    ) -> DownloadReport:
+        """Download every asset below ``directory``; returns done, skipped and failed files."""
+        target = Path(directory).expanduser()
+        if target.exists() and not target.is_dir():
+            raise InputError(f"{target} exists and is not a directory")
+        items = [(a, target / self.relative_path(a)) for a in self.assets]
+        backend = self.job.connection.backend
+        return download_assets(
+            items, backend.open_asset, parallel=parallel, overwrite=overwrite, progress=progress
+        )

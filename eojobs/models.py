@@ -1,0 +1,187 @@
+"""Provider-neutral data models shared by the core, the CLI and every backend."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class DataType(str, enum.Enum):
+    """The data type of a service option, as the Fusion Platform names them."""
+
+    NUMBER = "number"
+    CURRENCY = "currency"
+    BOOLEAN = "boolean"
+    DATETIME = "datetime"
+    STRING = "string"
+    CONSTRAINED = "constrained"
+
+
+class Capability(str, enum.Enum):
+    """A feature a backend may or may not have; the core refuses missing ones up front."""
+
+    SCHEDULES = "schedules"
+    STOP = "stop"
+    LOGS = "logs"
+    PRICE = "price"
+    BATCH_STATUS = "batch-status"
+    RESUMABLE_DOWNLOADS = "resumable-downloads"
+    PREVIEWS = "previews"
+    CREDITS = "credits"
+    DISPATCHERS = "dispatchers"
+
+
+class JobStatus(str, enum.Enum):
+    """Where a job is in its life."""
+
+    CREATED = "created"
+    SCHEDULED = "scheduled"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+    @property
+    def finished(self) -> bool:
+        """True once the job will not change any more by itself."""
+        return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.STOPPED)
+
+
+class ExecutionStatus(str, enum.Enum):
+    """Where one execution (one slice of one run) is in its life."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class OptionSpec(_Model):
+    """One option a service accepts."""
+
+    name: str
+    data_type: DataType
+    required: bool = False
+    default: Any = None
+    allowed: list[str] | None = None
+    description: str = ""
+    title: str = ""
+
+
+class InputSpec(_Model):
+    """One file input a service accepts, besides the region."""
+
+    number: int
+    name: str
+    file_type: str
+    required: bool = False
+    description: str = ""
+
+
+class Service(_Model):
+    """A processing service offered by a backend."""
+
+    id: str
+    name: str
+    summary: str = ""
+    keywords: list[str] = Field(default_factory=list)
+    options: list[OptionSpec] = Field(default_factory=list)
+    inputs: list[InputSpec] = Field(default_factory=list)
+
+    def option(self, name: str) -> OptionSpec | None:
+        """The option called ``name``, or None."""
+        return next((o for o in self.options if o.name == name), None)
+
+
+class Schedule(_Model):
+    """When a job runs: once at ``start_at``, or ``repeat_count`` times ``repeat_every`` apart."""
+
+    start_at: datetime
+    repeat_count: int = Field(default=1, ge=1)
+    repeat_every: timedelta | None = None
+
+    @field_validator("start_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
+    @model_validator(mode="after")
+    def _gap_for_repeats(self) -> Schedule:
+        if self.repeat_count > 1 and not self.repeat_every:
+            raise ValueError("a schedule that repeats needs repeat_every")
+        if self.repeat_every is not None and self.repeat_every <= timedelta(0):
+            raise ValueError("repeat_every must be positive")
+        return self
+
+    def run_times(self) -> list[datetime]:
+        """The start time of every run."""
+        gap = self.repeat_every or timedelta(0)
+        return [self.start_at + i * gap for i in range(self.repeat_count)]
+
+
+class Execution(_Model):
+    """One execution of a job: one slice of one run, or the aggregator of a run."""
+
+    id: str
+    run: int = 0
+    index: int | None = None
+    count: int = 1
+    aggregator: bool = False
+    status: ExecutionStatus
+    progress: float = 0.0
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    abort_reason: str | None = None
+    components: list[str] = Field(default_factory=list)
+
+
+class JobInfo(_Model):
+    """A snapshot of a job as the backend reports it."""
+
+    id: str
+    name: str
+    service_id: str
+    service_name: str
+    status: JobStatus
+    price: float | None = None
+    progress: float = 0.0
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    schedule: Schedule | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+    executions: list[Execution] = Field(default_factory=list)
+    error: str | None = None
+
+
+class Asset(_Model):
+    """One output file of a job."""
+
+    name: str
+    size: int | None = None
+    media_type: str = "application/octet-stream"
+    execution_id: str
+    component: str = ""
+    checksum: str | None = None
+    href: str
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class LogEntry(_Model):
+    """One line of a job's log."""
+
+    time: datetime
+    execution_id: str
+    component: str
+    level: str = "info"
+    message: str

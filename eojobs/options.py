@@ -1,0 +1,162 @@
+"""Validate and coerce job options against a service's declared option specs."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from eojobs.errors import OptionError
+from eojobs.models import DataType, OptionSpec, Service
+
+_TRUE = {"true", "yes", "y", "on", "1", "t"}
+_FALSE = {"false", "no", "n", "off", "0", "f"}
+
+
+def coerce_options(service: Service, given: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Return the options to send: given values coerced to their types, plus defaults.
+
+    Raises OptionError for an unknown name, a missing required option, or a
+    value that does not fit its type.
+    """
+    given = dict(given or {})
+    names = [o.name for o in service.options]
+    for name in given:
+        if service.option(name) is None:
+            hint = _did_you_mean(name, names)
+            valid = ", ".join(names) if names else "none"
+            raise OptionError(
+                f"{service.name} has no option {name!r}{hint}; its options are: {valid}"
+            )
+    out: dict[str, Any] = {}
+    for spec in service.options:
+        if spec.name in given and given[spec.name] is not None:
+            out[spec.name] = coerce_value(spec, given[spec.name])
+        elif spec.default is not None:
+            out[spec.name] = coerce_value(spec, spec.default)
+        elif spec.required:
+            raise OptionError(
+                f"{service.name} needs option {spec.name!r} ({spec.data_type.value}): "
+                f"pass --option {spec.name}=VALUE"
+            )
+    return out
+
+
+def coerce_value(spec: OptionSpec, value: Any) -> Any:
+    """Coerce one value to the type of ``spec``, or raise OptionError saying what was expected."""
+    kind = spec.data_type
+    try:
+        if kind is DataType.NUMBER:
+            return _number(value)
+        if kind is DataType.CURRENCY:
+            return _currency(value)
+        if kind is DataType.BOOLEAN:
+            return _boolean(value)
+        if kind is DataType.DATETIME:
+            return _datetime(value)
+        if kind is DataType.CONSTRAINED:
+            return _constrained(spec, value)
+        return _string(value)
+    except _Bad as bad:
+        raise OptionError(f"option {spec.name!r} {bad}") from None
+
+
+class _Bad(Exception):
+    pass
+
+
+def _number(value: Any) -> int | float:
+    if isinstance(value, bool):
+        raise _Bad(f"expects a number, not the boolean {value}")
+    if isinstance(value, (int, float)):
+        number = value
+    elif isinstance(value, Decimal):
+        number = float(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        try:
+            number = int(text)
+        except ValueError:
+            try:
+                number = float(text)
+            except ValueError:
+                raise _Bad(f"expects a number, got {value!r}") from None
+    else:
+        raise _Bad(f"expects a number, got {type(value).__name__}")
+    if isinstance(number, float) and not math.isfinite(number):
+        raise _Bad(f"expects a finite number, got {value!r}")
+    return number
+
+
+def _currency(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise _Bad(f"expects a currency amount, not the boolean {value}")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise _Bad(f"expects a currency amount such as 12.50, got {value!r}") from None
+    if not amount.is_finite():
+        raise _Bad(f"expects a finite currency amount, got {value!r}")
+    return amount
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise _Bad(f"expects a boolean (true/false, yes/no, 1/0), got {value!r}")
+
+
+def _datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise _Bad(
+                f"expects an ISO 8601 date-time such as 2024-05-01T00:00:00Z, got {value!r}"
+            ) from None
+    else:
+        raise _Bad(f"expects a date-time, got {type(value).__name__}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+def _string(value: Any) -> str:
+    if not isinstance(value, (str, int, float, Decimal)) or isinstance(value, bool):
+        raise _Bad(f"expects a string, got {type(value).__name__}")
+    return str(value)
+
+
+def _constrained(spec: OptionSpec, value: Any) -> str:
+    allowed = spec.allowed or []
+    text = str(value).strip()
+    for choice in allowed:
+        if choice.lower() == text.lower():
+            return choice
+    hint = _did_you_mean(text, allowed)
+    raise _Bad(f"must be one of {', '.join(allowed)}; got {text!r}{hint}")
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    lowered = {c.lower(): c for c in choices}
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    return f" (did you mean {lowered[close[0]]!r}?)" if close else ""
+
+
+def to_jsonable(value: Any) -> Any:
+    """A JSON-friendly form of a coerced option value."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value

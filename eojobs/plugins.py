@@ -1,0 +1,54 @@
+"""The plugin manager: loads plugins from the ``eojobs`` entry-point group, lazily and once."""
+
+from __future__ import annotations
+
+import os
+import threading
+from importlib.metadata import entry_points
+from typing import TYPE_CHECKING
+
+import pluggy
+
+from eojobs import hookspecs
+
+if TYPE_CHECKING:
+    from eojobs.backend import Backend
+
+ENTRY_POINT_GROUP = "eojobs"
+#: Comma-separated entry-point names; when set, only these plugins load.
+LOAD_PLUGINS_ENV = "EOJOBS_LOAD_PLUGINS"
+
+pm = pluggy.PluginManager("eojobs")
+pm.add_hookspecs(hookspecs)
+
+_lock = threading.Lock()
+_loaded = False
+
+
+def load_plugins() -> pluggy.PluginManager:
+    """Load the installed plugins, once, honouring ``EOJOBS_LOAD_PLUGINS``."""
+    global _loaded
+    with _lock:
+        if _loaded:
+            return pm
+        wanted = os.environ.get(LOAD_PLUGINS_ENV)
+        allow = None if wanted is None else {n.strip() for n in wanted.split(",") if n.strip()}
+        for ep in entry_points(group=ENTRY_POINT_GROUP):
+            if allow is not None and ep.name not in allow:
+                continue
+            if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
+                continue
+            pm.register(ep.load(), name=ep.name)
+        _loaded = True
+    return pm
+
+
+def backend_classes() -> dict[str, type[Backend]]:
+    """Every registered backend class, by name."""
+    found: dict[str, type[Backend]] = {}
+
+    def register(backend_class: type[Backend]) -> None:
+        found[backend_class.name] = backend_class
+
+    load_plugins().hook.register_backends(register=register)
+    return dict(sorted(found.items()))

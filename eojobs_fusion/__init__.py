@@ -1,0 +1,1 @@
+"""eojobs_fusion: the Fusion Platform backend (not yet implemented)."""

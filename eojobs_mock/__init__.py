@@ -1,0 +1,1 @@
+"""eojobs_mock: an offline simulated EO platform, the default eojobs backend."""

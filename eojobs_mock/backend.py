@@ -1,0 +1,184 @@
+"""The in-process mock backend: maps the engine's records onto the eojobs SPI."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import IO, Any, ClassVar
+
+from pydantic import Field
+
+from eojobs.backend import Backend, BackendSettings, JobRequest
+from eojobs.config import home
+from eojobs.errors import NotFound
+from eojobs.models import (
+    Asset,
+    Capability,
+    Execution,
+    ExecutionStatus,
+    JobInfo,
+    JobStatus,
+    LogEntry,
+    Schedule,
+    Service,
+)
+from eojobs.options import to_jsonable
+from eojobs_mock.engine.catalogue import BY_ID
+from eojobs_mock.engine.platform import MockPlatform
+from eojobs_mock.engine.timeline import ExecutionState, JobState
+
+
+class MockSettings(BackendSettings):
+    """Settings of the mock platform (``EOJOBS_MOCK_<NAME>``)."""
+
+    speed: float = Field(default=1.0, gt=0, description="Multiplier on the simulated clock.")
+    max_slice_km2: float = Field(
+        default=500.0, gt=0, description="Regions larger than this are split into slices."
+    )
+    initial_credits: float = Field(
+        default=1000.0, ge=0, description="Credits a new mock account starts with."
+    )
+
+
+class MockBackend(Backend):
+    """The offline simulated platform, state in SQLite under ``EOJOBS_HOME``."""
+
+    name: ClassVar[str] = "mock"
+    title: ClassVar[str] = "Offline simulated EO platform"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({
+        Capability.SCHEDULES, Capability.STOP, Capability.LOGS, Capability.PRICE,
+        Capability.PREVIEWS, Capability.CREDITS, Capability.RESUMABLE_DOWNLOADS,
+    })
+    settings_model: ClassVar[type[BackendSettings]] = MockSettings
+    poll_interval: ClassVar[tuple[float, float]] = (0.02, 1.0)
+
+    def __init__(self, settings: BackendSettings) -> None:
+        super().__init__(settings)
+        assert isinstance(settings, MockSettings)
+        self.platform = MockPlatform(
+            home(), speed=settings.speed, initial_credits=settings.initial_credits
+        )
+
+    def close(self) -> None:
+        """Close the database."""
+        self.platform.close()
+
+    def list_services(self, search: str | None = None) -> list[Service]:
+        """The demo catalogue."""
+        return [demo.service for demo in self.platform.services()]
+
+    def submit(self, request: JobRequest) -> JobInfo:
+        """Split the region, copy the inputs, and create a priced job."""
+        settings = self.settings
+        assert isinstance(settings, MockSettings)
+        slices = [
+            {"geometry": piece.to_geojson(), "area_km2": piece.area_km2}
+            for piece in request.region.split(settings.max_slice_km2)
+        ]
+        schedule = None
+        if request.schedule is not None:
+            gap = request.schedule.repeat_every
+            schedule = {
+                "start_at": request.schedule.start_at.isoformat(),
+                "repeat_count": request.schedule.repeat_count,
+                "repeat_every_s": gap.total_seconds() if gap else None,
+            }
+        state = self.platform.create_job(
+            service_id=request.service.id,
+            name=request.name,
+            region=request.region.to_geojson(),
+            slices=slices,
+            options={k: to_jsonable(v) for k, v in request.options.items()},
+            inputs={},
+            schedule=schedule,
+        )
+        if request.inputs:
+            folder = self.platform.root / "inputs" / state.row.id
+            folder.mkdir(parents=True, exist_ok=True)
+            for number, path in request.inputs.items():
+                shutil.copyfile(path, folder / f"{number}-{path.name}")
+        return _job_info(state)
+
+    def start(self, job_id: str) -> JobInfo:
+        """Charge credits and start the clock."""
+        return _job_info(self.platform.start(job_id))
+
+    def stop(self, job_id: str) -> JobInfo:
+        """Stop the job."""
+        return _job_info(self.platform.stop(job_id))
+
+    def delete(self, job_id: str) -> None:
+        """Delete the job and its files."""
+        self.platform.delete(job_id)
+        shutil.rmtree(self.platform.root / "inputs" / job_id, ignore_errors=True)
+
+    def get_job(self, job_id: str) -> JobInfo:
+        """One job as of now."""
+        return _job_info(self.platform.job(job_id))
+
+    def list_jobs(self) -> list[JobInfo]:
+        """All jobs, newest first."""
+        return [_job_info(state) for state in self.platform.jobs()]
+
+    def list_assets(self, job_id: str) -> list[Asset]:
+        """Output files of the succeeded executions."""
+        return [
+            Asset(
+                name=f.name, size=f.size, media_type=f.media_type, execution_id=f.execution_id,
+                component=f.component, checksum=f.sha256, href=str(f.path), metadata=f.metadata,
+            )
+            for f in self.platform.outputs(job_id)
+        ]
+
+    def open_asset(self, asset: Asset, offset: int = 0) -> IO[bytes]:
+        """Open the output file at ``offset``."""
+        path = Path(asset.href)
+        if self.platform.root not in path.parents:
+            raise NotFound(f"{asset.name} is not a mock platform file")
+        try:
+            stream = open(path, "rb")  # noqa: SIM115 - the caller closes it
+        except FileNotFoundError:
+            raise NotFound(f"{asset.name} is gone from the mock platform") from None
+        stream.seek(offset)
+        return stream
+
+    def logs(self, job_id: str) -> list[LogEntry]:
+        """Log lines of every component so far."""
+        return [
+            LogEntry(time=_dt(line.time), execution_id=line.execution_id,
+                     component=line.component, level=line.level, message=line.message)
+            for line in self.platform.job(job_id).logs
+        ]
+
+
+def _dt(epoch: float | None) -> Any:
+    return None if epoch is None else datetime.fromtimestamp(epoch, tz=timezone.utc)
+
+
+def _job_info(state: JobState) -> JobInfo:
+    row = state.row
+    schedule = None
+    if row.schedule:
+        gap = row.schedule.get("repeat_every_s")
+        schedule = Schedule(
+            start_at=datetime.fromisoformat(row.schedule["start_at"]),
+            repeat_count=row.schedule["repeat_count"],
+            repeat_every=timedelta(seconds=gap) if gap else None,
+        )
+    return JobInfo(
+        id=row.id, name=row.name, service_id=row.service_id,
+        service_name=BY_ID[row.service_id].service.name, status=JobStatus(state.status),
+        price=row.price, progress=state.progress, created_at=_dt(row.created_at),
+        started_at=_dt(row.started_at), ended_at=_dt(state.ended_at), schedule=schedule,
+        options=row.options, executions=[_execution(e) for e in state.executions],
+        error=state.error,
+    )
+
+
+def _execution(e: ExecutionState) -> Execution:
+    return Execution(
+        id=e.id, run=e.run, index=e.index, count=e.count, aggregator=e.aggregator,
+        status=ExecutionStatus(e.status), progress=e.progress, started_at=_dt(e.started_at),
+        ended_at=_dt(e.ended_at), abort_reason=e.abort_reason, components=list(e.components),
+    )
