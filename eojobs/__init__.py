@@ -78,9 +78,12 @@ _LAZY = {
 }
 
 __all__ = [
-    "AmbiguousName", "AuthenticationError", "BackendError", "ConfigError", "DownloadError",
-    "EOJobsError", "InputError", "InsufficientCredits", "JobFailed", "NotFound", "OptionError",
-    "RegionError", "Unsupported", "WaitTimeout", "hookimpl", *_LAZY,
+    "AmbiguousName", "Asset", "AuthenticationError", "Backend", "BackendError",
+    "BackendSettings", "Capability", "ConfigError", "Connection", "DataType", "DownloadError",
+    "DownloadReport", "EOJobsError", "Execution", "ExecutionStatus", "InputError", "InputSpec",
+    "InsufficientCredits", "Job", "JobFailed", "JobInfo", "JobRequest", "JobStatus", "LogEntry",
+    "NotFound", "OptionError", "OptionSpec", "Region", "RegionError", "Result", "Schedule",
+    "Service", "Unsupported", "WaitTimeout", "connect", "hookimpl",
 ]
 
 

@@ -187,12 +187,12 @@ class Result:
         if execution is None:
             return Path(safe_name(asset.execution_id)) / name
         runs = {executions[e].run for e in used if e in executions}
-        label = (
-            "aggregate" if execution.aggregator else f"slice-{(execution.index or 0) + 1:02d}"
-        )
-        if len(runs) > 1:
-            return Path(f"run-{execution.run + 1}") / label / name
-        return Path(label) / name
+        in_run = [e for e in used if e in executions and executions[e].run == execution.run]
+        parts = [f"run-{execution.run + 1}"] if len(runs) > 1 else []
+        if len(in_run) > 1:
+            index = execution.index or 0
+            parts.append("aggregate" if execution.aggregator else f"slice-{index + 1:02d}")
+        return Path(*parts, name)
 
     def download(
         self,

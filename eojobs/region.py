@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -201,7 +202,9 @@ class Region:
         shapes = []
         for geom in geometries:
             try:
-                shapes.append(shape(geom))
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    shapes.append(shape(geom))
             except Exception as exc:
                 raise RegionError(f"{source} has a malformed {geom.get('type')}: {exc}") from None
         geometry = shapes[0] if len(shapes) == 1 else shapely.union_all(shapes)

@@ -39,10 +39,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     for row in cells:
         for i, value in enumerate(row):
             widths[i] = max(widths[i], len(value))
-    line = "  ".join(h.upper().ljust(w) for h, w in zip(headers, widths)).rstrip()
+    line = "  ".join(h.upper().ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()
     click.echo(line)
     for row in cells:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())
 
 
 def human_size(size: int | None) -> str:

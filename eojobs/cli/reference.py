@@ -21,7 +21,7 @@ def render() -> str:
     parts = [HEADER]
     for path, command in _walk(cli, ["eojobs"]):
         with click.Context(command, info_name=" ".join(path), terminal_width=88,
-                           max_content_width=88) as ctx:
+                           max_content_width=88, help_option_names=["-h", "--help"]) as ctx:
             text = command.get_help(ctx)
         parts.append(f"## {' '.join(path)}\n\n```text\n{text}\n```\n")
     return "\n".join(parts)

@@ -1,1 +1,1 @@
-"""The mock platform's engine: state, catalogue, simulated clock and outputs, shared by both faces."""
+"""The mock platform's engine: state, catalogue, clock and outputs, shared by both faces."""

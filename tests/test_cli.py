@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from eojobs.cli import cli
+from tests.conftest import GLASGOW
+
+
+def invoke(*args: str, **kwargs):
+    runner = CliRunner()
+    return runner.invoke(cli, list(args), catch_exceptions=False, **kwargs)
+
+
+def run_json(*args: str) -> dict:
+    result = invoke("--json", *args)
+    assert result.exit_code == 0, result.output + result.stderr
+    return json.loads(result.stdout)
+
+
+def test_backends_lists_mock_ready_and_fusion_not_yet_implemented():
+    result = invoke("backends")
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("mock") and "ready" in line for line in lines)
+    assert any(line.startswith("fusion") and "not yet implemented" in line for line in lines)
+    data = run_json("backends")
+    assert {d["name"]: d["implemented"] for d in data} == {"fusion": False, "mock": True}
+
+
+def test_services_and_service():
+    assert "Elevation" in invoke("services", "--search", "terrain").stdout
+    shown = invoke("service", "veg")
+    assert shown.exit_code == 0
+    assert "start_date" in shown.stdout and "datetime" in shown.stdout
+    assert "2  mask (GeoTIFF, optional)" in shown.stdout
+    assert run_json("service", "elevation")["name"] == "Elevation"
+
+
+def test_run_prints_the_id_first_and_downloads(tmp_path):
+    out = tmp_path / "out"
+    result = invoke("run", "elevation", "--region", str(GLASGOW), "--download", str(out))
+    assert result.exit_code == 0, result.stderr
+    job_id = result.stdout.splitlines()[0]
+    assert len(job_id) == 36
+    assert sorted(p.name for p in out.iterdir()) == [
+        "elevation.png", "elevation.tif", "footprint.geojson", "statistics.csv"]
+    assert "price 3.29 credits" in result.stderr
+    status = run_json("status", job_id)
+    assert status["status"] == "succeeded" and status["progress"] == 100
+
+
+def test_run_json_and_the_rest_of_the_workflow(tmp_path):
+    data = run_json("run", "Statistics", "-r", "-4.0,54.0,-3.0,54.6", "-o", "label=a=b",
+                    "-o", "statistic=MAXIMUM", "--name", "zonal")
+    assert {"id", "status", "price"} <= set(data)
+    assert data["status"] == "succeeded" and data["name"] == "zonal"
+    assert data["options"]["label"] == "a=b" and data["options"]["statistic"] == "maximum"
+    job_id = data["id"]
+    assert job_id in invoke("jobs").stdout
+    assert [j["id"] for j in run_json("jobs")] == [job_id]
+    assert "Land Cover started" in invoke("logs", job_id).stdout
+    results = run_json("results", job_id)
+    assert "aggregate/statistics.csv" in {r["path"] for r in results}
+    assert "aggregate/statistics.csv" in invoke("results", job_id).stdout
+    report = run_json("download", job_id, "--dir", str(tmp_path / "d"), "--parallel", "2")
+    assert len(report["done"]) == len(results) and report["failed"] == []
+    again = run_json("download", job_id, "--dir", str(tmp_path / "d"))
+    assert again["done"] == [] and len(again["skipped"]) == len(results)
+    assert invoke("wait", job_id).exit_code == 0
+    assert invoke("delete", job_id).exit_code == 0
+    assert run_json("jobs") == []
+
+
+def test_no_wait_then_wait_and_stop(monkeypatch):
+    monkeypatch.setenv("EOJOBS_MOCK_SPEED", "1")
+    data = run_json("run", "elevation", "-r", str(GLASGOW), "--no-wait")
+    assert data["status"] == "running"
+    timed_out = invoke("wait", data["id"], "--timeout", "0.05")
+    assert timed_out.exit_code == 1
+    assert f"keeps running. Wait again with: eojobs wait {data['id']}" in timed_out.stderr
+    stopped = run_json("stop", data["id"])
+    assert stopped["status"] == "stopped"
+    failed = invoke("wait", data["id"])
+    assert failed.exit_code == 1 and "was stopped" in failed.stderr
+
+
+def test_failed_job_exits_1_with_its_error_log():
+    result = invoke("run", "failing", "-r", str(GLASGOW))
+    assert result.exit_code == 1
+    assert "failed: simulated failure" in result.stderr
+    assert "Failing Processor: simulated failure" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_short_credits_exit_1_and_nothing_is_charged():
+    assert invoke("mock", "credits", "--set", "1").exit_code == 0
+    result = invoke("run", "elevation", "-r", str(GLASGOW))
+    assert result.exit_code == 1
+    assert "costs 3.29 credits but the account has 1" in result.stderr
+    assert run_json("mock", "credits") == {"credits": 1}
+
+
+BAD_INPUT = [
+    (["run", "elevation", "-r", "nowhere.geojson"], "no such region file: nowhere.geojson"),
+    (["run", "elevation", "-r", "5,5,4,6"], "west must be below east"),
+    (["run", "elevation", "-r", "POINT (1 2)"], "is a Point"),
+    (["run", "elevation", "-r", str(GLASGOW), "-o", "resolution=30m"],
+     "option 'resolution' expects a number, got '30m'"),
+    (["run", "elevation", "-r", str(GLASGOW), "-o", "resolutoin=30"],
+     "no option 'resolutoin' (did you mean 'resolution'?)"),
+    (["run", "elevation", "-r", str(GLASGOW), "-o", "resolution"],
+     "'resolution' is not NAME=VALUE"),
+    (["run", "elevation", "-r", str(GLASGOW), "-o", "dem_source=srtn"],
+     "must be one of COPERNICUS, SRTM, ALOS; got 'srtn' (did you mean 'SRTM'?)"),
+    (["run", "veg", "-r", str(GLASGOW)], "Vegetation Index needs option 'start_date'"),
+    (["run", "veg", "-r", str(GLASGOW), "-o", "start_date=2024-01-01", "-o",
+      "end_date=2024-02-01", "-i", "7=x.tif"], "has no input '7'"),
+    (["run", "veg", "-r", str(GLASGOW), "-o", "start_date=2024-01-01", "-o",
+      "end_date=2024-02-01", "-i", "2=missing.tif"], "input mask: no such file missing.tif"),
+    (["run", "elevation", "-r", str(GLASGOW), "--repeat-count", "3"],
+     "--repeat-count above 1 needs --repeat-every"),
+    (["run", "elevation", "-r", str(GLASGOW), "--repeat-every", "soon"],
+     "'soon' is not a duration"),
+    (["run", "elevation", "-r", str(GLASGOW), "--no-wait", "--download", "x"],
+     "--download needs the job to finish"),
+    (["-b", "nope", "services"], "no backend named 'nope'"),
+    (["-b", "fusion", "services"], "the fusion backend is not yet implemented"),
+    (["download", "x", "--parallel", "0"], "0 is not in the range 1<=x<=64"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), BAD_INPUT)
+def test_bad_input_exits_2_with_one_clear_line_and_creates_nothing(args, message, tmp_path):
+    result = invoke(*args)
+    assert result.exit_code == 2, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+    assert run_json("jobs") == []
+    assert not (Path.cwd() / "x").exists()
+
+
+def test_unknown_job_exits_1():
+    result = invoke("status", "0000dead")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "error: no job 0000dead on the mock platform"
+
+
+def test_bad_mock_setting_is_a_clear_config_error(monkeypatch):
+    monkeypatch.setenv("EOJOBS_MOCK_SPEED", "fast")
+    result = invoke("services")
+    assert result.exit_code == 2
+    assert "bad settings for backend mock: speed: Input should be a valid number" in result.stderr
+
+
+def test_download_into_a_file_path_is_refused(tmp_path):
+    job_id = run_json("run", "elevation", "-r", str(GLASGOW))["id"]
+    target = tmp_path / "file"
+    target.write_text("keep me")
+    result = invoke("download", job_id, "--dir", str(target))
+    assert result.exit_code == 2
+    assert "Invalid value for '--dir'" in result.stderr and "is a file" in result.stderr
+    assert target.read_text() == "keep me"
+
+
+def test_the_installed_console_script_and_python_m(tmp_path):
+    exe = shutil.which("eojobs", path=str(Path(sys.executable).parent))
+    assert exe, "console script not installed"
+    env = {**os.environ}
+    done = subprocess.run([exe, "--json", "run", "elevation", "-r", str(GLASGOW), "-d",
+                           str(tmp_path / "o")], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["status"] == "succeeded"
+    assert (tmp_path / "o" / "elevation.tif").is_file()
+    bad = subprocess.run([sys.executable, "-m", "eojobs", "run", "elevation", "-r", "1,2"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines()[-1] == (
+        "error: no such region file: 1,2 (nor is it GeoJSON, WKT or W,S,E,N)")

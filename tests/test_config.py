@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import eojobs
+from eojobs.config import home
+
+
+def test_home_defaults_to_the_platform_user_dir(monkeypatch):
+    monkeypatch.delenv("EOJOBS_HOME")
+    assert home().name == "eojobs"
+
+
+def test_keyword_beats_environment_beats_profile(user_dir, monkeypatch):
+    user_dir.mkdir(parents=True, exist_ok=True)
+    (user_dir / "config.toml").write_text("[mock]\nspeed = 3\nmax_slice_km2 = 50\n")
+    monkeypatch.setenv("EOJOBS_MOCK_SPEED", "7")
+    with eojobs.connect("mock", max_slice_km2=80) as conn:
+        assert conn.backend.settings.speed == 7
+        assert conn.backend.settings.max_slice_km2 == 80
+    monkeypatch.delenv("EOJOBS_MOCK_SPEED")
+    with eojobs.connect("mock") as conn:
+        assert conn.backend.settings.speed == 3
+        assert conn.backend.settings.max_slice_km2 == 50
+
+
+def test_the_backend_comes_from_eojobs_backend(monkeypatch):
+    monkeypatch.setenv("EOJOBS_BACKEND", "fusion")
+    with pytest.raises(eojobs.Unsupported):
+        eojobs.connect()
+
+
+@pytest.mark.parametrize(("kwargs", "profile", "message"), [
+    ({"speed": 0}, None, "speed: Input should be greater than 0"),
+    ({"sped": 2}, None, "unknown setting sped for backend mock; its settings are: "
+                        "initial_credits, max_slice_km2, speed"),
+    ({}, "[mock\n", "config.toml is not valid TOML"),
+    ({}, "mock = 3\n", "[mock] must be a table of settings"),
+])
+def test_bad_settings_are_clear_and_write_nothing(user_dir, kwargs, profile, message):
+    if profile is not None:
+        user_dir.mkdir(parents=True, exist_ok=True)
+        (user_dir / "config.toml").write_text(profile)
+    before = sorted(os.listdir(user_dir)) if user_dir.exists() else []
+    with pytest.raises(eojobs.ConfigError) as info:
+        eojobs.connect("mock", **kwargs)
+    assert message in str(info.value)
+    after = sorted(os.listdir(user_dir)) if user_dir.exists() else []
+    assert after == before

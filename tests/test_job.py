@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import eojobs
+from eojobs import EOJobsError, JobStatus, WaitTimeout
+from eojobs.models import Capability
+from eojobs.plugins import backend_classes, pm
+from eojobs_mock.backend import MockBackend
+from tests.conftest import GLASGOW
+
+
+def test_wait_works_on_a_job_started_by_another_connection(conn):
+    started = conn.create_job("Elevation", GLASGOW).start()
+    with eojobs.connect("mock") as elsewhere:
+        job = elsewhere.job(started.id).wait(progress=False)
+    assert job.status is JobStatus.SUCCEEDED
+    assert job.progress == 100
+
+
+def test_job_can_be_found_by_a_prefix_of_its_id(conn):
+    job = conn.create_job("Elevation", GLASGOW)
+    assert conn.job(job.id[:8]).id == job.id
+
+
+def test_waiting_on_a_job_never_started_says_how_to_start_it(conn):
+    job = conn.create_job("Elevation", GLASGOW)
+    with pytest.raises(EOJobsError, match="has not been started"):
+        job.wait(progress=False)
+
+
+def test_timeout_raises_and_leaves_the_job_running(user_dir):
+    with eojobs.connect("mock", speed=1) as conn:
+        job = conn.create_job("Elevation", GLASGOW).start()
+        with pytest.raises(WaitTimeout) as info:
+            job.wait(timeout=0.05, poll_interval=0.01, progress=False)
+        assert f"eojobs wait {job.id}" in str(info.value)
+        assert job.refresh().status is JobStatus.RUNNING
+
+
+def test_results_before_any_output_say_to_wait(user_dir):
+    with eojobs.connect("mock", speed=1) as conn:
+        job = conn.create_job("Elevation", GLASGOW).start()
+        with pytest.raises(EOJobsError, match="has no results yet"):
+            job.results()
+
+
+def test_poll_intervals_back_off_to_the_slowest():
+    from eojobs.waiting import poll_intervals
+
+    ticks = poll_intervals(1, 4)
+    assert [next(ticks) for _ in range(6)] == [1, 1.5, 2.25, 3.375, 4, 4]
+
+
+def test_wait_polls_until_finished_and_never_sleeps_past_the_timeout():
+    from eojobs.models import JobInfo
+    from eojobs.waiting import wait_until_finished
+
+    now = [0.0]
+    sleeps: list[float] = []
+    states = iter(["running", "running", "running", "succeeded"])
+
+    def fetch() -> JobInfo:
+        return JobInfo(id="j", name="j", service_id="s", service_name="s",
+                       status=JobStatus(next(states)))
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        now[0] += seconds
+
+    info = wait_until_finished(fetch, timeout=None, intervals=(1, 2), progress=False,
+                               label="j", sleep=sleep, clock=lambda: now[0])
+    assert info.status is JobStatus.SUCCEEDED
+    assert sleeps == [1, 1.5, 2]
+    states = iter(["running"] * 10)
+    sleeps.clear()
+    now[0] = 0
+    with pytest.raises(WaitTimeout):
+        wait_until_finished(fetch, timeout=2.0, intervals=(1, 2), progress=False, label="j",
+                            sleep=sleep, clock=lambda: now[0])
+    assert sum(sleeps) == pytest.approx(2.0)
+
+
+class NoStopBackend(MockBackend):
+    """A mock without stop or logs, to prove the core refuses up front."""
+
+    name = "nostop"
+    capabilities = frozenset({Capability.PRICE})
+
+    def list_services(self, search=None):
+        services = super().list_services(search)
+        twin = services[0].model_copy(update={"id": "twin", "name": "Elevation Contours"})
+        return [*services, twin]
+
+
+class Plugin:
+    @eojobs.hookimpl
+    def register_backends(self, register: Callable[[Any], None]) -> None:
+        register(NoStopBackend)
+
+
+@pytest.fixture
+def nostop():
+    plugin = Plugin()
+    pm.register(plugin, name="nostop-test")
+    try:
+        yield
+    finally:
+        pm.unregister(plugin)
+
+
+def test_a_third_party_backend_registers_and_missing_capabilities_are_refused(nostop):
+    assert "nostop" in backend_classes()
+    with eojobs.connect("nostop") as conn:
+        job = conn.create_job("Elevation", GLASGOW).start()
+        with pytest.raises(eojobs.Unsupported, match="does not support stopping jobs"):
+            job.stop()
+        with pytest.raises(eojobs.Unsupported, match="does not support job logs"):
+            job.logs()
+        with pytest.raises(eojobs.Unsupported, match="does not support scheduled jobs"):
+            conn.create_job("Elevation", GLASGOW, schedule={"start_at": "2030-01-01T00:00:00"})
+        with pytest.raises(eojobs.AmbiguousName, match="'elev' matches several services: "
+                           "Elevation, Elevation Contours; give more of the name"):
+            conn.service("elev")
+        assert conn.service("elevation").name == "Elevation"
+
+
+def test_ambiguous_and_unknown_services(conn):
+    assert conn.service("elev").name == "Elevation"
+    assert conn.service("0b6c2a5e-5d1e-4c1b-9d3e-000000000001").name == "Elevation"
+    with pytest.raises(eojobs.NotFound, match="no service 'nope'"):
+        conn.service("nope")
+    with pytest.raises(eojobs.InputError, match="bad schedule"):
+        conn.create_job("Elevation", GLASGOW, schedule={"start_at": "2030-01-01",
+                                                        "repeat_count": 3})
+
+
+def test_unknown_backend_and_placeholder_backend():
+    with pytest.raises(eojobs.ConfigError, match="no backend named 'nope'; installed backends"):
+        eojobs.connect("nope")
+    with pytest.raises(eojobs.Unsupported, match="fusion backend is not yet implemented"):
+        eojobs.connect("fusion")
+
+
+def test_many_threads_can_share_one_connection(conn):
+    jobs = [conn.create_job("Elevation", GLASGOW) for _ in range(6)]
+    errors: list[BaseException] = []
+
+    def work(job: eojobs.Job) -> None:
+        try:
+            job.start_and_wait(progress=False)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(j,)) for j in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert all(j.status is JobStatus.SUCCEEDED for j in jobs)

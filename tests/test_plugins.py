@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+SCRIPT = """
+import json, sys
+from eojobs.plugins import backend_classes, pm
+classes = backend_classes()
+print(json.dumps({
+    "backends": sorted(classes),
+    "plugins": sorted(name for name, _ in pm.list_name_plugin()),
+    "heavy": sorted(m for m in ("requests", "shapely", "numpy") if m in sys.modules),
+}))
+"""
+
+
+def run(env_extra: dict[str, str]) -> dict:
+    env = {**os.environ, **env_extra}
+    env.pop("EOJOBS_LOAD_PLUGINS", None) if "EOJOBS_LOAD_PLUGINS" not in env_extra else None
+    done = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
+                          env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_installed_entry_points_load_in_a_fresh_process():
+    found = run({})
+    assert found["backends"] == ["fusion", "mock"]
+    assert {"fusion", "mock"} <= set(found["plugins"])
+
+
+def test_load_plugins_env_limits_what_loads():
+    assert run({"EOJOBS_LOAD_PLUGINS": "mock"})["backends"] == ["mock"]
+    assert run({"EOJOBS_LOAD_PLUGINS": ""})["backends"] == []
+
+
+def test_cli_help_imports_no_heavy_modules():
+    code = ("import sys; from eojobs.cli import main\n"
+            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('requests','shapely','numpy','pydantic','tqdm') "
+            "if m in sys.modules), file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.stderr.strip() == "[]"
+    assert "Commands:" in done.stdout and "mock" in done.stdout
