@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
 
 import pluggy
 
 from eojobs import hookspecs
+from eojobs.entrypoints import entry_points
 
 if TYPE_CHECKING:
     from eojobs.backend import Backend
@@ -33,12 +34,16 @@ def load_plugins() -> pluggy.PluginManager:
             return pm
         wanted = os.environ.get(LOAD_PLUGINS_ENV)
         allow = None if wanted is None else {n.strip() for n in wanted.split(",") if n.strip()}
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
-            if allow is not None and ep.name not in allow:
+        for name, target in entry_points(ENTRY_POINT_GROUP):
+            if allow is not None and name not in allow:
                 continue
-            if pm.get_plugin(ep.name) is not None or pm.is_blocked(ep.name):
+            if pm.get_plugin(name) is not None or pm.is_blocked(name):
                 continue
-            pm.register(ep.load(), name=ep.name)
+            module, _, attr = target.partition(":")
+            plugin = importlib.import_module(module.strip())
+            for part in filter(None, attr.strip().split(".")):
+                plugin = getattr(plugin, part)
+            pm.register(plugin, name=name)
         _loaded = True
     return pm
 

@@ -46,3 +46,27 @@ def test_cli_help_imports_no_heavy_modules():
                           timeout=60)
     assert done.stderr.strip() == "[]"
     assert "Commands:" in done.stdout and "mock" in done.stdout
+
+
+def test_entry_point_reader_agrees_with_importlib_metadata():
+    from importlib.metadata import entry_points as reference
+
+    from eojobs.entrypoints import entry_points
+
+    for group in ("eojobs", "console_scripts", "pytest11"):
+        expected = sorted((ep.name, ep.value) for ep in reference(group=group))
+        assert entry_points(group) == expected, group
+
+
+def test_entry_point_reader_takes_the_first_distribution_of_a_name(tmp_path):
+    from eojobs.entrypoints import entry_points
+
+    for folder, target in (("a", "first:x"), ("b", "second:x")):
+        info = tmp_path / folder / "demo_pkg-1.0.dist-info"
+        info.mkdir(parents=True)
+        (info / "entry_points.txt").write_text(f"[eojobs]\ndemo = {target}\n")
+    broken = tmp_path / "a" / "broken-1.0.dist-info"
+    broken.mkdir()
+    (broken / "entry_points.txt").write_text("[eojobs\nnot ini")
+    found = entry_points("eojobs", [str(tmp_path / "a"), str(tmp_path / "b"), "/nonexistent"])
+    assert found == [("demo", "first:x")]
