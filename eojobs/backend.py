@@ -11,12 +11,22 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict
 
-from eojobs.models import Asset, Capability, JobInfo, LogEntry, Schedule, Service
+from eojobs.models import (
+    Asset,
+    Capability,
+    Dispatcher,
+    JobInfo,
+    LogEntry,
+    Organisation,
+    Schedule,
+    Service,
+)
 from eojobs.region import Region
 
 
@@ -56,12 +66,20 @@ class Backend(ABC):
     implemented: ClassVar[bool] = True
     #: Fastest and slowest poll interval, in seconds, that suit this platform.
     poll_interval: ClassVar[tuple[float, float]] = (1.0, 30.0)
+    #: Settings ``eojobs login`` asks for when they are not set; SecretStr ones are hidden.
+    login_settings: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, settings: BackendSettings) -> None:
         self.settings = settings
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections or other resources."""
+
+    def login(self) -> str:
+        """Authenticate now, caching what lets later calls skip the password; returns who."""
+        from eojobs.errors import Unsupported
+
+        raise Unsupported(f"the {self.name} backend needs no login")
 
     @abstractmethod
     def list_services(self, search: str | None = None) -> list[Service]:
@@ -114,4 +132,30 @@ class Backend(ABC):
 
     def logs(self, job_id: str) -> list[LogEntry]:
         """The log lines of a job; only for backends with ``Capability.LOGS``."""
+        raise NotImplementedError
+
+    def credits(self) -> float:
+        """Credits of the account; only with ``Capability.CREDITS``."""
+        raise NotImplementedError
+
+    def organisations(self) -> list[Organisation]:
+        """Organisations of the account; only with ``Capability.ORGANISATIONS``."""
+        raise NotImplementedError
+
+    def dispatchers(self, job_id: str) -> list[Dispatcher]:
+        """Dispatchers a job can use, attached or not; only with ``Capability.DISPATCHERS``."""
+        raise NotImplementedError
+
+    def set_dispatcher(self, job_id: str, name: str, options: dict[str, Any] | None,
+                       attach: bool) -> list[Dispatcher]:
+        """Attach (with options), reconfigure, or detach (``attach=False``) a dispatcher."""
+        raise NotImplementedError
+
+    def copy_job(self, job_id: str, name: str) -> JobInfo:
+        """A new, unstarted job with the same service, region, options and schedule."""
+        raise NotImplementedError
+
+    def set_delete_expiry(self, job_id: str, when: datetime,
+                          execution_id: str | None = None) -> None:
+        """Keep a job's outputs (or one execution's) until ``when``."""
         raise NotImplementedError

@@ -11,7 +11,7 @@ from eojobs.backend import Backend, JobRequest
 from eojobs.config import resolve_settings
 from eojobs.errors import AmbiguousName, ConfigError, InputError, NotFound, Unsupported
 from eojobs.job import Job
-from eojobs.models import Capability, Schedule, Service
+from eojobs.models import Capability, Organisation, Schedule, Service
 from eojobs.options import coerce_options
 from eojobs.plugins import backend_classes
 from eojobs.region import Region
@@ -72,6 +72,16 @@ class Connection:
         if capability not in self.backend.capabilities:
             raise Unsupported(f"the {self.backend.name} backend does not support {what}")
 
+    def credits(self) -> float:
+        """The account's credits."""
+        self.require(Capability.CREDITS, "credits")
+        return self.backend.credits()
+
+    def organisations(self) -> list[Organisation]:
+        """The organisations the account belongs to."""
+        self.require(Capability.ORGANISATIONS, "organisations")
+        return self.backend.organisations()
+
     def services(self, search: str | None = None) -> list[Service]:
         """Services on offer, optionally those matching ``search`` in name, summary or keywords."""
         services = self.backend.list_services(search)
@@ -90,14 +100,14 @@ class Connection:
         services = self.backend.list_services()
         for service in services:
             if service.id == ref or service.name == ref:
-                return service
+                return self.backend.get_service(service.id)
         lowered = ref.lower()
         exact = [s for s in services if s.name.lower() == lowered]
         if len(exact) == 1:
-            return exact[0]
+            return self.backend.get_service(exact[0].id)
         matches = [s for s in services if s.name.lower().startswith(lowered)]
         if len(matches) == 1:
-            return matches[0]
+            return self.backend.get_service(matches[0].id)
         if matches:
             names = ", ".join(s.name for s in matches)
             raise AmbiguousName(f"{ref!r} matches several services: {names}; give more of the name")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,11 +12,14 @@ from eojobs.errors import EOJobsError, InputError, JobFailed
 from eojobs.models import (
     Asset,
     Capability,
+    Dispatcher,
     Execution,
     JobInfo,
     JobStatus,
     LogEntry,
+    Service,
 )
+from eojobs.options import coerce_options
 from eojobs.waiting import wait_until_finished
 
 if TYPE_CHECKING:
@@ -138,6 +142,64 @@ class Job:
         if level:
             entries = [e for e in entries if e.level == level]
         return entries
+
+    def copy(self, name: str | None = None) -> Job:
+        """A new, unstarted job with this job's service, region, options and schedule."""
+        self.connection.require(Capability.COPY, "copying jobs")
+        info = self._backend.copy_job(self.id, name or f"{self.name} (copy)")
+        return Job(self.connection, info)
+
+    def dispatchers(self) -> list[Dispatcher]:
+        """The dispatchers this job can use; ``attached`` says which it will run."""
+        self.connection.require(Capability.DISPATCHERS, "dispatchers")
+        return self._backend.dispatchers(self.id)
+
+    def add_dispatcher(self, name: str, options: dict[str, Any] | None = None) -> Dispatcher:
+        """Attach a dispatcher by name, with option values."""
+        return self._set_dispatcher(name, options, attach=True)
+
+    def configure_dispatcher(self, name: str, options: dict[str, Any]) -> Dispatcher:
+        """Change the option values of an attached dispatcher."""
+        found = self._dispatcher(name)
+        if not found.attached:
+            raise InputError(f"dispatcher {found.name!r} is not attached to job {self.id}; "
+                             "add it first")
+        return self._set_dispatcher(name, options, attach=True)
+
+    def remove_dispatcher(self, name: str) -> None:
+        """Detach a dispatcher."""
+        found = self._dispatcher(name)
+        if not found.attached:
+            raise InputError(f"dispatcher {found.name!r} is not attached to job {self.id}")
+        self._set_dispatcher(name, None, attach=False)
+
+    def _dispatcher(self, name: str) -> Dispatcher:
+        available = self.dispatchers()
+        for dispatcher in available:
+            if dispatcher.name.lower() == name.strip().lower():
+                return dispatcher
+        names = ", ".join(d.name for d in available) or "none"
+        raise InputError(f"no dispatcher {name!r}; available: {names}")
+
+    def _set_dispatcher(self, name: str, options: dict[str, Any] | None,
+                        attach: bool) -> Dispatcher:
+        found = self._dispatcher(name)
+        coerced = None
+        if options is not None:
+            service = Service(id="dispatcher", name=found.name, options=found.option_specs)
+            given = {**found.options, **options} if found.attached else options
+            coerced = coerce_options(service, given)
+        after = self._backend.set_dispatcher(self.id, found.name, coerced, attach)
+        return next(d for d in after if d.name == found.name)
+
+    def keep_until(self, when: datetime, execution: str | None = None) -> None:
+        """Keep the job's outputs (or one execution's) until ``when``."""
+        self.connection.require(Capability.DELETE_EXPIRY, "changing when outputs are deleted")
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        if execution is not None and execution not in {e.id for e in self.refresh().executions}:
+            raise InputError(f"job {self.id} has no execution {execution}")
+        self._backend.set_delete_expiry(self.id, when, execution)
 
     def results(self) -> Result:
         """The job's output files; raises if it has produced none yet."""

@@ -31,7 +31,10 @@ class Capability(str, enum.Enum):
     RESUMABLE_DOWNLOADS = "resumable-downloads"
     PREVIEWS = "previews"
     CREDITS = "credits"
+    ORGANISATIONS = "organisations"
     DISPATCHERS = "dispatchers"
+    COPY = "copy"
+    DELETE_EXPIRY = "delete-expiry"
 
 
 class JobStatus(str, enum.Enum):
@@ -185,3 +188,21 @@ class LogEntry(_Model):
     component: str
     level: str = "info"
     message: str
+
+
+class Dispatcher(_Model):
+    """A delivery step a job can run after it finishes (e-mail, a bucket, ...)."""
+
+    name: str
+    attached: bool = False
+    summary: str = ""
+    options: dict[str, Any] = Field(default_factory=dict)
+    option_specs: list[OptionSpec] = Field(default_factory=list)
+
+
+class Organisation(_Model):
+    """An organisation the account belongs to, with its credits."""
+
+    id: str
+    name: str
+    credits: float | None = None

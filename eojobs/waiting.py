@@ -64,6 +64,32 @@ def wait_until_finished(
             sleep(pause)
 
 
+def poll_until(
+    fetch: Callable[[], Any],
+    done: Callable[[Any], bool],
+    *,
+    timeout: float,
+    intervals: tuple[float, float],
+    what: str,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> Any:
+    """Call ``fetch`` until ``done`` says its answer is ready; for backends that must wait.
+
+    Raises WaitTimeout naming ``what`` when ``timeout`` seconds pass first.
+    """
+    deadline = clock() + timeout
+    ticks = poll_intervals(*intervals)
+    while True:
+        value = fetch()
+        if done(value):
+            return value
+        left = deadline - clock()
+        if left <= 0:
+            raise WaitTimeout(f"gave up waiting for {what} after {timeout:g} s")
+        sleep(min(next(ticks), left))
+
+
 def _bar(label: str) -> Any:
     from tqdm import tqdm
 
@@ -74,5 +100,5 @@ def _bar(label: str) -> Any:
         file=sys.stderr,
         disable=None,
         leave=False,
-        bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed} {postfix}",
+        bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}{postfix}",
     )

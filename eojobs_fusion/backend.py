@@ -1,52 +1,337 @@
-"""The Fusion Platform backend: registered, but not yet implemented."""
+"""The Fusion Platform backend: maps the eojobs SPI onto the wire client."""
 
 from __future__ import annotations
 
-from typing import IO, ClassVar, NoReturn
+import hashlib
+import json
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, ClassVar
 
-from eojobs.backend import Backend, JobRequest
-from eojobs.errors import Unsupported
-from eojobs.models import Asset, JobInfo, Service
+from pydantic import Field, SecretStr
+
+from eojobs.backend import Backend, BackendSettings, JobRequest
+from eojobs.errors import BackendError, InputError, NotFound, RegionError
+from eojobs.http import HttpPolicy
+from eojobs.models import (
+    Asset,
+    Capability,
+    Dispatcher,
+    JobInfo,
+    LogEntry,
+    Organisation,
+    Service,
+)
+from eojobs.waiting import poll_until
+from eojobs_fusion import mapping
+from eojobs_fusion.auth import Authenticator
+from eojobs_fusion.client import DEFAULT_API_URL, FusionClient
+
+Json = dict[str, Any]
+REGION_PREFIX = "eojobs region "
+
+
+class FusionSettings(BackendSettings):
+    """Settings of the Fusion backend (``EOJOBS_FUSION_<NAME>``)."""
+
+    api_url: str = Field(default=DEFAULT_API_URL, description="Base URL of the API.")
+    email: str | None = Field(default=None, description="Login e-mail address.")
+    user_id: str | None = Field(default=None, description="Login user id, instead of e-mail.")
+    password: SecretStr | None = Field(default=None, description="Password; never stored.")
+    organisation: str | None = Field(
+        default=None, description="Organisation name or id (default: the user's first)."
+    )
+    connect_timeout: float = Field(default=10.0, gt=0)
+    read_timeout: float = Field(default=60.0, gt=0)
+    analysis_timeout: float = Field(
+        default=600.0, gt=0, description="Seconds to wait for an uploaded file's analysis."
+    )
 
 
 class FusionBackend(Backend):
-    """Placeholder for the Fusion Platform; every call says it is not implemented."""
+    """The Fusion Platform (thefusionplatform.com), over its REST API."""
 
     name: ClassVar[str] = "fusion"
     title: ClassVar[str] = "Fusion Platform (thefusionplatform.com)"
-    implemented: ClassVar[bool] = False
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({
+        Capability.SCHEDULES, Capability.STOP, Capability.LOGS, Capability.PRICE,
+        Capability.PREVIEWS, Capability.CREDITS, Capability.ORGANISATIONS,
+        Capability.DISPATCHERS, Capability.COPY, Capability.DELETE_EXPIRY,
+        Capability.RESUMABLE_DOWNLOADS,
+    })
+    settings_model: ClassVar[type[BackendSettings]] = FusionSettings
+    poll_interval: ClassVar[tuple[float, float]] = (0.2, 30.0)
+    #: Settings `eojobs login fusion` asks for, and which of them are secret.
+    login_settings: ClassVar[tuple[str, ...]] = ("email", "password")
 
-    def _refuse(self) -> NoReturn:
-        raise Unsupported("the fusion backend is not yet implemented")
+    def __init__(self, settings: BackendSettings) -> None:
+        super().__init__(settings)
+        assert isinstance(settings, FusionSettings)
+        self.config = settings
+        policy = HttpPolicy(connect_timeout=settings.connect_timeout,
+                            read_timeout=settings.read_timeout)
+        self.client = FusionClient(settings.api_url, policy)
+        password = settings.password.get_secret_value() if settings.password else None
+        self.auth = Authenticator(self.client, settings.email, settings.user_id, password)
+        self.client.on_unauthorised = self.auth.renew
+        self._org: str | None = None
+        self._service_names: dict[str, str] = {}
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self.client.close()
+
+    # Account
+
+    def login(self) -> str:
+        """Log in now (caching the token) and return who we are."""
+        self.auth.login()
+        return self.config.email or self.auth.user_id or ""
+
+    @property
+    def org(self) -> str:
+        """The organisation id every call works in."""
+        if self._org is None:
+            self._org = self._find_organisation()
+        return self._org
+
+    def _find_organisation(self) -> str:
+        user = self.client.get_user(self.auth.ensure())
+        ids = [str(o["id"]) for o in user.get("organisations") or []]
+        if not ids:
+            raise NotFound("this Fusion account belongs to no organisation")
+        wanted = self.config.organisation
+        if not wanted:
+            return ids[0]
+        if wanted in ids:
+            return wanted
+        names = {}
+        for org_id in ids:
+            names[org_id] = str(self.client.get_organisation(org_id).get("name", ""))
+            if names[org_id].lower().startswith(wanted.lower()):
+                return org_id
+        raise NotFound(
+            f"no organisation {wanted!r} for this account; yours: {', '.join(names.values())}"
+        )
+
+    def organisations(self) -> list[Organisation]:
+        """The user's organisations, each with its credits."""
+        user = self.client.get_user(self.auth.ensure())
+        out = []
+        for entry in user.get("organisations") or []:
+            org = self.client.get_organisation(str(entry["id"]))
+            credit = self.client.get_credit(str(entry["id"]))
+            out.append(Organisation(id=str(org["id"]), name=str(org.get("name", "")),
+                                    credits=float(credit.get("any_credits") or 0)))
+        return out
+
+    def credits(self) -> float:
+        """Credits of the organisation in use."""
+        return float(self.client.get_credit(self.org).get("any_credits") or 0)
+
+    # Services
 
     def list_services(self, search: str | None = None) -> list[Service]:
-        """Not implemented."""
-        self._refuse()
+        """The latest services (summaries; options come with :meth:`get_service`)."""
+        services = [mapping.service(s) for s in self.client.services(self.org, search=search)]
+        self._service_names.update({s.id: s.name for s in services})
+        return services
+
+    def get_service(self, service_id: str) -> Service:
+        """One service with its options and inputs, read from its process template."""
+        found = list(self.client.services(self.org, id__eq=service_id))
+        if not found:
+            raise NotFound(f"no Fusion service with id {service_id}")
+        template, _ = self.client.new_process(self.org, service_id)
+        return mapping.service(found[0], template)
+
+    # Jobs
 
     def submit(self, request: JobRequest) -> JobInfo:
-        """Not implemented."""
-        self._refuse()
+        """Upload the region (once), build a process from the template, and create it."""
+        template, _ = self.client.new_process(self.org, request.service.id)
+        slots = template.get("inputs") or []
+        if not slots:
+            raise BackendError(f"{request.service.name} takes no region input")
+        slots[0]["id"] = self._region_data(request)
+        for number, path in request.inputs.items():
+            if number - 1 >= len(slots):
+                raise InputError(f"{request.service.name} has no input {number}")
+            slots[number - 1]["id"] = self._upload(path.name, path, slots[number - 1])
+        for option in template.get("options") or []:
+            if option.get("name") in request.options:
+                option["value"] = mapping.encode_value(option, request.options[option["name"]])
+        fields = {**template, "organisation_id": self.org, "name": request.name,
+                  "inputs": slots}
+        if request.schedule is not None:
+            plan = request.schedule
+            fields.update(run_type="run_schedule", repeat_count=plan.repeat_count,
+                          repeat_start=plan.start_at.isoformat(),
+                          repeat_gap=mapping.repeat_gap(plan.repeat_every))
+        else:
+            fields["run_type"] = "run_once"
+        process = self.client.create_process(self.org, fields)
+        return self._info(process, [])
+
+    def _region_data(self, request: JobRequest) -> str:
+        document = {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {}, "geometry": request.region.to_geojson()}]}
+        content = json.dumps(document, sort_keys=True).encode()
+        name = REGION_PREFIX + hashlib.sha256(content).hexdigest()[:16]
+        for item in self.client.uploaded_data(self.org, name__begins_with=name):
+            if item.get("name") == name and self._usable(str(item["id"])):
+                return str(item["id"])
+        with tempfile.TemporaryDirectory(prefix="eojobs-") as tmp:
+            path = Path(tmp) / "region.geojson"
+            path.write_bytes(content)
+            try:
+                return self._upload(name, path, {"file_type": "GeoJSON"})
+            except InputError as exc:
+                raise RegionError(f"the Fusion Platform refused the region: {exc}") from None
+
+    def _usable(self, data_id: str) -> bool:
+        files = self.client.files(self.org, data_id)
+        return bool(files) and all(f.get("publishable") for f in files)
+
+    def _upload(self, name: str, path: Path, slot: Json) -> str:
+        file_type = mapping.FILE_TYPES.get(path.suffix.lower(), "Other")
+        template = self.client.new_data(self.org)
+        data = self.client.create_data(self.org, {**template, "organisation_id": self.org,
+                                                  "name": name})
+        data_id = str(data["id"])
+        _, url = self.client.add_file(self.org, data_id, path.name, file_type)
+        self.client.upload(url, path)
+        files = poll_until(
+            lambda: self.client.files(self.org, data_id),
+            lambda fs: bool(fs) and all("size" in f and ("publishable" in f or "error" in f)
+                                        for f in fs),
+            timeout=self.config.analysis_timeout, intervals=(0.1, 5.0),
+            what=f"the analysis of {path.name}",
+        )
+        bad = [f for f in files if f.get("error") or not f.get("publishable")]
+        if bad:
+            raise InputError(f"the Fusion Platform could not use {path.name} "
+                             f"as {slot.get('file_type', file_type)}")
+        return data_id
 
     def start(self, job_id: str) -> JobInfo:
-        """Not implemented."""
-        self._refuse()
+        """Execute the process."""
+        return self._info(self.client.execute(self.org, job_id), None)
+
+    def stop(self, job_id: str) -> JobInfo:
+        """Stop the process and its running executions."""
+        return self._info(self.client.stop(self.org, job_id), None)
 
     def delete(self, job_id: str) -> None:
-        """Not implemented."""
-        self._refuse()
+        """Delete the process, its executions and their outputs."""
+        self.client.delete_process(self.org, job_id)
 
     def get_job(self, job_id: str) -> JobInfo:
-        """Not implemented."""
-        self._refuse()
+        """The process and its executions."""
+        return self._info(self.client.get_process(self.org, job_id), None)
 
     def list_jobs(self) -> list[JobInfo]:
-        """Not implemented."""
-        self._refuse()
+        """Every process of the organisation, newest first."""
+        processes = list(self.client.processes(self.org))
+        processes.sort(key=lambda p: str(p.get("created_at") or ""), reverse=True)
+        return [self._info(p, None) for p in processes]
+
+    def _info(self, process: Json, wires: list[Json] | None) -> JobInfo:
+        if wires is None:
+            wires = self.client.executions(self.org, str(process["id"])) \
+                if process.get("has_executions") else []
+        return mapping.job_info(process, wires, self._service_name(process))
+
+    def _service_name(self, process: Json) -> str:
+        service_id = str(process.get("service_id") or "")
+        if service_id not in self._service_names:
+            found = list(self.client.services(self.org, id__eq=service_id))
+            self._service_names[service_id] = found[0].get("name", "") if found else ""
+        return self._service_names[service_id]
+
+    def copy_job(self, job_id: str, name: str) -> JobInfo:
+        """Create a new process from the copy template of this one."""
+        template = self.client.copy_process(self.org, job_id)
+        process = self.client.create_process(
+            self.org, {**template, "organisation_id": self.org, "name": name})
+        return self._info(process, [])
+
+    def set_delete_expiry(self, job_id: str, when: datetime,
+                          execution_id: str | None = None) -> None:
+        """Change the delete expiry of one execution, or of every execution of the job."""
+        targets = [execution_id] if execution_id else [
+            str(w["id"]) for w in self.client.executions(self.org, job_id)]
+        if not targets:
+            raise InputError(f"job {job_id} has no executions yet; start it first")
+        for target in targets:
+            self.client.change_delete_expiry(self.org, target, when.isoformat())
+
+    # Dispatchers
+
+    def dispatchers(self, job_id: str) -> list[Dispatcher]:
+        """Available dispatchers, marked attached when the process has them."""
+        process, extras = self.client.get_process_with_extras(self.org, job_id)
+        attached = {d.get("name"): d for d in process.get("dispatchers") or []}
+        out = []
+        for wire in extras.get("dispatchers") or []:
+            current = attached.get(wire.get("name"), wire)
+            out.append(mapping.dispatcher(wire, current, wire.get("name") in attached))
+        return out
+
+    def set_dispatcher(self, job_id: str, name: str, options: dict[str, Any] | None,
+                       attach: bool) -> list[Dispatcher]:
+        """Attach, reconfigure or detach one dispatcher with a PATCH of the process."""
+        process, extras = self.client.get_process_with_extras(self.org, job_id)
+        current = [d for d in process.get("dispatchers") or [] if d.get("name") != name]
+        if attach:
+            base = next((d for d in process.get("dispatchers") or [] if d.get("name") == name),
+                        None) or next(d for d in extras.get("dispatchers") or []
+                                      if d.get("name") == name)
+            entry = json.loads(json.dumps(base))
+            for option in entry.get("options") or []:
+                if options and option.get("name") in options:
+                    option["value"] = mapping.encode_value(option, options[option["name"]])
+            current.append(entry)
+        self.client.patch_process(self.org, job_id, {"dispatchers": current})
+        return self.dispatchers(job_id)
+
+    # Results and logs
 
     def list_assets(self, job_id: str) -> list[Asset]:
-        """Not implemented."""
-        self._refuse()
+        """The files of the output data items of every finished execution's components."""
+        assets = []
+        for wire in self.client.executions(self.org, job_id):
+            if int(wire.get("progress") or 0) < 100 or not wire.get("success"):
+                continue
+            for component in self.client.components(self.org, str(wire["id"])):
+                if component.get("intermediate"):
+                    continue
+                for data_id in component.get("outputs") or []:
+                    for file in self.client.files(self.org, str(data_id)):
+                        file.setdefault("data_id", str(data_id))
+                        assets.append(mapping.asset(file, str(wire["id"]),
+                                                    str(component.get("name", ""))))
+        return assets
 
     def open_asset(self, asset: Asset, offset: int = 0) -> IO[bytes]:
-        """Not implemented."""
-        self._refuse()
+        """Ask for a signed URL and stream it from ``offset``."""
+        data_id, _, file_id = asset.href.partition("/")
+        url = self.client.download_url(self.org, data_id, file_id)
+        return self.client.open_url(url, offset)
+
+    def logs(self, job_id: str) -> list[LogEntry]:
+        """The log lines of every component of every execution."""
+        entries = []
+        for wire in self.client.executions(self.org, job_id):
+            for component in self.client.components(self.org, str(wire["id"])):
+                for line in self.client.logs(self.org, str(component["id"])):
+                    message = str(line.get("message", ""))
+                    level = "error" if message.lower().startswith(("error", "traceback")) \
+                        else "info"
+                    entries.append(LogEntry(
+                        time=mapping.parse_time(line.get("logged_at")), execution_id=wire["id"],
+                        component=str(component.get("name", "")), level=level, message=message,
+                    ))
+        entries.sort(key=lambda e: e.time)
+        return entries

@@ -20,6 +20,7 @@ from eojobs.models import (
     JobInfo,
     JobStatus,
     LogEntry,
+    Organisation,
     Schedule,
     Service,
 )
@@ -48,7 +49,8 @@ class MockBackend(Backend):
     title: ClassVar[str] = "Offline simulated EO platform"
     capabilities: ClassVar[frozenset[Capability]] = frozenset({
         Capability.SCHEDULES, Capability.STOP, Capability.LOGS, Capability.PRICE,
-        Capability.PREVIEWS, Capability.CREDITS, Capability.RESUMABLE_DOWNLOADS,
+        Capability.PREVIEWS, Capability.CREDITS, Capability.ORGANISATIONS, Capability.COPY,
+        Capability.RESUMABLE_DOWNLOADS,
     })
     settings_model: ClassVar[type[BackendSettings]] = MockSettings
     poll_interval: ClassVar[tuple[float, float]] = (0.02, 1.0)
@@ -63,6 +65,24 @@ class MockBackend(Backend):
     def close(self) -> None:
         """Close the database."""
         self.platform.close()
+
+    def credits(self) -> float:
+        """Credits of the mock account."""
+        return self.platform.credits()
+
+    def organisations(self) -> list[Organisation]:
+        """The mock account's one organisation."""
+        return [Organisation(id="mock", name="Mock organisation",
+                             credits=self.platform.credits())]
+
+    def copy_job(self, job_id: str, name: str) -> JobInfo:
+        """A new job with the same service, region, slices, options and schedule."""
+        row = self.platform.job(job_id).row
+        state = self.platform.create_job(
+            service_id=row.service_id, name=name, region=row.region, slices=row.slices,
+            options=row.options, inputs=row.inputs, schedule=row.schedule,
+        )
+        return _job_info(state)
 
     def list_services(self, search: str | None = None) -> list[Service]:
         """The demo catalogue."""

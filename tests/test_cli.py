@@ -25,14 +25,43 @@ def run_json(*args: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_backends_lists_mock_ready_and_fusion_not_yet_implemented():
+def test_backends_lists_both_built_in_backends_with_capabilities():
     result = invoke("backends")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert any(line.startswith("mock") and "ready" in line for line in lines)
-    assert any(line.startswith("fusion") and "not yet implemented" in line for line in lines)
+    assert any(line.startswith("fusion") and "dispatchers" in line for line in lines)
     data = run_json("backends")
-    assert {d["name"]: d["implemented"] for d in data} == {"fusion": False, "mock": True}
+    assert {d["name"]: d["implemented"] for d in data} == {"fusion": True, "mock": True}
+
+
+def test_fusion_without_credentials_says_how_to_log_in():
+    result = invoke("-b", "fusion", "services")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "error: no credentials for fusion: run `eojobs login fusion` or set "
+        "EOJOBS_FUSION_EMAIL and EOJOBS_FUSION_PASSWORD")
+
+
+def test_features_the_mock_lacks_are_refused_up_front():
+    job_id = run_json("run", "elevation", "-r", str(GLASGOW))["id"]
+    result = invoke("dispatchers", "list", job_id)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: the mock backend does not support dispatchers"
+    result = invoke("keep", job_id, "2030-01-01")
+    assert result.exit_code == 2
+    assert "does not support changing when outputs are deleted" in result.stderr
+
+
+def test_copy_credits_and_organisations_on_the_mock():
+    job_id = run_json("run", "elevation", "-r", str(GLASGOW))["id"]
+    copied = run_json("copy", job_id, "--name", "again")
+    assert copied["name"] == "again" and copied["status"] == "created"
+    assert copied["id"] != job_id and copied["price"] == 3.29
+    assert run_json("credits") == {"credits": 1000 - 3.29}
+    assert run_json("organisations")[0]["name"] == "Mock organisation"
+    login = invoke("login", "mock")
+    assert login.exit_code == 2 and "the mock backend needs no login" in login.stderr
 
 
 def test_services_and_service():
@@ -132,7 +161,6 @@ BAD_INPUT = [
     (["run", "elevation", "-r", str(GLASGOW), "--no-wait", "--download", "x"],
      "--download needs the job to finish"),
     (["-b", "nope", "services"], "no backend named 'nope'"),
-    (["-b", "fusion", "services"], "the fusion backend is not yet implemented"),
     (["download", "x", "--parallel", "0"], "0 is not in the range 1<=x<=64"),
 ]
 

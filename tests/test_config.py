@@ -28,8 +28,10 @@ def test_keyword_beats_environment_beats_profile(user_dir, monkeypatch):
 
 def test_the_backend_comes_from_eojobs_backend(monkeypatch):
     monkeypatch.setenv("EOJOBS_BACKEND", "fusion")
-    with pytest.raises(eojobs.Unsupported):
-        eojobs.connect()
+    monkeypatch.setenv("EOJOBS_FUSION_API_URL", "http://127.0.0.1:9")
+    with eojobs.connect() as conn:
+        assert conn.name == "fusion"
+        assert conn.backend.settings.api_url == "http://127.0.0.1:9"
 
 
 @pytest.mark.parametrize(("kwargs", "profile", "message"), [

@@ -16,7 +16,8 @@ def test_cli_reference_matches_the_commands_help():
 
 
 def test_every_command_is_in_the_readme_or_the_guide():
-    text = (ROOT / "README.md").read_text() + (ROOT / "docs" / "getting-started.md").read_text()
+    text = "".join((ROOT / name).read_text()
+                   for name in ("README.md", "docs/getting-started.md", "docs/fusion.md"))
     for name in cli.commands:
         assert f"eojobs {name}" in text, f"command {name} is not documented"
 

@@ -139,11 +139,9 @@ def test_ambiguous_and_unknown_services(conn):
                                                         "repeat_count": 3})
 
 
-def test_unknown_backend_and_placeholder_backend():
+def test_unknown_backend():
     with pytest.raises(eojobs.ConfigError, match="no backend named 'nope'; installed backends"):
         eojobs.connect("nope")
-    with pytest.raises(eojobs.Unsupported, match="fusion backend is not yet implemented"):
-        eojobs.connect("fusion")
 
 
 def test_many_threads_can_share_one_connection(conn):

@@ -1,0 +1,75 @@
+"""Commands about the account: log in, credits, organisations."""
+
+from __future__ import annotations
+
+import click
+
+from eojobs.cli.output import emit, notice, table
+
+
+@click.command()
+@click.argument("backend")
+@click.pass_context
+def login(ctx: click.Context, backend: str) -> None:
+    """Log in to BACKEND and cache its access token (never the password).
+
+    Asks for the settings the backend needs that are not already set in the
+    environment or profile, hiding secrets. The token is kept in a 0600 file
+    in the user directory until it expires.
+
+    \b
+    Example:
+      eojobs login fusion
+    """
+    import os
+
+    from eojobs.config import env_var, profile
+    from eojobs.connection import connect
+    from eojobs.plugins import backend_classes
+
+    backend_class = backend_classes().get(backend)
+    if backend_class is None:
+        raise click.BadParameter(f"no backend named {backend!r}", param_hint="'BACKEND'")
+    known = profile(backend)
+    given: dict[str, object] = {}
+    fields = backend_class.settings_model.model_fields
+    for name in backend_class.login_settings:
+        if os.environ.get(env_var(backend, name)) or known.get(name):
+            continue
+        secret = "SecretStr" in str(fields[name].annotation)
+        given[name] = click.prompt(name.replace("_", " ").capitalize(), hide_input=secret,
+                                   err=True)
+    with connect(backend, **given) as conn:
+        who = conn.backend.login()
+    notice(ctx, f"logged in to {backend} as {who}; the token is cached, not the password")
+    emit(ctx, {"backend": backend, "user": who}, lambda: None)
+
+
+@click.command()
+@click.pass_context
+def credits(ctx: click.Context) -> None:
+    """Show the credits of the account on the backend.
+
+    \b
+    Example:
+      eojobs -b fusion credits
+    """
+    value = ctx.obj.connection().credits()
+    emit(ctx, {"credits": value}, lambda: click.echo(f"{value:g} credits"))
+
+
+@click.command()
+@click.pass_context
+def organisations(ctx: click.Context) -> None:
+    """List the organisations of the account, with their credits.
+
+    \b
+    Example:
+      eojobs -b fusion organisations
+    """
+    found = ctx.obj.connection().organisations()
+    emit(ctx, [o.model_dump(mode="json") for o in found],
+         lambda: table(["id", "name", "credits"], [[o.id, o.name, o.credits] for o in found]))
+
+
+COMMANDS = [login, credits, organisations]

@@ -1,0 +1,118 @@
+"""Commands for features some backends have: dispatchers, copying jobs, keeping outputs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from eojobs.cli.common import job_dict, parse_option_pairs
+from eojobs.cli.output import emit, notice, table
+
+
+@click.group()
+def dispatchers() -> None:
+    """List, add, configure and remove a job's dispatchers.
+
+    A dispatcher delivers a job's outputs when it finishes, for example by
+    e-mail or to a bucket.
+
+    \b
+    Examples:
+      eojobs -b fusion dispatchers list JOB
+      eojobs -b fusion dispatchers add JOB "Email Dispatcher" -o emails=me@example.com
+      eojobs -b fusion dispatchers remove JOB "Email Dispatcher"
+    """
+
+
+def _show(ctx: click.Context, found: list) -> None:
+    emit(ctx, [d.model_dump(mode="json") for d in found], lambda: table(
+        ["name", "attached", "options", "summary"],
+        [[d.name, d.attached, [f"{k}={v}" for k, v in d.options.items()], d.summary]
+         for d in found]))
+
+
+@dispatchers.command("list")
+@click.argument("job_id")
+@click.pass_context
+def list_dispatchers(ctx: click.Context, job_id: str) -> None:
+    """List the dispatchers JOB can use, and which are attached."""
+    _show(ctx, ctx.find_root().obj.connection().job(job_id).dispatchers())
+
+
+@dispatchers.command("add")
+@click.argument("job_id")
+@click.argument("name")
+@click.option("-o", "--option", "options", multiple=True, metavar="NAME=VALUE",
+              help="A dispatcher option; repeat for more.")
+@click.pass_context
+def add_dispatcher(ctx: click.Context, job_id: str, name: str, options: tuple[str, ...]) -> None:
+    """Attach the dispatcher NAME to JOB."""
+    job = ctx.find_root().obj.connection().job(job_id)
+    job.add_dispatcher(name, parse_option_pairs(options))
+    _show(ctx, job.dispatchers())
+
+
+@dispatchers.command("configure")
+@click.argument("job_id")
+@click.argument("name")
+@click.option("-o", "--option", "options", multiple=True, required=True, metavar="NAME=VALUE",
+              help="A dispatcher option to change; repeat for more.")
+@click.pass_context
+def configure_dispatcher(ctx: click.Context, job_id: str, name: str,
+                         options: tuple[str, ...]) -> None:
+    """Change the options of the attached dispatcher NAME."""
+    job = ctx.find_root().obj.connection().job(job_id)
+    job.configure_dispatcher(name, parse_option_pairs(options))
+    _show(ctx, job.dispatchers())
+
+
+@dispatchers.command("remove")
+@click.argument("job_id")
+@click.argument("name")
+@click.pass_context
+def remove_dispatcher(ctx: click.Context, job_id: str, name: str) -> None:
+    """Detach the dispatcher NAME from JOB."""
+    job = ctx.find_root().obj.connection().job(job_id)
+    job.remove_dispatcher(name)
+    _show(ctx, job.dispatchers())
+
+
+@click.command()
+@click.argument("job_id")
+@click.option("-n", "--name", help="Name of the copy (default: '<name> (copy)').")
+@click.pass_context
+def copy(ctx: click.Context, job_id: str, name: str | None) -> None:
+    """Copy JOB into a new, unstarted job with the same settings; prints its id.
+
+    \b
+    Example:
+      eojobs copy 3f2a9c1e --name "again next week"
+    """
+    new = ctx.obj.connection().job(job_id).copy(name)
+    if not ctx.obj.json:
+        click.echo(new.id)
+    notice(ctx, f"created job {new.id} ({new.name}), price {new.price or 0:g} credits")
+    emit(ctx, job_dict(new), lambda: None)
+
+
+@click.command()
+@click.argument("job_id")
+@click.argument("until", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S",
+                                              "%Y-%m-%d"]))
+@click.option("--execution", help="Only this execution (default: all of the job's).")
+@click.pass_context
+def keep(ctx: click.Context, job_id: str, until: datetime, execution: str | None) -> None:
+    """Keep JOB's outputs until UNTIL (changes their delete expiry).
+
+    \b
+    Example:
+      eojobs -b fusion keep 3f2a9c1e 2027-01-31
+    """
+    job = ctx.obj.connection().job(job_id)
+    job.keep_until(until, execution)
+    notice(ctx, f"job {job.id}: outputs kept until {until.isoformat()}")
+    emit(ctx, {"id": job.id, "keep_until": until.isoformat()}, lambda: None)
+
+
+COMMANDS = [dispatchers, copy, keep]

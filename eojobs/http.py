@@ -1,0 +1,116 @@
+"""The shared HTTP session for HTTP backends: timeouts, retries and error mapping, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from eojobs.errors import (
+    AuthenticationError,
+    BackendError,
+    EOJobsError,
+    InputError,
+    InsufficientCredits,
+    NotFound,
+)
+
+#: Methods that are safe to repeat after a failure.
+IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+RETRY_STATUSES = (429, 502, 503, 504)
+
+
+@dataclass(frozen=True)
+class HttpPolicy:
+    """Timeouts and retries of one backend's HTTP traffic."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    retries: int = 5
+    backoff: float = 0.5
+    backoff_max: float = 30.0
+    pool_size: int = 16
+
+    @property
+    def timeout(self) -> tuple[float, float]:
+        """The ``(connect, read)`` timeout pair requests takes."""
+        return (self.connect_timeout, self.read_timeout)
+
+
+def make_session(policy: HttpPolicy, user_agent: str = "eojobs") -> requests.Session:
+    """A session whose idempotent requests retry with backoff and jitter.
+
+    Non-idempotent methods (POST, PATCH) are retried only on connection
+    failures that happened before the request was sent.
+    """
+    retry = Retry(
+        total=policy.retries,
+        connect=policy.retries,
+        read=policy.retries,
+        status=policy.retries,
+        other=0,
+        allowed_methods=IDEMPOTENT,
+        status_forcelist=RETRY_STATUSES,
+        backoff_factor=policy.backoff,
+        backoff_max=policy.backoff_max,
+        backoff_jitter=policy.backoff / 2,
+        respect_retry_after_header=True,
+        raise_on_status=False,
+        raise_on_redirect=False,
+    )
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=policy.pool_size,
+                          pool_maxsize=policy.pool_size)
+    session = requests.Session()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    session.headers["User-Agent"] = user_agent
+    return session
+
+
+MessageOf = Callable[[requests.Response], str]
+
+
+def error_for(response: requests.Response, message_of: MessageOf, what: str) -> EOJobsError:
+    """The eojobs error for a failed response, carrying the server's own message."""
+    message = message_of(response) or f"HTTP {response.status_code}"
+    text = f"{what}: {message}"
+    status = response.status_code
+    lowered = message.lower()
+    if status in (401, 403) or "incorrect username or password" in lowered:
+        return AuthenticationError(text)
+    if status == 402 or "insufficient credit" in lowered or "not enough credit" in lowered:
+        return InsufficientCredits(text)
+    if status == 404:
+        return NotFound(text)
+    if status in (400, 409, 422):
+        return InputError(text)
+    return BackendError(text, transient=status in RETRY_STATUSES or status >= 500)
+
+
+def transport_error(exc: requests.RequestException, what: str) -> BackendError:
+    """A BackendError for a connection failure or timeout, without the URL's query string."""
+    kind = "timed out" if isinstance(exc, requests.Timeout) else "could not connect"
+    url = getattr(getattr(exc, "request", None), "url", None) or ""
+    where = url.split("?", 1)[0]
+    return BackendError(f"{what}: {kind} to {where or 'the server'} ({type(exc).__name__})",
+                        transient=True)
+
+
+def json_or_error(response: requests.Response, message_of: MessageOf, what: str) -> Any:
+    """The JSON body of a successful response; an eojobs error otherwise."""
+    if response.status_code >= 400:
+        raise error_for(response, message_of, what)
+    try:
+        return response.json()
+    except ValueError:
+        raise BackendError(f"{what}: the server answered with something that is not JSON") \
+            from None
+
+
+def redact(values: Mapping[str, Any], secrets: frozenset[str]) -> dict[str, Any]:
+    """A copy of ``values`` with secret keys masked, for logs and error messages."""
+    return {k: ("*****" if k in secrets else v) for k, v in values.items()}

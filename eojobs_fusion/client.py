@@ -1,0 +1,283 @@
+"""The Fusion Platform wire client: one method per endpoint, on one requests session.
+
+It speaks the protocol and nothing more: envelopes, the two body styles,
+paging through ``last[...]``, filters and bearer tokens. What the calls mean
+for an eojobs job is the business of ``backend.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import requests
+
+from eojobs.errors import AuthenticationError, BackendError
+from eojobs.http import HttpPolicy, json_or_error, make_session, transport_error
+
+PAGE_SIZE = 24
+DEFAULT_API_URL = "https://api.thefusionplatform.com"
+
+Json = dict[str, Any]
+
+
+def error_message(response: requests.Response) -> str:
+    """The server's ``error_message``, or the status line."""
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code} {response.reason or ''}".strip()
+    if isinstance(body, dict) and body.get("error_message"):
+        return str(body["error_message"])
+    return f"HTTP {response.status_code} {response.reason or ''}".strip()
+
+
+def flat(model: str, fields: Mapping[str, Any]) -> Json:
+    """The flat create/update body: ``{"Model[field]": value}``."""
+    return {f"{model}[{key}]": value for key, value in fields.items()}
+
+
+class FusionClient:
+    """HTTP calls to one Fusion Platform API, authenticated with a bearer token.
+
+    ``on_unauthorised`` is called once when a request gets 401; if it returns
+    a new token the request is repeated with it.
+    """
+
+    def __init__(self, api_url: str, policy: HttpPolicy | None = None,
+                 on_unauthorised: Callable[[], str | None] | None = None) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.policy = policy or HttpPolicy()
+        self.session = make_session(self.policy, user_agent="eojobs-fusion")
+        self.token: str | None = None
+        self.on_unauthorised = on_unauthorised
+        self.requests_made = 0
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self.session.close()
+
+    def _send(self, method: str, url: str, what: str, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", self.policy.timeout)
+        try:
+            self.requests_made += 1
+            return self.session.request(method, url, **kwargs)
+        except requests.RequestException as exc:
+            raise transport_error(exc, what) from None
+
+    def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
+                body: Any = None, auth: bool = True) -> Any:
+        """One API call; returns the parsed JSON body or raises an eojobs error."""
+        what = f"{method} {path}"
+        headers = {"Content-Type": "application/json"}
+        for attempt in (1, 2):
+            if auth:
+                if not self.token:
+                    raise AuthenticationError("not logged in to the Fusion Platform")
+                headers["Authorization"] = f"Bearer {self.token}"
+            response = self._send(method, self.api_url + path, what, params=params,
+                                  json=body, headers=headers)
+            if response.status_code == 401 and auth and attempt == 1 and self.on_unauthorised:
+                fresh = self.on_unauthorised()
+                if fresh:
+                    self.token = fresh
+                    continue
+            return json_or_error(response, error_message, what)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def model(self, method: str, path: str, **kwargs: Any) -> Json:
+        """A call whose answer is ``{"model": {...}}``."""
+        body = self.request(method, path, **kwargs)
+        if not isinstance(body, dict) or not isinstance(body.get("model"), dict):
+            raise BackendError(f"{method} {path}: the answer has no model")
+        return body["model"]
+
+    def pages(self, path: str, *, reverse: bool = False, search: str | None = None,
+              filters: Mapping[str, Any] | None = None, limit: int = PAGE_SIZE) -> Iterator[Json]:
+        """Every item of a collection, following ``last`` from page to page."""
+        last: Json = {}
+        while True:
+            params: Json = {"limit": limit, "reverse": str(reverse)}
+            if search:
+                params["search"] = search.lower()
+            for key, value in (filters or {}).items():
+                if value is not None:
+                    params[f"filter[{key}]"] = str(value)
+            params.update({f"last[{k}]": v for k, v in last.items()})
+            body = self.request("GET", path, params=params)
+            yield from body.get("list") or []
+            last = body.get("last") or {}
+            if not last:
+                return
+
+    # Users and organisations
+
+    def login(self, email: str | None, user_id: str | None, password: str) -> Json:
+        """``POST /users/login``: the id, access and refresh tokens."""
+        body = {"User": {"email": email, "user_id": user_id, "password": password}}
+        return self.request("POST", "/users/login", body=body, auth=False)
+
+    def get_user(self, user_id: str) -> Json:
+        """``GET /users/{u}``."""
+        return self.model("GET", f"/users/{user_id}")
+
+    def get_organisation(self, org: str) -> Json:
+        """``GET /organisations/{o}``."""
+        return self.model("GET", f"/organisations/{org}")
+
+    def get_credit(self, org: str) -> Json:
+        """``GET /organisations/{o}/credits/{o}``."""
+        return self.model("GET", f"/organisations/{org}/credits/{org}")
+
+    # Data items and files
+
+    def uploaded_data(self, org: str, **filters: Any) -> Iterator[Json]:
+        """``GET /organisations/{o}/data/uploaded``."""
+        return self.pages(f"/organisations/{org}/data/uploaded", filters=filters)
+
+    def new_data(self, org: str) -> Json:
+        """``GET /organisations/{o}/data/new``: the template of a data item."""
+        return self.model("GET", f"/organisations/{org}/data/new")
+
+    def create_data(self, org: str, fields: Mapping[str, Any]) -> Json:
+        """``POST /organisations/{o}/data`` with a flat body."""
+        return self.model("POST", f"/organisations/{org}/data", body=flat("Data", fields))
+
+    def get_data(self, org: str, data_id: str) -> Json:
+        """``GET /organisations/{o}/data/{d}``."""
+        return self.model("GET", f"/organisations/{org}/data/{data_id}")
+
+    def delete_data(self, org: str, data_id: str) -> None:
+        """``DELETE /organisations/{o}/data/{d}``."""
+        self.request("DELETE", f"/organisations/{org}/data/{data_id}")
+
+    def add_file(self, org: str, data_id: str, name: str, file_type: str) -> tuple[str, str]:
+        """``POST .../data/{d}/add_file``: the new file's id and its upload URL."""
+        body = self.request("POST", f"/organisations/{org}/data/{data_id}/add_file",
+                            body={"Data": {"name": name, "file_type": file_type}})
+        extras = (body or {}).get("extras") or {}
+        if not extras.get("file") or not extras.get("url"):
+            raise BackendError("add_file: the answer has no file id or upload URL")
+        return str(extras["file"]), str(extras["url"])
+
+    def upload(self, url: str, path: Path) -> None:
+        """``PUT`` a file's bytes to a signed upload URL (no API headers)."""
+        with open(path, "rb") as handle:
+            response = self._send("PUT", url, f"upload of {path.name}", data=handle,
+                                  headers={"Content-Length": str(path.stat().st_size)})
+        if response.status_code >= 300:
+            raise BackendError(f"upload of {path.name} failed: HTTP {response.status_code}",
+                               transient=response.status_code >= 500)
+
+    def files(self, org: str, data_id: str) -> list[Json]:
+        """``GET .../data/{d}/files``, all pages."""
+        return list(self.pages(f"/organisations/{org}/data/{data_id}/files"))
+
+    def download_url(self, org: str, data_id: str, file_id: str, preview: bool = False) -> str:
+        """``GET .../data/{d}/download_file/{f}``: a signed URL of the bytes."""
+        body = self.request("GET", f"/organisations/{org}/data/{data_id}/download_file/{file_id}",
+                            params={"preview": str(preview)})
+        url = ((body or {}).get("extras") or {}).get("url")
+        if not url:
+            raise BackendError("download_file: the answer has no URL")
+        return str(url)
+
+    def open_url(self, url: str, offset: int = 0) -> IO[bytes]:
+        """Stream a signed URL's bytes from ``offset`` (no API headers)."""
+        headers = {"Range": f"bytes={offset}-"} if offset else {}
+        response = self._send("GET", url, "download", headers=headers, stream=True)
+        if response.status_code >= 300:
+            response.close()
+            raise BackendError(f"download failed: HTTP {response.status_code}",
+                               transient=response.status_code >= 500)
+        if offset and response.status_code != 206:
+            response.close()
+            raise BackendError("the server ignored the byte range; start again from zero")
+        response.raw.decode_content = True
+        return response.raw  # type: ignore[no-any-return]
+
+    # Services
+
+    def services(self, org: str, search: str | None = None, **filters: Any) -> Iterator[Json]:
+        """``GET /organisations/{o}/services/latest``."""
+        return self.pages(f"/organisations/{org}/services/latest", search=search,
+                          filters=filters)
+
+    def dispatcher_services(self, org: str) -> Iterator[Json]:
+        """``GET /organisations/{o}/services/dispatchers``."""
+        return self.pages(f"/organisations/{org}/services/dispatchers")
+
+    # Processes
+
+    def new_process(self, org: str, service_id: str) -> tuple[Json, Json]:
+        """``GET .../processes/new?service_id=``: the template and its extras."""
+        body = self.request("GET", f"/organisations/{org}/processes/new",
+                            params={"service_id": service_id})
+        return body.get("model") or {}, body.get("extras") or {}
+
+    def create_process(self, org: str, fields: Mapping[str, Any]) -> Json:
+        """``POST /organisations/{o}/processes`` with a flat body."""
+        return self.model("POST", f"/organisations/{org}/processes",
+                          body=flat("Process", fields))
+
+    def processes(self, org: str, **filters: Any) -> Iterator[Json]:
+        """``GET /organisations/{o}/processes``."""
+        return self.pages(f"/organisations/{org}/processes", filters=filters)
+
+    def get_process(self, org: str, process_id: str) -> Json:
+        """``GET .../processes/{p}``."""
+        return self.model("GET", f"/organisations/{org}/processes/{process_id}")
+
+    def get_process_with_extras(self, org: str, process_id: str) -> tuple[Json, Json]:
+        """``GET .../processes/{p}`` with its extras (available dispatchers)."""
+        body = self.request("GET", f"/organisations/{org}/processes/{process_id}")
+        return body.get("model") or {}, body.get("extras") or {}
+
+    def patch_process(self, org: str, process_id: str, fields: Mapping[str, Any]) -> Json:
+        """``PATCH .../processes/{p}`` with a flat body."""
+        return self.model("PATCH", f"/organisations/{org}/processes/{process_id}",
+                          body=flat("Process", fields))
+
+    def delete_process(self, org: str, process_id: str) -> None:
+        """``DELETE .../processes/{p}``."""
+        self.request("DELETE", f"/organisations/{org}/processes/{process_id}")
+
+    def copy_process(self, org: str, process_id: str) -> Json:
+        """``GET .../processes/{p}/copy``: a template carrying the process's settings."""
+        return self.model("GET", f"/organisations/{org}/processes/{process_id}/copy")
+
+    def execute(self, org: str, process_id: str) -> Json:
+        """``POST .../processes/{p}/execute``."""
+        return self.model("POST", f"/organisations/{org}/processes/{process_id}/execute")
+
+    def stop(self, org: str, process_id: str) -> Json:
+        """``POST .../processes/{p}/stop``."""
+        return self.model("POST", f"/organisations/{org}/processes/{process_id}/stop")
+
+    def executions(self, org: str, process_id: str, **filters: Any) -> list[Json]:
+        """``GET .../processes/{p}/executions``, oldest first."""
+        return list(self.pages(f"/organisations/{org}/processes/{process_id}/executions",
+                               filters=filters))
+
+    # Executions, components, logs
+
+    def get_execution(self, org: str, execution_id: str) -> Json:
+        """``GET .../process_executions/{e}``."""
+        return self.model("GET", f"/organisations/{org}/process_executions/{execution_id}")
+
+    def change_delete_expiry(self, org: str, execution_id: str, when: str) -> None:
+        """``POST .../process_executions/{e}/change_delete_expiry``."""
+        self.request("POST",
+                     f"/organisations/{org}/process_executions/{execution_id}/change_delete_expiry",
+                     body={"ProcessExecution": {"delete_expiry": when}})
+
+    def components(self, org: str, execution_id: str) -> list[Json]:
+        """``GET .../process_executions/{e}/process_service_executions``."""
+        return list(self.pages(
+            f"/organisations/{org}/process_executions/{execution_id}/process_service_executions"))
+
+    def logs(self, org: str, component_id: str) -> list[Json]:
+        """``GET .../process_service_executions/{c}/logs``, oldest first."""
+        return list(self.pages(
+            f"/organisations/{org}/process_service_executions/{component_id}/logs"))

@@ -1,0 +1,282 @@
+"""Translation between Fusion Platform JSON and eojobs models, in both directions."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from eojobs.models import (
+    Asset,
+    DataType,
+    Dispatcher,
+    Execution,
+    ExecutionStatus,
+    InputSpec,
+    JobInfo,
+    JobStatus,
+    OptionSpec,
+    Schedule,
+    Service,
+)
+
+Json = dict[str, Any]
+
+DATA_TYPES = {
+    "numeric": DataType.NUMBER,
+    "currency": DataType.CURRENCY,
+    "boolean": DataType.BOOLEAN,
+    "datetime": DataType.DATETIME,
+    "string": DataType.STRING,
+    "constrained": DataType.CONSTRAINED,
+}
+DEFAULT_DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+MEDIA_TYPES = {
+    "GeoTIFF": "image/tiff; application=geotiff",
+    "JPEG2000": "image/jp2",
+    "DEM": "application/octet-stream",
+    "GeoJSON": "application/geo+json",
+    "KML": "application/vnd.google-earth.kml+xml",
+    "KMZ": "application/vnd.google-earth.kmz",
+    "CSV": "text/csv",
+    "ESRI Shapefile": "application/zip",
+    "JPEG": "image/jpeg",
+    "PNG": "image/png",
+    "PDF": "application/pdf",
+    "GZIP": "application/gzip",
+    "ZIP": "application/zip",
+}
+FILE_TYPES = {
+    ".tif": "GeoTIFF", ".tiff": "GeoTIFF", ".jp2": "JPEG2000", ".dem": "DEM",
+    ".json": "GeoJSON", ".geojson": "GeoJSON", ".kml": "KML", ".kmz": "KMZ", ".csv": "CSV",
+    ".zip": "ESRI Shapefile", ".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".pdf": "PDF",
+    ".gz": "GZIP",
+}
+
+
+def rules(validation: str | None) -> dict[str, str]:
+    """``"min=1;values=a,b"`` to ``{"min": "1", "values": "a,b"}``."""
+    out: dict[str, str] = {}
+    for part in (validation or "").split(";"):
+        key, sep, value = part.partition("=")
+        if sep:
+            out[key.strip()] = value.strip()
+    return out
+
+
+def decode_value(data_type: str, value: Any) -> Any:
+    """A wire option value (a string) as a Python value, or None."""
+    if value is None or value in ("", "None", "null"):
+        return None
+    if data_type == "boolean":
+        return str(value).lower() == "true"
+    if data_type == "numeric":
+        number = float(value)
+        return int(number) if number.is_integer() and "." not in str(value) else number
+    if data_type == "currency":
+        return Decimal(str(value))
+    if data_type == "datetime":
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return str(value)
+
+
+def encode_value(option: Json, value: Any) -> str | None:
+    """A coerced Python value as the string the API expects for this option."""
+    if value is None:
+        return None
+    kind = option.get("data_type")
+    if kind == "boolean":
+        return "true" if value else "false"
+    if kind == "datetime":
+        fmt = rules(option.get("validation")).get("format", DEFAULT_DATETIME_FORMAT)
+        return value.astimezone(timezone.utc).strftime(fmt)
+    return str(value)
+
+
+def service(wire: Json, template: Json | None = None) -> Service:
+    """A Fusion service (and, when known, its process template) as an eojobs Service."""
+    options: list[OptionSpec] = []
+    inputs = []
+    if template is not None:
+        options = option_specs(template.get("options") or [])
+        for number, slot in enumerate(template.get("inputs") or [], start=1):
+            if number == 1:
+                continue
+            inputs.append(InputSpec(
+                number=number, name=slot.get("title") or f"input {number}",
+                file_type=slot.get("file_type") or "Other",
+                description=slot.get("description") or "",
+            ))
+    return Service(
+        id=wire["id"], name=wire.get("name", ""),
+        summary=wire.get("documentation_summary") or "",
+        keywords=list(wire.get("keywords") or []), options=options, inputs=inputs,
+    )
+
+
+def option_specs(wires: list[Json]) -> list[OptionSpec]:
+    """Option specs from a template's (or a dispatcher's) option list."""
+    specs = []
+    for option in wires:
+        kind = DATA_TYPES.get(option.get("data_type", ""))
+        if kind is None:
+            continue
+        allowed = rules(option.get("validation")).get("values")
+        specs.append(OptionSpec(
+            name=option["name"], data_type=kind, required=bool(option.get("required")),
+            default=_safe_decode(option.get("data_type", ""), option.get("value")),
+            allowed=allowed.split(",") if allowed else None,
+            description=option.get("description") or "", title=option.get("title") or "",
+        ))
+    return specs
+
+
+def dispatcher(available: Json, current: Json, attached: bool) -> Dispatcher:
+    """A dispatcher offered to a process; ``current`` holds its values when attached."""
+    values = {o["name"]: _safe_decode(o.get("data_type", ""), o.get("value"))
+              for o in current.get("options") or []}
+    return Dispatcher(
+        name=str(available.get("name", "")), attached=attached,
+        summary=available.get("documentation_summary") or "",
+        options={k: v for k, v in values.items() if v is not None},
+        option_specs=option_specs(available.get("options") or []),
+    )
+
+
+def _safe_decode(kind: str, value: Any) -> Any:
+    try:
+        return decode_value(kind, value)
+    except (ValueError, ArithmeticError):
+        return None
+
+
+def repeat_gap(gap: timedelta | None) -> str | None:
+    """A schedule's gap as the JSON relativedelta string the API keeps."""
+    if gap is None:
+        return None
+    return json.dumps({"days": gap.days, "seconds": gap.seconds,
+                       "microseconds": gap.microseconds})
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An ISO datetime from the API, always timezone-aware."""
+    if not value:
+        return None
+    moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def execution_status(wire: Json) -> ExecutionStatus:
+    """The status of one execution."""
+    if int(wire.get("progress") or 0) >= 100:
+        if wire.get("success"):
+            return ExecutionStatus.SUCCEEDED
+        return ExecutionStatus.STOPPED if wire.get("stopped") else ExecutionStatus.FAILED
+    if wire.get("stopped"):
+        return ExecutionStatus.STOPPED
+    if wire.get("abort"):
+        return ExecutionStatus.FAILED
+    return ExecutionStatus.RUNNING
+
+
+def executions(process: Json, wires: list[Json]) -> list[Execution]:
+    """The executions of a process, oldest run first, each with its run number."""
+    ordered = sorted(wires, key=lambda w: str(w.get("started_at") or ""))
+    runs: dict[str, int] = {}
+    slices = process.get("non_aggregator_count")
+    out = []
+    for wire in ordered:
+        key = str(wire.get("group_id") or wire["id"])
+        run = runs.setdefault(key, len(runs))
+        count = int(wire.get("group_count") or 1)
+        index = wire.get("group_index")
+        grouped = count > 1 or wire.get("group_id") is not None
+        aggregator = grouped and (index is None or (slices is not None and int(index) >= slices))
+        out.append(Execution(
+            id=wire["id"], run=run, index=int(index) if grouped and index is not None
+            and not aggregator else None,
+            count=int(slices or count), aggregator=bool(aggregator),
+            status=execution_status(wire), progress=float(wire.get("progress") or 0),
+            started_at=parse_time(wire.get("started_at")),
+            ended_at=parse_time(wire.get("ended_at")), abort_reason=wire.get("abort_reason"),
+        ))
+    return out
+
+
+def job_status(process: Json, execs: list[Execution]) -> JobStatus:
+    """The status of a job from its process and executions."""
+    executing = process.get("process_status") == "execute"
+    if any(e.status is ExecutionStatus.RUNNING for e in execs):
+        return JobStatus.RUNNING
+    if not execs:
+        if not executing:
+            return JobStatus.CREATED
+        scheduled = process.get("run_type") == "run_schedule"
+        start = parse_time(process.get("repeat_start"))
+        future = start is not None and start > datetime.now(timezone.utc)
+        return JobStatus.SCHEDULED if scheduled and future else JobStatus.RUNNING
+    if executing and process.get("run_type") == "run_schedule":
+        return JobStatus.SCHEDULED
+    if any(e.status is ExecutionStatus.FAILED for e in execs):
+        return JobStatus.FAILED
+    if any(e.status is ExecutionStatus.STOPPED for e in execs):
+        return JobStatus.STOPPED
+    return JobStatus.SUCCEEDED
+
+
+def job_info(process: Json, wires: list[Json], service_name: str) -> JobInfo:
+    """A process and its executions as an eojobs JobInfo."""
+    execs = executions(process, wires)
+    status = job_status(process, execs)
+    schedule = None
+    if process.get("run_type") == "run_schedule" and process.get("repeat_start"):
+        gap = _gap(process.get("repeat_gap"))
+        count = max(1, int(process.get("repeat_count") or 1))
+        schedule = Schedule(start_at=parse_time(process["repeat_start"]), repeat_count=count,
+                            repeat_every=gap if count > 1 else None)
+    options = {
+        o["name"]: _safe_decode(o.get("data_type", ""), o.get("value"))
+        for o in process.get("options") or [] if o.get("value") is not None
+    }
+    ends = [e.ended_at for e in execs if e.ended_at]
+    failed = [e for e in execs if e.status is ExecutionStatus.FAILED]
+    progress = sum(e.progress for e in execs) / len(execs) if execs else 0.0
+    if status is JobStatus.SUCCEEDED:
+        progress = 100.0
+    return JobInfo(
+        id=process["id"], name=process.get("name", ""), service_id=process.get("service_id", ""),
+        service_name=service_name, status=status,
+        price=float(process["price"]) if process.get("price") is not None else None,
+        progress=round(progress, 2), created_at=parse_time(process.get("created_at")),
+        started_at=min((e.started_at for e in execs if e.started_at), default=None),
+        ended_at=max(ends) if status.finished and ends else None, schedule=schedule,
+        options={k: v for k, v in options.items() if v is not None},
+        executions=execs,
+        error=(failed[0].abort_reason or "the execution failed") if failed else None,
+    )
+
+
+def _gap(value: Any) -> timedelta | None:
+    if not value:
+        return None
+    try:
+        data = json.loads(value) if isinstance(value, str) else dict(value)
+        fields = ("weeks", "days", "hours", "minutes", "seconds", "microseconds")
+        return timedelta(**{k: float(data[k]) for k in fields if data.get(k)}) or None
+    except (ValueError, TypeError):
+        return None
+
+
+def asset(file: Json, execution_id: str, component: str) -> Asset:
+    """One file of an output data item as an eojobs Asset."""
+    keys = ("selectors", "bounds", "crs", "resolution", "stac_item", "stac_item_file",
+            "preview_file_id", "file_type")
+    metadata = {k: file[k] for k in keys if file.get(k) is not None}
+    metadata["data_id"] = file.get("data_id")
+    return Asset(
+        name=file["file_name"], size=int(file["size"]) if file.get("size") is not None else None,
+        media_type=MEDIA_TYPES.get(file.get("file_type", ""), "application/octet-stream"),
+        execution_id=execution_id, component=component, checksum=None,
+        href=f"{file['data_id']}/{file['file_id']}", metadata=metadata,
+    )
