@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -135,22 +136,25 @@ def download_assets(
 def _fetch(
     asset: Asset, dest: Path, opener: Opener, overwrite: bool, advance: Callable[[int], None]
 ) -> tuple[str, str]:
+    if dest.is_dir():
+        return ("failed", f"{dest} is a directory")
     if dest.exists() and not overwrite:
-        if dest.is_dir():
-            return ("failed", f"{dest} is a directory")
-        if asset.size is None or dest.stat().st_size == asset.size:
+        if _same(dest, asset):
             return ("skipped", "")
         return (
             "failed",
-            f"a different file already exists at {dest} "
-            f"({dest.stat().st_size} bytes, expected {asset.size}); pass overwrite to replace it",
+            f"a different file already exists at {dest}; download with overwrite "
+            "(--overwrite) to replace it",
         )
     dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(dest.name + PART_SUFFIX)
+    # A name of its own for each writer, so two downloads into one folder never
+    # truncate or delete each other's work.
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=PART_SUFFIX)
+    part = Path(tmp)
     digest = hashlib.sha256()
     written = 0
     try:
-        with opener(asset, 0) as stream, open(part, "wb") as out:
+        with opener(asset, 0) as stream, os.fdopen(fd, "wb") as out:
             while True:
                 chunk = stream.read(CHUNK)
                 if not chunk:
@@ -168,6 +172,19 @@ def _fetch(
         part.unlink(missing_ok=True)
         raise
     return ("done", "")
+
+
+def _same(path: Path, asset: Asset) -> bool:
+    """Whether the file at ``path`` is the asset: by checksum when known, else by size."""
+    if asset.size is not None and path.stat().st_size != asset.size:
+        return False
+    if asset.checksum:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(CHUNK), b""):
+                digest.update(chunk)
+        return digest.hexdigest() == asset.checksum.lower()
+    return True
 
 
 def _bar(total: int, progress: bool) -> Any:

@@ -34,6 +34,8 @@ class OptionError(InputError):
 class NotFound(EOJobsError):
     """A service, job or other object does not exist on the backend."""
 
+    exit_code = 2
+
 
 class AmbiguousName(InputError):
     """A name prefix matches more than one object."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from datetime import datetime, timezone
 from pathlib import Path
@@ -98,8 +99,8 @@ class Job:
                 f"job {self.id} has not been started: start it with job.start() "
                 f"or `eojobs start {self.id}`"
             )
-        if timeout is not None and timeout < 0:
-            raise InputError("timeout must not be negative")
+        if timeout is not None and not (timeout >= 0 and math.isfinite(timeout)):
+            raise InputError("timeout must be a finite number of seconds, 0 or more")
         if poll_interval is not None and poll_interval <= 0:
             raise InputError("poll_interval must be positive")
         intervals = (
@@ -206,6 +207,8 @@ class Job:
         self.refresh()
         assets = self._backend.list_assets(self.id)
         if not assets:
+            if self.status.finished:
+                raise EOJobsError(f"job {self.id} {self.status.value} and has no results")
             raise EOJobsError(
                 f"job {self.id} has no results yet (it is {self.status.value}); "
                 f"wait for it with `eojobs wait {self.id}`"

@@ -75,6 +75,8 @@ class OptionSpec(_Model):
     required: bool = False
     default: Any = None
     allowed: list[str] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
     description: str = ""
     title: str = ""
 

@@ -50,9 +50,9 @@ def coerce_value(spec: OptionSpec, value: Any) -> Any:
     kind = spec.data_type
     try:
         if kind is DataType.NUMBER:
-            return _number(value)
+            return _in_range(spec, _number(value))
         if kind is DataType.CURRENCY:
-            return _currency(value)
+            return _in_range(spec, _currency(value))
         if kind is DataType.BOOLEAN:
             return _boolean(value)
         if kind is DataType.DATETIME:
@@ -88,6 +88,14 @@ def _number(value: Any) -> int | float:
         raise _Bad(f"expects a number, got {type(value).__name__}")
     if isinstance(number, float) and not math.isfinite(number):
         raise _Bad(f"expects a finite number, got {value!r}")
+    return number
+
+
+def _in_range(spec: OptionSpec, number: Any) -> Any:
+    if spec.minimum is not None and number < spec.minimum:
+        raise _Bad(f"must be at least {spec.minimum:g}, got {number}")
+    if spec.maximum is not None and number > spec.maximum:
+        raise _Bad(f"must be at most {spec.maximum:g}, got {number}")
     return number
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import threading
+import warnings
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -39,13 +40,26 @@ def load_plugins() -> pluggy.PluginManager:
                 continue
             if pm.get_plugin(name) is not None or pm.is_blocked(name):
                 continue
-            module, _, attr = target.partition(":")
-            plugin = importlib.import_module(module.strip())
-            for part in filter(None, attr.strip().split(".")):
-                plugin = getattr(plugin, part)
-            pm.register(plugin, name=name)
+            try:
+                plugin = _load(target)
+                pm.register(plugin, name=name)
+            except Exception as exc:  # noqa: BLE001 - one broken plugin must not break all
+                warnings.warn(f"plugin {name!r} ({target}) failed to load and is skipped: "
+                              f"{type(exc).__name__}: {exc}", PluginWarning, stacklevel=2)
         _loaded = True
     return pm
+
+
+class PluginWarning(UserWarning):
+    """A plugin could not be loaded; the others still are."""
+
+
+def _load(target: str) -> object:
+    module, _, attr = target.partition(":")
+    plugin: object = importlib.import_module(module.strip())
+    for part in filter(None, attr.strip().split(".")):
+        plugin = getattr(plugin, part)
+    return plugin
 
 
 def backend_classes() -> dict[str, type[Backend]]:

@@ -18,6 +18,8 @@ from shapely.geometry.base import BaseGeometry
 from eojobs.errors import RegionError
 
 EARTH_RADIUS_M = 6378137.0
+#: The most slices :meth:`Region.split` makes; more means the limit is a mistake.
+MAX_SLICES = 1000
 _POLYGONAL = ("Polygon", "MultiPolygon")
 
 
@@ -88,6 +90,11 @@ class Region:
         area = self.area_km2
         if area <= max_area_km2:
             return [self]
+        if area / max_area_km2 > MAX_SLICES:
+            raise RegionError(
+                f"a region of {area:,.0f} km² would need over {MAX_SLICES} slices of "
+                f"{max_area_km2:g} km²; use a smaller region or larger slices"
+            )
         w, s, e, n = self.bounds
         pieces = math.ceil(area / max_area_km2)
         # Cells of about equal extent; a finer grid than strictly needed keeps
@@ -228,6 +235,8 @@ class Region:
             raise RegionError(
                 "a bbox is four numbers: west, south, east, north (e.g. -4.3,55.8,-4.2,55.9)"
             ) from None
+        if not all(math.isfinite(v) for v in (w, s, e, n)):
+            raise RegionError(f"bbox {w},{s},{e},{n} has a value that is not a finite number")
         if w >= e or s >= n:
             raise RegionError(
                 f"bbox {w},{s},{e},{n} is empty: west must be below east and south below north"
@@ -265,9 +274,13 @@ def _geojson_geometries(data: dict[str, Any], source: str) -> Iterable[dict[str,
     elif kind == "Feature":
         geometry = data.get("geometry")
         if geometry is not None:
+            if not isinstance(geometry, dict):
+                raise RegionError(f"{source}: a Feature's geometry must be an object")
             yield from _geojson_geometries(geometry, source)
     elif kind == "GeometryCollection":
         for geometry in data.get("geometries") or []:
+            if not isinstance(geometry, dict):
+                raise RegionError(f"{source}: every geometry must be an object")
             yield from _geojson_geometries(geometry, source)
     elif isinstance(kind, str) and "coordinates" in data:
         yield data
@@ -286,7 +299,8 @@ def _check_crs(data: dict[str, Any], source: str) -> None:
     crs = data.get("crs")
     if not isinstance(crs, dict):
         return
-    name = str((crs.get("properties") or {}).get("name", ""))
+    properties = crs.get("properties")
+    name = str(properties.get("name", "")) if isinstance(properties, dict) else ""
     if name and not name.upper().endswith(_LONLAT_CRS):
         raise RegionError(
             f"{source} is in {name}, not lon/lat WGS84; reproject it to EPSG:4326 "

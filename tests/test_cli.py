@@ -129,12 +129,55 @@ def test_failed_job_exits_1_with_its_error_log():
     assert "Traceback" not in result.output + result.stderr
 
 
-def test_short_credits_exit_1_and_nothing_is_charged():
+def test_short_credits_exit_1_charge_nothing_and_say_how_to_start_later():
     assert invoke("mock", "credits", "--set", "1").exit_code == 0
     result = invoke("run", "elevation", "-r", str(GLASGOW))
     assert result.exit_code == 1
     assert "costs 3.29 credits but the account has 1" in result.stderr
+    job_id = result.stdout.splitlines()[0]
+    assert f"start it later with `eojobs start {job_id}`" in result.stderr
     assert run_json("mock", "credits") == {"credits": 1}
+    assert invoke("mock", "credits", "--set", "10").exit_code == 0
+    assert run_json("start", job_id)["status"] in ("running", "succeeded")
+    assert invoke("wait", job_id).exit_code == 0
+
+
+def test_json_run_of_a_failing_job_still_prints_its_document():
+    result = invoke("--json", "run", "failing", "-r", str(GLASGOW))
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["status"] == "failed" and data["error"].startswith("simulated failure")
+
+
+def test_environment_problems_are_one_line_not_a_traceback(monkeypatch, tmp_path):
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    monkeypatch.setenv("EOJOBS_HOME", str(not_a_dir))
+    result = invoke("jobs")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"error: cannot read {not_a_dir}/config.toml: Not a directory; check EOJOBS_HOME")
+    home = tmp_path / "home2"
+    (home / "mock").mkdir(parents=True)
+    (home / "mock" / "state.sqlite").write_bytes(b"this is not a database" * 100)
+    monkeypatch.setenv("EOJOBS_HOME", str(home))
+    result = invoke("jobs")
+    assert result.exit_code == 1
+    assert "cannot be used (file is not a database); move it away" in result.stderr
+
+
+def test_a_broken_plugin_warns_and_everything_else_works(tmp_path):
+    info = tmp_path / "broken_plugin-1.0.dist-info"
+    info.mkdir()
+    (info / "entry_points.txt").write_text("[eojobs]\nbroken = no_such_module_here\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "eojobs", "backends"], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "mock" in done.stdout
+    assert done.stderr.strip() == (
+        "warning: plugin 'broken' (no_such_module_here) failed to load and is skipped: "
+        "ModuleNotFoundError: No module named 'no_such_module_here'")
 
 
 BAD_INPUT = [
@@ -162,6 +205,22 @@ BAD_INPUT = [
      "--download needs the job to finish"),
     (["-b", "nope", "services"], "no backend named 'nope'"),
     (["download", "x", "--parallel", "0"], "0 is not in the range 1<=x<=64"),
+    (["run", "elevation", "-r", '{"type":"GeometryCollection","geometries":[1]}'],
+     "every geometry must be an object"),
+    (["run", "elevation", "-r", '{"type":"Feature","geometry":"x"}'],
+     "a Feature's geometry must be an object"),
+    (["run", "elevation", "-r", "nan,1,2,3"], "not a finite number"),
+    (["run", "elevation", "-r", str(GLASGOW), "-o", "resolution=0"],
+     "option 'resolution' must be at least 10, got 0"),
+    (["run", "elevation", "-r", str(GLASGOW), "-o", "resolution=1e-300"],
+     "option 'resolution' must be at least 10"),
+    (["run", "elevation", "-r", str(GLASGOW), "--repeat-every", "99999999999w"],
+     "is too long a duration"),
+    (["run", "elevation", "-r", str(GLASGOW), "-i", "bad"],
+     "Invalid value for '--input': 'bad' is not NUMBER=FILE"),
+    (["mock", "credits", "--set", "nan"], "credits must be a finite number"),
+    (["mock", "credits", "--set", "inf"], "credits must be a finite number"),
+    (["wait", "x", "--timeout", "nan"], "nan is not a finite number of seconds"),
 ]
 
 
@@ -172,13 +231,14 @@ def test_bad_input_exits_2_with_one_clear_line_and_creates_nothing(args, message
     assert message in result.stderr
     assert "Traceback" not in result.output + result.stderr
     assert run_json("jobs") == []
-    assert not (Path.cwd() / "x").exists()
 
 
-def test_unknown_job_exits_1():
+def test_unknown_job_or_service_exits_2():
     result = invoke("status", "0000dead")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.stderr.strip() == "error: no job 0000dead on the mock platform"
+    result = invoke("service", "zzz")
+    assert result.exit_code == 2 and "no service 'zzz' on mock" in result.stderr
 
 
 def test_bad_mock_setting_is_a_clear_config_error(monkeypatch):

@@ -83,6 +83,35 @@ def test_short_body_and_bad_checksum_are_refused(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_same_size_different_content_is_not_skipped(tmp_path):
+    target = tmp_path / "a.bin"
+    target.write_bytes(b"OLDOLD")
+    report = download_assets([(asset("a.bin", b"NEWNEW"), target)],
+                             Source({"a.bin": b"NEWNEW"}), progress=False)
+    assert "a different file already exists" in report.failed[0][1]
+    assert target.read_bytes() == b"OLDOLD"
+
+
+def test_two_downloads_into_one_folder_do_not_collide(tmp_path):
+    import threading
+
+    data = {f"f{i}.bin": bytes([i]) * 300_000 for i in range(8)}
+    items = [(asset(n, d), tmp_path / n) for n, d in data.items()]
+    reports = []
+
+    def work() -> None:
+        reports.append(download_assets(items, Source(data), parallel=4, overwrite=True,
+                                       progress=False))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r.ok for r in reports)
+    assert files_in(tmp_path) == data
+
+
 def test_a_different_existing_file_is_kept_unless_overwrite(tmp_path):
     target = tmp_path / "a.bin"
     target.write_bytes(b"mine")

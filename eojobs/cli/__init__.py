@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +53,10 @@ class EOJobsGroup(click.Group):
             for line in getattr(exc, "logs", [])[-5:]:
                 click.echo(f"  {line.component}: {line.message}", err=True)
             ctx.exit(exc.exit_code)
+        except OSError as exc:
+            where = f": {exc.filename}" if exc.filename else ""
+            click.echo(f"error: {exc.strerror or exc}{where}", err=True)
+            ctx.exit(1)
 
 
 @click.group(cls=EOJobsGroup, context_settings=CONTEXT_SETTINGS)
@@ -87,13 +92,23 @@ def _add_commands() -> None:
     load_plugins().hook.register_commands(cli=cli)
 
 
-_add_commands()
-
-
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point."""
     return cli.main(args=argv, prog_name="eojobs")
 
+
+def _warn(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    from eojobs.plugins import PluginWarning
+
+    if issubclass(category, PluginWarning):
+        click.echo(f"warning: {message}", err=True)
+    else:
+        _show_warning(message, category, *args, **kwargs)
+
+
+_show_warning = warnings.showwarning
+warnings.showwarning = _warn
+_add_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

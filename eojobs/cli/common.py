@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -19,15 +20,23 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
 _UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
-def parse_option_pairs(pairs: tuple[str, ...]) -> dict[str, str]:
+def parse_option_pairs(pairs: tuple[str, ...], flag: str = "--option",
+                       shape: str = "NAME=VALUE") -> dict[str, str]:
     """``NAME=VALUE`` strings to a dict; the value may itself contain ``=``."""
     options: dict[str, str] = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise click.BadParameter(f"{pair!r} is not NAME=VALUE", param_hint="'--option'")
+            raise click.BadParameter(f"{pair!r} is not {shape}", param_hint=f"'{flag}'")
         options[name.strip()] = value
     return options
+
+
+def finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
+    """A click callback that refuses NaN and infinity."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a finite number of seconds")
+    return value
 
 
 def parse_duration(text: str) -> timedelta:
@@ -37,7 +46,11 @@ def parse_duration(text: str) -> timedelta:
         raise click.BadParameter(
             f"{text!r} is not a duration such as 30m, 6h or 1d", param_hint="'--repeat-every'"
         )
-    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+    try:
+        return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
+    except OverflowError:
+        raise click.BadParameter(f"{text!r} is too long a duration",
+                                 param_hint="'--repeat-every'") from None
 
 
 def job_dict(job: Job) -> dict[str, Any]:
@@ -79,9 +92,11 @@ def download_with_messages(
 def finish_download(ctx: click.Context, job: Job, report: DownloadReport, directory: Path) -> None:
     """Exit 1 after a download with failures, saying how to try again."""
     if report.failed:
+        existing = any("already exists" in reason for _, reason in report.failed)
+        hint = " --overwrite" if existing else ""
         click.echo(
             f"error: {len(report.failed)} files failed; run again to retry: "
-            f"eojobs download {job.id} --dir {directory}",
+            f"eojobs download {job.id} --dir {directory}{hint}",
             err=True,
         )
         ctx.exit(1)

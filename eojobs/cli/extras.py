@@ -7,7 +7,7 @@ from datetime import datetime
 import click
 
 from eojobs.cli.common import job_dict, parse_option_pairs
-from eojobs.cli.output import emit, notice, table
+from eojobs.cli.output import emit, notice, price_text, table
 
 
 @click.group()
@@ -92,7 +92,7 @@ def copy(ctx: click.Context, job_id: str, name: str | None) -> None:
     new = ctx.obj.connection().job(job_id).copy(name)
     if not ctx.obj.json:
         click.echo(new.id)
-    notice(ctx, f"created job {new.id} ({new.name}), price {new.price or 0:g} credits")
+    notice(ctx, f"created job {new.id} ({new.name}), price {price_text(new.price)}")
     emit(ctx, job_dict(new), lambda: None)
 
 

@@ -9,11 +9,12 @@ import click
 from eojobs.cli.common import (
     download_with_messages,
     finish_download,
+    finite,
     job_dict,
     print_report,
     wait_with_messages,
 )
-from eojobs.cli.output import emit, human_size, notice, table
+from eojobs.cli.output import emit, human_size, notice, price_text, table
 
 
 @click.command()
@@ -54,7 +55,7 @@ def status(ctx: click.Context, job_id: str) -> None:
         click.echo(f"{info.id}  {info.name}")
         click.echo(f"service:  {info.service_name}")
         click.echo(f"status:   {info.status.value} ({info.progress:.0f}%)")
-        click.echo(f"price:    {info.price:g} credits" if info.price is not None else "price:    -")
+        click.echo(f"price:    {price_text(info.price)}")
         if info.schedule:
             every = info.schedule.repeat_every or "-"
             click.echo(f"schedule: {info.schedule.repeat_count} runs from "
@@ -76,7 +77,8 @@ def status(ctx: click.Context, job_id: str) -> None:
 
 @click.command()
 @click.argument("job_id")
-@click.option("--timeout", type=click.FloatRange(min=0), help="Stop waiting after S seconds.")
+@click.option("--timeout", type=click.FloatRange(min=0), callback=finite,
+              help="Stop waiting after S seconds.")
 @click.pass_context
 def wait(ctx: click.Context, job_id: str, timeout: float | None) -> None:
     """Wait for a job to finish, wherever it was started.
@@ -171,6 +173,21 @@ def download(ctx: click.Context, job_id: str, directory: Path | None, parallel: 
 @click.command()
 @click.argument("job_id")
 @click.pass_context
+def start(ctx: click.Context, job_id: str) -> None:
+    """Start a job that was created but not started (e.g. a copy).
+
+    \b
+    Example:
+      eojobs start 3f2a9c1e
+    """
+    job = ctx.obj.connection().job(job_id).start()
+    notice(ctx, f"job {job.id} {job.status.value}; follow it with: eojobs wait {job.id}")
+    emit(ctx, job_dict(job), lambda: None)
+
+
+@click.command()
+@click.argument("job_id")
+@click.pass_context
 def stop(ctx: click.Context, job_id: str) -> None:
     """Stop a running or scheduled job; finished outputs stay.
 
@@ -199,4 +216,4 @@ def delete(ctx: click.Context, job_id: str) -> None:
     emit(ctx, {"id": job.id, "deleted": True}, lambda: None)
 
 
-COMMANDS = [jobs, status, wait, logs, results, download, stop, delete]
+COMMANDS = [jobs, status, start, wait, logs, results, download, stop, delete]

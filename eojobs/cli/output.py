@@ -57,6 +57,11 @@ def human_size(size: int | None) -> str:
     return f"{value:.1f} TiB"  # pragma: no cover
 
 
+def price_text(price: float | None) -> str:
+    """``3.29 credits``, or a note that the backend gives no price."""
+    return "not given" if price is None else f"{price:g} credits"
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return "-"

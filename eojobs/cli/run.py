@@ -10,12 +10,14 @@ import click
 from eojobs.cli.common import (
     download_with_messages,
     finish_download,
+    finite,
     job_dict,
     parse_duration,
     parse_option_pairs,
     wait_with_messages,
 )
-from eojobs.cli.output import emit, notice
+from eojobs.cli.output import emit, notice, price_text
+from eojobs.errors import InsufficientCredits, JobFailed, WaitTimeout
 
 
 @click.command()
@@ -33,7 +35,8 @@ from eojobs.cli.output import emit, notice
 @click.option("--repeat-count", type=click.IntRange(min=1), help="Number of scheduled runs.")
 @click.option("--repeat-every", help="Time between scheduled runs, e.g. 6h or 1d.")
 @click.option("--no-wait", is_flag=True, help="Start the job and return at once.")
-@click.option("--timeout", type=click.FloatRange(min=0), help="Stop waiting after S seconds.")
+@click.option("--timeout", type=click.FloatRange(min=0), callback=finite,
+              help="Stop waiting after S seconds.")
 @click.option("-d", "--download", "download_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Download the results to this directory when done.")
 @click.option("--parallel", type=click.IntRange(1, 64), default=4, show_default=True,
@@ -56,8 +59,8 @@ def run(
 ) -> None:
     """Run SERVICE on a region: create, price, start, wait, and optionally download.
 
-    Prints the job id first. Everything is checked before anything is
-    created or charged.
+    Prints the job id first. The region, options and inputs are checked
+    before anything is created or charged.
 
     \b
     Examples:
@@ -73,20 +76,30 @@ def run(
 
     conn = ctx.obj.connection()
     schedule = _schedule(start_at, repeat_count, repeat_every)
-    files = parse_option_pairs(inputs) if inputs else {}
+    files = parse_option_pairs(inputs, "--input", "NUMBER=FILE") if inputs else {}
     job = conn.create_job(
         service, Region.parse(region), options=parse_option_pairs(options), inputs=files,
         name=name, schedule=schedule,
     )
     if not ctx.obj.json:
         click.echo(job.id)
-    notice(ctx, f"created job {job.id} ({job.name}), price {job.price:g} credits")
-    job.start()
+    notice(ctx, f"created job {job.id} ({job.name}), price {price_text(job.price)}")
+    try:
+        job.start()
+    except InsufficientCredits as exc:
+        raise InsufficientCredits(
+            f"{exc}; job {job.id} is kept: start it later with `eojobs start {job.id}`"
+        ) from None
     if no_wait:
         notice(ctx, f"started; follow it with: eojobs wait {job.id}")
         emit(ctx, job_dict(job), lambda: None)
         return
-    wait_with_messages(ctx, job, timeout)
+    try:
+        wait_with_messages(ctx, job, timeout)
+    except (JobFailed, WaitTimeout):
+        if ctx.obj.json:
+            emit(ctx, job_dict(job.refresh()), lambda: None)
+        raise
     notice(ctx, f"job {job.id} {job.status.value}")
     report = None
     if download_dir is not None:

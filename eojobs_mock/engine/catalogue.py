@@ -41,8 +41,8 @@ class DemoService:
 AGGREGATOR = "Statistics Aggregator"
 
 _RESOLUTION = OptionSpec(
-    name="resolution", data_type=DataType.NUMBER, default=30, title="Resolution",
-    description="Output pixel size in metres (10 to 1000).",
+    name="resolution", data_type=DataType.NUMBER, default=30, minimum=10, maximum=1000,
+    title="Resolution", description="Output pixel size in metres (10 to 1000).",
 )
 
 
@@ -80,6 +80,7 @@ SERVICES: tuple[DemoService, ...] = (
                 OptionSpec(name="latest_date", data_type=DataType.DATETIME, required=True,
                            title="Latest date", description="Use the newest scene before this."),
                 OptionSpec(name="maximum_cloud_cover", data_type=DataType.NUMBER, default=80,
+                           minimum=0, maximum=100,
                            title="Maximum cloud cover",
                            description="Skip scenes cloudier than this percentage."),
                 OptionSpec(name="sensor", data_type=DataType.CONSTRAINED, default="SENTINEL-2",
@@ -125,7 +126,7 @@ SERVICES: tuple[DemoService, ...] = (
                 OptionSpec(name="statistic", data_type=DataType.CONSTRAINED, default="mean",
                            allowed=["mean", "minimum", "maximum", "sum"], title="Statistic",
                            description="Which statistic to aggregate."),
-                OptionSpec(name="budget", data_type=DataType.CURRENCY, default="10.00",
+                OptionSpec(name="budget", data_type=DataType.CURRENCY, default="10.00", minimum=0,
                            title="Budget", description="Most FPUs to spend; the job stops there."),
                 OptionSpec(name="label", data_type=DataType.STRING, default="region",
                            title="Label", description="Name written into the statistics table."),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 import time
 import uuid
@@ -47,8 +48,8 @@ class MockPlatform:
 
     def set_credits(self, credits: float) -> None:
         """Give the account ``credits``."""
-        if credits < 0:
-            raise InputError("credits cannot be negative")
+        if not (math.isfinite(credits) and credits >= 0):
+            raise InputError("credits must be a finite number, 0 or more")
         self.store.set_credits(credits)
 
     def create_job(self, *, service_id: str, name: str, region: dict[str, Any],

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+from eojobs.errors import EOJobsError
+
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_S = 60.0
 
 _SCHEMA = """
@@ -34,6 +36,63 @@ CREATE TABLE IF NOT EXISTS jobs (
     started_at REAL,
     speed REAL,
     stopped_at REAL
+);
+CREATE TABLE IF NOT EXISTS users (
+    id TEXT PRIMARY KEY,
+    email TEXT UNIQUE NOT NULL,
+    password_hash TEXT NOT NULL,
+    organisation_id TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS organisations (
+    id TEXT PRIMARY KEY,
+    fields TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS data_items (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT UNIQUE NOT NULL,
+    organisation_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    job_id TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS data_files (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT UNIQUE NOT NULL,
+    data_id TEXT NOT NULL,
+    file_id TEXT UNIQUE NOT NULL,
+    file_name TEXT NOT NULL,
+    file_type TEXT NOT NULL,
+    size INTEGER,
+    sha256 TEXT,
+    analysis TEXT,
+    created_at REAL NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS processes (
+    job_id TEXT PRIMARY KEY,
+    organisation_id TEXT NOT NULL,
+    fields TEXT NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS executions (
+    id TEXT PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    delete_expiry REAL,
+    deleted INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS wire_ids (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    execution_id TEXT,
+    name TEXT
 );
 """
 
@@ -58,7 +117,7 @@ class JobRow:
 
 
 class Store:
-    """Jobs and the account in ``<home>/mock/state.sqlite``.
+    """Jobs, the account and the Fusion-face records in ``<home>/mock/state.sqlite``.
 
     Every write runs in ``BEGIN IMMEDIATE`` so that concurrent processes
     serialise their writes instead of failing with "database is locked".
@@ -67,8 +126,24 @@ class Store:
     def __init__(self, path: Path, initial_credits: float) -> None:
         self.path = path
         self.initial_credits = initial_credits
-        path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._create()
+        except sqlite3.DatabaseError as exc:
+            raise EOJobsError(
+                f"the mock platform's database {path} cannot be used ({exc}); "
+                "move it away to start afresh"
+            ) from None
+        except OSError as exc:
+            raise EOJobsError(
+                f"cannot keep the mock platform in {path.parent}: {exc.strerror}; "
+                "check EOJOBS_HOME"
+            ) from None
+
+    def _create(self) -> None:
+        path = self.path
+        initial_credits = self.initial_credits
         with self.write() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -177,6 +252,26 @@ class Store:
                 "UPDATE jobs SET stopped_at = ? WHERE id = ? AND stopped_at IS NULL",
                 (now, job_id),
             )
+
+    def update_job(self, row: JobRow) -> bool:
+        """Replace what a job will do, while it has not started; False if it has or is gone."""
+        with self.write() as db:
+            return db.execute(
+                "UPDATE jobs SET name = ?, region = ?, slices = ?, options = ?, inputs = ?,"
+                " price = ?, schedule = ? WHERE id = ? AND started_at IS NULL",
+                (
+                    row.name, json.dumps(row.region), json.dumps(row.slices),
+                    json.dumps(row.options), json.dumps(row.inputs), row.price,
+                    None if row.schedule is None else json.dumps(row.schedule), row.id,
+                ),
+            ).rowcount > 0
+
+    def rename_job(self, job_id: str, name: str) -> bool:
+        """Give a job a new name, at any time; False if there is no such job."""
+        with self.write() as db:
+            return db.execute(
+                "UPDATE jobs SET name = ? WHERE id = ?", (name, job_id)
+            ).rowcount > 0
 
     def delete_job(self, job_id: str) -> bool:
         """Remove a job; False if there was none."""
