@@ -259,6 +259,12 @@ class Result:
             parts.append("aggregate" if execution.aggregator else f"slice-{index + 1:02d}")
         return Path(*parts, name)
 
+    def write_stac(self, directory: str | os.PathLike[str]) -> list[Path]:
+        """Write a STAC Item beside each file and a Collection at the top of ``directory``."""
+        from eojobs import stac
+
+        return stac.write(self, Path(directory).expanduser())
+
     def download(
         self,
         directory: str | os.PathLike[str],

@@ -191,3 +191,25 @@ def test_download_into_a_file_is_refused_and_the_file_kept(conn, tmp_path):
     with pytest.raises(eojobs.InputError, match="exists and is not a directory"):
         run(conn).results().download(target, progress=False)
     assert target.read_text() == "keep me"
+
+
+def test_stac_items_and_collection_describe_the_downloaded_files(conn, tmp_path):
+    job = run(conn, "Statistics Aggregator", BIG)
+    result = job.results()
+    result.download(tmp_path, progress=False)
+    written = result.write_stac(tmp_path)
+    collection = json.loads((tmp_path / "collection.json").read_text())
+    assert collection["type"] == "Collection" and collection["id"] == job.id
+    assert len(collection["links"]) == len(result.assets) == len(written) - 1
+    for link in collection["links"]:
+        entry = json.loads((tmp_path / link["href"]).read_text())
+        data = (tmp_path / link["href"]).parent / entry["assets"]["data"]["href"]
+        assert data.is_file() and data.stat().st_size == entry["assets"]["data"]["file:size"]
+        back = (tmp_path / link["href"]).parent / entry["links"][0]["href"]
+        assert back.resolve() == (tmp_path / "collection.json").resolve()
+    tif = json.loads((tmp_path / "slice-01" / "land_cover.tif.stac.json").read_text())
+    assert tif["properties"]["proj:epsg"] == 4326
+    w, s, e, n = tif["bbox"]
+    assert w == pytest.approx(-4.0) and n == pytest.approx(54.6, abs=0.01)
+    assert w < e <= -3.0 + 0.01 and 54.0 - 0.01 <= s < n
+    assert collection["extent"]["spatial"]["bbox"][0][0] == pytest.approx(-4.0, abs=0.01)

@@ -151,9 +151,11 @@ def results(ctx: click.Context, job_id: str) -> None:
 @click.option("--parallel", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Parallel downloads.")
 @click.option("--overwrite", is_flag=True, help="Replace files that are already there.")
+@click.option("--stac", is_flag=True,
+              help="Also write a STAC Item per file and a collection.json.")
 @click.pass_context
 def download(ctx: click.Context, job_id: str, directory: Path | None, parallel: int,
-             overwrite: bool) -> None:
+             overwrite: bool, stac: bool) -> None:
     """Download a job's output files.
 
     Files already there are skipped, so running it again finishes an
@@ -166,6 +168,9 @@ def download(ctx: click.Context, job_id: str, directory: Path | None, parallel: 
     job = ctx.obj.connection().job(job_id)
     target = directory or Path(job.id)
     report = download_with_messages(ctx, job, target, parallel, overwrite)
+    if stac:
+        written = job.results().write_stac(target)
+        notice(ctx, f"wrote STAC metadata for {len(written) - 1} files and {written[-1]}")
     print_report(ctx, report)
     finish_download(ctx, job, report, target)
 
