@@ -24,6 +24,7 @@ class Authenticator:
         self.email = email
         self.user_id = user_id
         self._password = password
+        self.default_account = f"{client.api_url}|"
         self.account = f"{client.api_url}|{email or user_id or ''}"
 
     def ensure(self) -> str:
@@ -61,12 +62,16 @@ class Authenticator:
             time.time() + SESSION_SECONDS)
         self.client.token = access
         self.user_id = user_id
-        save_token("fusion", self.account, Token(access, expires, user_id))
+        token = Token(access, expires, user_id)
+        save_token("fusion", self.account, token)
+        # Also the default account of this API, for commands run with no e-mail set.
+        save_token("fusion", self.default_account, token)
         return user_id
 
     def renew(self) -> str | None:
         """Called on a 401: log in again if the password is known, else drop the token."""
         forget_token("fusion", self.account)
+        forget_token("fusion", self.default_account)
         self.client.token = None
         if not self._password:
             return None

@@ -83,6 +83,10 @@ class FusionClient:
                 if fresh:
                     self.token = fresh
                     continue
+                raise AuthenticationError(
+                    f"{what}: {error_message(response)}; log in again with "
+                    "`eojobs login fusion` or set EOJOBS_FUSION_PASSWORD"
+                )
             return json_or_error(response, error_message, what)
         raise AssertionError("unreachable")  # pragma: no cover
 

@@ -122,11 +122,13 @@ def option_specs(wires: list[Json]) -> list[OptionSpec]:
         kind = DATA_TYPES.get(option.get("data_type", ""))
         if kind is None:
             continue
-        allowed = rules(option.get("validation")).get("values")
+        found = rules(option.get("validation"))
+        allowed = found.get("values")
         specs.append(OptionSpec(
             name=option["name"], data_type=kind, required=bool(option.get("required")),
             default=_safe_decode(option.get("data_type", ""), option.get("value")),
             allowed=allowed.split(",") if allowed else None,
+            minimum=_number(found.get("min")), maximum=_number(found.get("max")),
             description=option.get("description") or "", title=option.get("title") or "",
         ))
     return specs
@@ -142,6 +144,13 @@ def dispatcher(available: Json, current: Json, attached: bool) -> Dispatcher:
         options={k: v for k, v in values.items() if v is not None},
         option_specs=option_specs(available.get("options") or []),
     )
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
 
 
 def _safe_decode(kind: str, value: Any) -> Any:
