@@ -64,7 +64,7 @@ class ExecutionStatus(str, enum.Enum):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class OptionSpec(_Model):
