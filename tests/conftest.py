@@ -33,3 +33,19 @@ def conn():
 @pytest.fixture
 def glasgow() -> Path:
     return GLASGOW
+
+
+@pytest.fixture
+def mock_server(user_dir: Path):
+    """`eojobs mock serve` on a free 127.0.0.1 port, in-process, on this test's EOJOBS_HOME.
+
+    Yields the running server: ``.url``, ``.email`` and ``.password`` (the demo
+    account), and ``.state`` (the server's view of the mock platform).
+    """
+    from eojobs_mock.server.runner import start_server
+
+    server = start_server(user_dir)
+    try:
+        yield server
+    finally:
+        server.shutdown()

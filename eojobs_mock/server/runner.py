@@ -1,0 +1,98 @@
+"""Running the server: on a background thread (tests, scripts) or in the foreground (the CLI)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from eojobs_mock.server.app import FusionApp
+from eojobs_mock.server.state import EngineSettings, ServerOptions, ServerState
+
+log = logging.getLogger("eojobs_mock.server")
+POLL_INTERVAL_S = 0.02
+
+
+class _RequestHandler(WSGIRequestHandler):
+    """Logs ``METHOD path status`` without the query string, which may hold a signature."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        path = self.path.split("?", 1)[0]
+        log.info("%s %s %s", self.command, path, code)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug(format, *args)
+
+
+class MockServer:
+    """A running ``eojobs mock serve``: its base URL, demo account, and a way to stop it."""
+
+    def __init__(self, server: BaseWSGIServer, state: ServerState) -> None:
+        self.server = server
+        self.state = state
+        self.host = server.server_address[0]
+        self.port = int(server.server_port)
+        self.url = f"http://{_url_host(str(self.host))}:{self.port}"
+        self.email = state.options.email
+        self.password = state.options.password
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> MockServer:
+        """Serve on a daemon thread; returns at once."""
+        self._thread = threading.Thread(target=self.server.serve_forever,
+                                        kwargs={"poll_interval": POLL_INTERVAL_S},
+                                        name=f"mock-server-{self.port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve on this thread until :meth:`shutdown` (or an exception such as Ctrl-C)."""
+        try:
+            self.server.serve_forever(poll_interval=POLL_INTERVAL_S)
+        finally:
+            self.server.server_close()
+
+    def shutdown(self) -> None:
+        """Stop serving and close the listening socket."""
+        if self._thread is not None:
+            self.server.shutdown()
+            self._thread.join()
+            self._thread = None
+            self.server.server_close()
+        self.state.platform.close()
+
+    def __enter__(self) -> MockServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+
+
+def create_server(home: Path, *, host: str = "127.0.0.1", port: int = 0,
+                  options: ServerOptions | None = None,
+                  settings: EngineSettings | None = None) -> MockServer:
+    """A server bound to ``host:port`` (0 picks a free port), not yet serving."""
+    state = ServerState(home, options, settings)
+    server = make_server(host, port, FusionApp(state), threaded=True,
+                         request_handler=_RequestHandler)
+    return MockServer(server, state)
+
+
+def start_server(home: Path | None = None, **kwargs: Any) -> MockServer:
+    """Start a server on a background thread; ``home`` defaults to ``EOJOBS_HOME``.
+
+    Keyword arguments are those of :func:`create_server`. Stop it with
+    ``server.shutdown()``, or use it as a context manager.
+    """
+    if home is None:
+        from eojobs.config import home as eojobs_home
+
+        home = eojobs_home()
+    return create_server(home, **kwargs).start()
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
