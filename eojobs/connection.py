@@ -91,7 +91,11 @@ class Connection:
         return services
 
     def service(self, ref: str | Service) -> Service:
-        """One service by id, exact name, or an unambiguous case-insensitive name prefix."""
+        """One service by id, exact name, an unambiguous name prefix, or a unique keyword.
+
+        Names, prefixes and keywords match case-insensitively; ids also match
+        the backend's other ids for a service (``Service.aliases``).
+        """
         if isinstance(ref, Service):
             return ref
         ref = ref.strip()
@@ -99,13 +103,15 @@ class Connection:
             raise InputError("a service name or id is needed")
         services = self.backend.list_services()
         for service in services:
-            if service.id == ref or service.name == ref:
+            if ref in (service.id, service.name, *service.aliases):
                 return self.backend.get_service(service.id)
         lowered = ref.lower()
         exact = [s for s in services if s.name.lower() == lowered]
         if len(exact) == 1:
             return self.backend.get_service(exact[0].id)
         matches = [s for s in services if s.name.lower().startswith(lowered)]
+        if not matches:
+            matches = [s for s in services if lowered in (k.lower() for k in s.keywords)]
         if len(matches) == 1:
             return self.backend.get_service(matches[0].id)
         if matches:

@@ -98,6 +98,8 @@ class Service(_Model):
     name: str
     summary: str = ""
     keywords: list[str] = Field(default_factory=list)
+    #: Other ids the backend knows the service by (e.g. Fusion's stable SSD id).
+    aliases: list[str] = Field(default_factory=list)
     options: list[OptionSpec] = Field(default_factory=list)
     inputs: list[InputSpec] = Field(default_factory=list)
 

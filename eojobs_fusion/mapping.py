@@ -112,6 +112,7 @@ def service(wire: Json, template: Json | None = None) -> Service:
         id=wire["id"], name=wire.get("name", ""),
         summary=wire.get("documentation_summary") or "",
         keywords=list(wire.get("keywords") or []), options=options, inputs=inputs,
+        aliases=[str(wire["ssd_id"])] if wire.get("ssd_id") else [],
     )
 
 

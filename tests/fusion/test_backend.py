@@ -193,3 +193,24 @@ def test_schedule_is_sent_and_read_back(fusion):
     assert job.info.schedule.repeat_every == timedelta(days=1)
     assert job.start().status is JobStatus.SCHEDULED
     assert json.loads(json.dumps(job.info.model_dump(mode="json")))["schedule"]
+
+
+def test_services_are_found_by_ssd_id_and_keyword(fusion):
+    elevation = fusion.service("Elevation")
+    ssd = elevation.aliases[0]
+    assert ssd != elevation.id
+    assert fusion.service(ssd).id == elevation.id
+    assert fusion.service("dem").id == elevation.id
+    with pytest.raises(eojobs.AmbiguousName, match="'demo' matches several services"):
+        fusion.service("demo")
+
+
+def test_a_validation_error_from_the_server_keeps_its_message(fusion):
+    from eojobs.backend import JobRequest
+
+    service = fusion.service("Elevation")
+    request = JobRequest(service=service, region=eojobs.Region.parse(str(GLASGOW)),
+                         options={"resolution": 1}, name="bypassing the core")
+    with pytest.raises(eojobs.InputError, match="resolution") as info:
+        fusion.backend.submit(request)
+    assert "POST /organisations/" in str(info.value)
