@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -28,6 +28,26 @@ from eojobs.models import (
     Service,
 )
 from eojobs.region import Region
+
+
+class ByteStream(Protocol):
+    """What :meth:`Backend.open_asset` returns: a readable, closable byte stream.
+
+    It may carry an ``etag`` attribute, so the download engine can tell that a
+    file changed between two tries.
+    """
+
+    def read(self, size: int = -1, /) -> bytes:
+        """Up to ``size`` bytes; ``b""`` at the end."""
+        ...
+
+    def close(self) -> None:
+        """Release the stream."""
+        ...
+
+    def __enter__(self) -> Any: ...
+
+    def __exit__(self, *exc: Any) -> Any: ...
 
 
 class BackendSettings(BaseModel):
@@ -127,8 +147,13 @@ class Backend(ABC):
         """The output files of every execution of a job."""
 
     @abstractmethod
-    def open_asset(self, asset: Asset, offset: int = 0) -> IO[bytes]:
-        """A readable binary stream of an asset's bytes, starting at ``offset``."""
+    def open_asset(self, asset: Asset, offset: int = 0) -> ByteStream:
+        """A readable stream of an asset's bytes, starting at ``offset``.
+
+        Raise :class:`eojobs.errors.RestartDownload` if the platform cannot
+        start there, and :class:`eojobs.errors.NotReady` if the file is not
+        ready yet.
+        """
 
     def logs(self, job_id: str) -> list[LogEntry]:
         """The log lines of a job; only for backends with ``Capability.LOGS``."""

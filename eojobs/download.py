@@ -1,43 +1,76 @@
-"""The download engine: parallel, atomic (``.part`` then rename), size- and checksum-verified."""
+"""The download engine: parallel, resumable, atomic, verified.
+
+Each file is written to ``<name>.part`` beside its final name, with a small
+``<name>.part.json`` saying which asset (size, checksum, ETag) the bytes
+belong to. An interrupted download (a dropped connection, Ctrl-C, a killed
+process) leaves both, and the next call continues from where it stopped with
+an offset the backend turns into an HTTP ``Range``. Only a complete file
+whose size and checksum check out is renamed to its final name, and its
+sha256 goes into ``.eojobs-manifest.json`` so that later calls skip it
+without reading it again.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import sys
-import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-from eojobs.errors import DownloadError, EOJobsError, InputError
+from eojobs.errors import (
+    BackendError,
+    DownloadError,
+    EOJobsError,
+    InputError,
+    NotReady,
+    RestartDownload,
+)
 from eojobs.models import Asset
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on Windows
+    fcntl = None  # type: ignore[assignment]
 
 CHUNK = 1 << 20
 PART_SUFFIX = ".part"
+META_SUFFIX = ".part.json"
+MANIFEST = ".eojobs-manifest.json"
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
 
-Opener = Callable[[Asset, int], IO[bytes]]
+if TYPE_CHECKING:
+    from eojobs.backend import ByteStream
+
+Opener = Callable[[Asset, int], "ByteStream"]
+
+
+class Cancelled(EOJobsError):
+    """The download was cancelled; ``.part`` files are kept for the next call."""
 
 
 @dataclass
 class DownloadReport:
-    """What a download did: files written, files already there, and files that failed."""
+    """What a download did: files written, already there, not ready yet, and failed."""
 
     done: list[Path] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     failed: list[tuple[Path, str]] = field(default_factory=list)
     scheduled: list[Path] = field(default_factory=list)
     bytes_written: int = 0
+    cancelled: bool = False
 
     @property
     def ok(self) -> bool:
-        """True when nothing failed."""
-        return not self.failed
+        """True when nothing failed and nothing was cancelled."""
+        return not self.failed and not self.cancelled
 
     def raise_for_failures(self) -> None:
         """Raise DownloadError if any file failed."""
@@ -61,7 +94,24 @@ class DownloadReport:
             "scheduled": [str(p) for p in self.scheduled],
             "failed": [{"path": str(p), "reason": r} for p, r in self.failed],
             "bytes": self.bytes_written,
+            "cancelled": self.cancelled,
         }
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently one file is retried after a transient failure."""
+
+    attempts: int = 6
+    backoff: float = 0.5
+    backoff_max: float = 20.0
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait before retry number ``attempt`` (1-based), with jitter."""
+        import random
+
+        base = min(self.backoff_max, self.backoff * 2 ** (attempt - 1))
+        return base * (0.5 + random.random() / 2)
 
 
 def safe_name(name: str) -> str:
@@ -86,18 +136,25 @@ def download_assets(
     parallel: int = 4,
     overwrite: bool = False,
     progress: bool = True,
+    retry: RetryPolicy | None = None,
+    cancel: Callable[[], bool] | None = None,
+    manifest_dir: Path | None = None,
 ) -> DownloadReport:
     """Download each asset to its path; return what was done, skipped and failed.
 
-    Every file is written under a ``.part`` name and renamed only once it is
-    complete and verified, so no incomplete file ever has the final name.
+    ``cancel`` is polled between chunks; when it returns True, or on Ctrl-C,
+    the workers stop within a second, keep their ``.part`` files and the
+    report says ``cancelled``.
     """
     if parallel < 1:
         raise InputError("parallel must be at least 1")
     report = DownloadReport()
     lock = threading.Lock()
-    total = sum(a.size or 0 for a, _ in items)
-    bar = _bar(total, progress)
+    stop = threading.Event()
+    manifest = Manifest(manifest_dir) if manifest_dir is not None else None
+    job = _Job(opener, overwrite, retry or RetryPolicy(), manifest,
+               lambda: stop.is_set() or bool(cancel and cancel()))
+    bar = _bar(sum(a.size or 0 for a, _ in items), progress)
 
     def advance(n: int) -> None:
         with lock:
@@ -106,85 +163,285 @@ def download_assets(
 
     def one(asset: Asset, dest: Path) -> None:
         try:
-            outcome = _fetch(asset, dest, opener, overwrite, advance)
+            outcome, reason = job.fetch(asset, dest, advance)
+        except Cancelled:
+            outcome, reason = "cancelled", ""
+        except NotReady as exc:
+            outcome, reason = "scheduled", str(exc)
         except EOJobsError as exc:
-            outcome = ("failed", str(exc))
+            outcome, reason = "failed", str(exc)
         except OSError as exc:
-            outcome = ("failed", f"{exc.strerror or exc} ({exc.filename or dest})")
+            outcome, reason = "failed", f"{exc.strerror or exc} ({exc.filename or dest})"
+        except Exception as exc:  # noqa: BLE001 - a worker must report, not vanish
+            outcome, reason = "failed", f"{type(exc).__name__}: {exc}"
         with lock:
-            if outcome[0] == "done":
+            if outcome == "done":
                 report.done.append(dest)
-            elif outcome[0] == "skipped":
+            elif outcome == "skipped":
                 report.skipped.append(dest)
-                if asset.size:
-                    bar.update(asset.size)
+                bar.update(asset.size or 0)
+            elif outcome == "scheduled":
+                report.scheduled.append(dest)
+            elif outcome == "cancelled":
+                report.cancelled = True
             else:
-                report.failed.append((dest, outcome[1]))
+                report.failed.append((dest, reason))
 
+    pool = ThreadPoolExecutor(max_workers=parallel)
     try:
-        with ThreadPoolExecutor(max_workers=parallel) as pool:
-            for future in [pool.submit(one, a, d) for a, d in items]:
-                future.result()
+        pending = {pool.submit(one, a, d) for a, d in items}
+        while pending:
+            _, pending = wait(pending, timeout=0.2)
+            if job.cancelled():
+                stop.set()
+    except KeyboardInterrupt:
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         bar.close()
-    for listing in (report.done, report.skipped):
+    if job.cancelled():
+        report.cancelled = True
+    for listing in (report.done, report.skipped, report.scheduled):
         listing.sort()
     report.failed.sort()
     return report
 
 
-def _fetch(
-    asset: Asset, dest: Path, opener: Opener, overwrite: bool, advance: Callable[[int], None]
-) -> tuple[str, str]:
-    if dest.is_dir():
-        return ("failed", f"{dest} is a directory")
-    if dest.exists() and not overwrite:
-        if _same(dest, asset):
-            return ("skipped", "")
-        return (
-            "failed",
-            f"a different file already exists at {dest}; download with overwrite "
-            "(--overwrite) to replace it",
-        )
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    # A name of its own for each writer, so two downloads into one folder never
-    # truncate or delete each other's work.
-    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=PART_SUFFIX)
-    part = Path(tmp)
-    digest = hashlib.sha256()
-    written = 0
-    try:
-        with opener(asset, 0) as stream, os.fdopen(fd, "wb") as out:
+class Manifest:
+    """``.eojobs-manifest.json``: the sha256 and size of every file a download completed."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / MANIFEST
+        self._lock = threading.Lock()
+
+    def _load(self) -> dict[str, dict[str, Any]]:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def entry(self, dest: Path) -> dict[str, Any] | None:
+        """What an earlier download recorded about ``dest``, if it wrote it."""
+        entry = self._load().get(self._key(dest))
+        return entry if isinstance(entry, dict) else None
+
+    def verified(self, dest: Path) -> dict[str, Any] | None:
+        """The entry of a file whose size and modification time still match it."""
+        entry = self.entry(dest)
+        if entry is None:
+            return None
+        try:
+            info = dest.stat()
+        except OSError:
+            return None
+        if entry.get("size") == info.st_size and entry.get("mtime_ns") == info.st_mtime_ns:
+            return entry
+        return None
+
+    def record(self, dest: Path, sha256: str) -> None:
+        """Note a completed, verified file."""
+        with self._lock:
+            data = self._load()
+            info = dest.stat()
+            data[self._key(dest)] = {"sha256": sha256, "size": info.st_size,
+                                     "mtime_ns": info.st_mtime_ns}
+            _write_json(self.path, data)
+
+    def _key(self, dest: Path) -> str:
+        return dest.relative_to(self.path.parent).as_posix() \
+            if dest.is_relative_to(self.path.parent) else str(dest)
+
+
+class _Job:
+    """Fetches one file at a time, with resume, retries and verification."""
+
+    def __init__(self, opener: Opener, overwrite: bool, retry: RetryPolicy,
+                 manifest: Manifest | None, cancelled: Callable[[], bool]) -> None:
+        self.opener = opener
+        self.overwrite = overwrite
+        self.retry = retry
+        self.manifest = manifest
+        self.cancelled = cancelled
+
+    def fetch(self, asset: Asset, dest: Path,
+              advance: Callable[[int], None]) -> tuple[str, str]:
+        if dest.is_dir():
+            return ("failed", f"{dest} is a directory")
+        ours = self.manifest is not None and self.manifest.entry(dest) is not None
+        if dest.exists() and not self.overwrite:
+            if self._same(dest, asset):
+                return ("skipped", "")
+            if not ours:
+                return ("failed", f"a different file already exists at {dest}; download "
+                                  "with overwrite (--overwrite) to replace it")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        part = dest.with_name(dest.name + PART_SUFFIX)
+        with _locked(part) as handle:
+            if dest.exists() and not self.overwrite and not ours and self._same(dest, asset):
+                return ("skipped", "")
+            digest = self._resume(asset, dest, handle)
+            checksum = self._transfer(asset, dest, handle, digest, advance)
+            os.replace(part, dest)
+        _meta_path(dest).unlink(missing_ok=True)
+        if self.manifest is not None:
+            self.manifest.record(dest, checksum)
+        return ("done", "")
+
+    def _same(self, dest: Path, asset: Asset) -> bool:
+        if asset.size is not None and dest.stat().st_size != asset.size:
+            return False
+        if self.manifest is not None and self.manifest.entry(dest) is not None:
+            known = self.manifest.verified(dest)
+            have = known["sha256"] if known else _sha256(dest)
+            recorded = self.manifest.entry(dest) or {}
+            wanted = asset.checksum.lower() if asset.checksum else recorded.get("sha256")
+            return bool(have == wanted)
+        if asset.checksum:
+            return _sha256(dest) == asset.checksum.lower()
+        return True
+
+    def _resume(self, asset: Asset, dest: Path, handle: IO[bytes]) -> Any:
+        """Keep what an earlier attempt wrote if it is of this asset; else start afresh."""
+        digest = hashlib.sha256()
+        meta = _read_meta(dest)
+        have = os.fstat(handle.fileno()).st_size
+        same_asset = meta.get("size") == asset.size and meta.get("checksum") == asset.checksum
+        if have and same_asset and (asset.size is None or have <= asset.size):
+            handle.seek(0)
+            for chunk in iter(lambda: handle.read(CHUNK), b""):
+                digest.update(chunk)
+            return digest
+        handle.seek(0)
+        handle.truncate()
+        _write_json(_meta_path(dest), {"size": asset.size, "checksum": asset.checksum,
+                                       "etag": None})
+        return digest
+
+    def _transfer(self, asset: Asset, dest: Path, handle: IO[bytes], digest: Any,
+                  advance: Callable[[int], None]) -> str:
+        """Copy the rest of the asset into ``handle``; return its verified sha256."""
+        attempt = 0
+        while True:
+            offset = handle.seek(0, os.SEEK_END)
+            try:
+                self._copy(asset, dest, handle, digest, offset, advance)
+                break
+            except RestartDownload:
+                handle.seek(0)
+                handle.truncate()
+                digest = hashlib.sha256()
+                _write_json(_meta_path(dest), {"size": asset.size, "checksum": asset.checksum,
+                                               "etag": None})
+            except (BackendError, OSError) as exc:
+                transient = getattr(exc, "transient", True)
+                attempt += 1
+                if not transient or attempt >= self.retry.attempts:
+                    raise
+            self._sleep(self.retry.delay(max(attempt, 1)))
+        size = os.fstat(handle.fileno()).st_size
+        if asset.size is not None and size != asset.size:
+            raise DownloadError(f"got {size} bytes, expected {asset.size}")
+        if asset.checksum and digest.hexdigest() != asset.checksum.lower():
+            handle.seek(0)
+            handle.truncate()
+            _meta_path(dest).unlink(missing_ok=True)
+            raise DownloadError("sha256 checksum does not match; the partial file was dropped")
+        return str(digest.hexdigest())
+
+    def _copy(self, asset: Asset, dest: Path, handle: IO[bytes], digest: Any, offset: int,
+              advance: Callable[[int], None]) -> None:
+        if asset.size is not None and offset >= asset.size:
+            return
+        with self.opener(asset, offset) as stream:
+            etag = getattr(stream, "etag", None)
+            meta = _read_meta(dest)
+            if offset and etag and meta.get("etag") and meta["etag"] != etag:
+                raise RestartDownload(f"{asset.name} changed on the server since the last try")
+            if etag and meta.get("etag") != etag:
+                _write_json(_meta_path(dest), {**meta, "etag": etag})
+            written = offset
             while True:
+                if self.cancelled():
+                    handle.flush()
+                    raise Cancelled("download cancelled")
                 chunk = stream.read(CHUNK)
                 if not chunk:
                     break
-                out.write(chunk)
+                handle.write(chunk)
                 digest.update(chunk)
                 written += len(chunk)
                 advance(len(chunk))
-        if asset.size is not None and written != asset.size:
-            raise DownloadError(f"got {written} bytes, expected {asset.size}")
-        if asset.checksum and digest.hexdigest() != asset.checksum.lower():
-            raise DownloadError("sha256 checksum does not match")
-        os.replace(part, dest)
-    except BaseException:
-        part.unlink(missing_ok=True)
-        raise
-    return ("done", "")
+            handle.flush()
+        if asset.size is not None and written < asset.size:
+            raise BackendError(f"the connection closed after {written} of {asset.size} bytes",
+                               transient=True)
+
+    def _sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.cancelled():
+                raise Cancelled("download cancelled")
+            time.sleep(min(0.1, deadline - time.monotonic()))
 
 
-def _same(path: Path, asset: Asset) -> bool:
-    """Whether the file at ``path`` is the asset: by checksum when known, else by size."""
-    if asset.size is not None and path.stat().st_size != asset.size:
-        return False
-    if asset.checksum:
-        digest = hashlib.sha256()
-        with open(path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(CHUNK), b""):
-                digest.update(chunk)
-        return digest.hexdigest() == asset.checksum.lower()
-    return True
+class _locked:
+    """The ``.part`` file, opened for update and locked against a second writer."""
+
+    def __init__(self, part: Path) -> None:
+        self.part = part
+        self.handle: IO[bytes] | None = None
+
+    def __enter__(self) -> IO[bytes]:
+        while True:
+            fd = os.open(self.part, os.O_RDWR | os.O_CREAT, 0o644)
+            handle = os.fdopen(fd, "r+b")
+            if fcntl is None:
+                break
+            # Wait for another writer of the same file, then make sure the path
+            # still names the file we locked: the other may have renamed it.
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                same = os.stat(self.part).st_ino == os.fstat(handle.fileno()).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            handle.close()
+        self.handle = handle
+        return handle
+
+    def __exit__(self, *exc: object) -> None:
+        assert self.handle is not None
+        self.handle.close()
+
+
+def _meta_path(dest: Path) -> Path:
+    return dest.with_name(dest.name + META_SUFFIX)
+
+
+def _read_meta(dest: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(_meta_path(dest).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _bar(total: int, progress: bool) -> Any:

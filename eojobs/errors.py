@@ -63,6 +63,14 @@ class BackendError(EOJobsError):
         self.transient = transient
 
 
+class RestartDownload(BackendError):
+    """A backend cannot continue a file from an offset; the engine starts it again."""
+
+
+class NotReady(EOJobsError):
+    """An output is not ready to download yet; the report lists it as scheduled."""
+
+
 class JobFailed(EOJobsError):
     """A job ended in failure; carries the job and its error log lines."""
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
@@ -109,6 +110,38 @@ def json_or_error(response: requests.Response, message_of: MessageOf, what: str)
     except ValueError:
         raise BackendError(f"{what}: the server answered with something that is not JSON") \
             from None
+
+
+class ResponseStream:
+    """The body of a streamed response as a file-like object for the download engine.
+
+    Read errors (a reset, a timeout, a body cut short) become transient
+    BackendErrors, so the engine retries from where it stopped; ``etag`` lets
+    it notice a file that changed between tries.
+    """
+
+    def __init__(self, response: requests.Response) -> None:
+        self.response = response
+        self.etag = response.headers.get("ETag")
+        response.raw.decode_content = True
+
+    def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes; ``b""`` at the end."""
+        try:
+            return bytes(self.response.raw.read(size))
+        except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as exc:
+            raise BackendError(f"the download broke off ({type(exc).__name__})",
+                               transient=True) from None
+
+    def close(self) -> None:
+        """Release the connection."""
+        self.response.close()
+
+    def __enter__(self) -> ResponseStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def redact(values: Mapping[str, Any], secrets: frozenset[str]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -271,13 +272,22 @@ class Result:
         parallel: int = 4,
         overwrite: bool = False,
         progress: bool = True,
+        cancel: Callable[[], bool] | None = None,
     ) -> DownloadReport:
-        """Download every asset below ``directory``; returns done, skipped and failed files."""
+        """Download every asset below ``directory``; returns done, skipped and failed files.
+
+        Running it again finishes an interrupted download: ``.part`` files are
+        resumed and files already verified are skipped. ``cancel`` is polled
+        while downloading; when it returns True the download stops, keeping
+        what it has for the next call.
+        """
         target = Path(directory).expanduser()
         if target.exists() and not target.is_dir():
             raise InputError(f"{target} exists and is not a directory")
         items = [(a, target / self.relative_path(a)) for a in self.assets]
+        target.mkdir(parents=True, exist_ok=True)
         backend = self.job.connection.backend
         return download_assets(
-            items, backend.open_asset, parallel=parallel, overwrite=overwrite, progress=progress
+            items, backend.open_asset, parallel=parallel, overwrite=overwrite,
+            progress=progress, cancel=cancel, manifest_dir=target,
         )

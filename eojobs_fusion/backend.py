@@ -7,11 +7,11 @@ import json
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, ClassVar
+from typing import Any, ClassVar
 
 from pydantic import Field, SecretStr
 
-from eojobs.backend import Backend, BackendSettings, JobRequest
+from eojobs.backend import Backend, BackendSettings, ByteStream, JobRequest
 from eojobs.errors import BackendError, InputError, NotFound, RegionError
 from eojobs.http import HttpPolicy
 from eojobs.models import (
@@ -314,7 +314,7 @@ class FusionBackend(Backend):
                                                     str(component.get("name", ""))))
         return assets
 
-    def open_asset(self, asset: Asset, offset: int = 0) -> IO[bytes]:
+    def open_asset(self, asset: Asset, offset: int = 0) -> ByteStream:
         """Ask for a signed URL and stream it from ``offset``."""
         data_id, _, file_id = asset.href.partition("/")
         url = self.client.download_url(self.org, data_id, file_id)

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import requests
 
-from eojobs.errors import AuthenticationError, BackendError
-from eojobs.http import HttpPolicy, json_or_error, make_session, transport_error
+from eojobs.errors import AuthenticationError, BackendError, RestartDownload
+from eojobs.http import (
+    HttpPolicy,
+    ResponseStream,
+    json_or_error,
+    make_session,
+    transport_error,
+)
 
 PAGE_SIZE = 24
 DEFAULT_API_URL = "https://api.thefusionplatform.com"
@@ -187,19 +193,19 @@ class FusionClient:
             raise BackendError("download_file: the answer has no URL")
         return str(url)
 
-    def open_url(self, url: str, offset: int = 0) -> IO[bytes]:
+    def open_url(self, url: str, offset: int = 0) -> ResponseStream:
         """Stream a signed URL's bytes from ``offset`` (no API headers)."""
         headers = {"Range": f"bytes={offset}-"} if offset else {}
         response = self._send("GET", url, "download", headers=headers, stream=True)
         if response.status_code >= 300:
             response.close()
             raise BackendError(f"download failed: HTTP {response.status_code}",
-                               transient=response.status_code >= 500)
+                               transient=response.status_code >= 500
+                               or response.status_code == 429)
         if offset and response.status_code != 206:
             response.close()
-            raise BackendError("the server ignored the byte range; start again from zero")
-        response.raw.decode_content = True
-        return response.raw  # type: ignore[no-any-return]
+            raise RestartDownload("the server ignored the byte range; starting again from zero")
+        return ResponseStream(response)
 
     # Services
 

@@ -79,7 +79,7 @@ def test_run_prints_the_id_first_and_downloads(tmp_path):
     assert result.exit_code == 0, result.stderr
     job_id = result.stdout.splitlines()[0]
     assert len(job_id) == 36
-    assert sorted(p.name for p in out.iterdir()) == [
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
         "elevation.png", "elevation.tif", "footprint.geojson", "statistics.csv"]
     assert "price 3.29 credits" in result.stderr
     status = run_json("status", job_id)

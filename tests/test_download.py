@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from eojobs import InputError
-from eojobs.download import download_assets, safe_name
+from eojobs.download import MANIFEST, RetryPolicy, download_assets, safe_name
+from eojobs.errors import RestartDownload
 from eojobs.models import Asset
 
 
@@ -16,57 +17,150 @@ def asset(name: str, data: bytes, checksum: bool = True, size: int | None = -1) 
                  href=name, checksum=hashlib.sha256(data).hexdigest() if checksum else None)
 
 
+FAST = RetryPolicy(attempts=4, backoff=0.0)
+
+
 class Source:
-    """Serves bytes by asset name; can break after some bytes."""
+    """Serves bytes by asset name from an offset; can break at absolute positions."""
 
-    def __init__(self, files: dict[str, bytes], break_after: dict[str, int] | None = None):
+    def __init__(self, files: dict[str, bytes], breaks: dict[str, list[int]] | None = None,
+                 etags: dict[str, list[str]] | None = None, ignore_range: bool = False):
         self.files = files
-        self.break_after = break_after or {}
-        self.opened: list[str] = []
+        self.breaks = {k: list(v) for k, v in (breaks or {}).items()}
+        self.etags = {k: list(v) for k, v in (etags or {}).items()}
+        self.ignore_range = ignore_range
+        self.opened: list[tuple[str, int]] = []
 
-    def __call__(self, a: Asset, offset: int) -> io.BufferedIOBase:
-        self.opened.append(a.name)
-        data = self.files[a.href][offset:]
-        if a.href in self.break_after:
-            return Breaking(data, self.break_after[a.href])
-        return io.BytesIO(data)
+    def __call__(self, a: Asset, offset: int) -> io.BytesIO:
+        self.opened.append((a.name, offset))
+        if offset and self.ignore_range:
+            raise RestartDownload("range ignored")
+        stream = Breaking(self.files[a.href], offset, self.breaks.get(a.href, []))
+        tags = self.etags.get(a.href)
+        stream.etag = tags.pop(0) if tags else None
+        return stream
 
 
 class Breaking(io.BytesIO):
-    def __init__(self, data: bytes, limit: int):
+    """Bytes from ``offset`` that raise a reset at the first break position it reaches."""
+
+    def __init__(self, data: bytes, offset: int, breaks: list[int]):
         super().__init__(data)
-        self.limit = limit
+        self.seek(offset)
+        self.breaks = breaks
 
     def read(self, n: int = -1) -> bytes:
-        if self.tell() >= self.limit:
+        ahead = [b for b in self.breaks if b > self.tell()] + [len(self.getvalue())]
+        limit = min(ahead)
+        if self.breaks and self.tell() in self.breaks:
+            self.breaks.remove(self.tell())
             raise OSError("connection reset by peer")
-        return super().read(min(n, self.limit - self.tell()))
+        return super().read(min(n, limit - self.tell()))
 
 
 def files_in(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*")
+            if p.is_file() and not p.name.startswith(".")}
+
+
+def get(items, source, **kwargs):
+    kwargs.setdefault("progress", False)
+    kwargs.setdefault("retry", FAST)
+    return download_assets(items, source, **kwargs)
 
 
 def test_downloads_every_file_then_skips_them_the_second_time(tmp_path):
     data = {f"f{i}.bin": bytes([i]) * (100_000 + i) for i in range(10)}
     items = [(asset(n, d), tmp_path / "sub" / n) for n, d in data.items()]
     source = Source(data)
-    report = download_assets(items, source, parallel=3, progress=False)
+    report = get(items, source, parallel=3)
     assert report.ok and len(report.done) == 10 and report.skipped == []
     assert files_in(tmp_path / "sub") == data
     assert report.bytes_written == sum(len(d) for d in data.values())
-    again = download_assets(items, Source(data), parallel=3, progress=False)
+    again = get(items, Source(data), parallel=3)
     assert again.done == [] and len(again.skipped) == 10
 
 
-def test_a_broken_stream_leaves_no_file_and_no_part(tmp_path):
-    data = {"good.bin": b"g" * 5000, "bad.bin": b"b" * 5000}
+def test_a_broken_stream_is_resumed_from_where_it_stopped(tmp_path):
+    data = {"a.bin": bytes(range(256)) * 40}
+    source = Source(data, breaks={"a.bin": [3000, 7000]})
+    report = get([(asset("a.bin", data["a.bin"]), tmp_path / "a.bin")], source)
+    assert report.ok and report.done == [tmp_path / "a.bin"]
+    assert source.opened == [("a.bin", 0), ("a.bin", 3000), ("a.bin", 7000)]
+    assert files_in(tmp_path) == data
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.bin"]
+
+
+def test_a_failure_keeps_the_part_and_the_next_call_resumes(tmp_path):
+    data = {"a.bin": b"x" * 10_000, "b.bin": b"y" * 100}
     items = [(asset(n, d), tmp_path / n) for n, d in data.items()]
-    report = download_assets(items, Source(data, {"bad.bin": 1000}), progress=False)
-    assert [p.name for p in report.done] == ["good.bin"]
-    assert [(p.name, reason) for p, reason in report.failed] == [
-        ("bad.bin", "connection reset by peer (" + str(tmp_path / "bad.bin") + ")")]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.bin"]
+    broken = Source(data, breaks={"a.bin": [4000] * 10})
+    report = get(items, broken, manifest_dir=tmp_path)
+    assert [p.name for p in report.done] == ["b.bin"]
+    assert report.failed[0][0].name == "a.bin"
+    assert "connection reset by peer" in report.failed[0][1]
+    assert not (tmp_path / "a.bin").exists()
+    assert (tmp_path / "a.bin.part").stat().st_size == 4000
+    healthy = Source(data)
+    again = get(items, healthy, manifest_dir=tmp_path)
+    assert again.done == [tmp_path / "a.bin"] and again.skipped == [tmp_path / "b.bin"]
+    assert healthy.opened == [("a.bin", 4000)]
+    assert files_in(tmp_path) == data
+    assert not list(tmp_path.glob("*.part*"))
+
+
+def test_a_server_that_ignores_range_restarts_the_file_cleanly(tmp_path):
+    data = {"a.bin": bytes(range(200)) * 50}
+    source = Source(data, breaks={"a.bin": [2500]}, ignore_range=True)
+    report = get([(asset("a.bin", data["a.bin"]), tmp_path / "a.bin")], source)
+    assert report.ok
+    assert source.opened == [("a.bin", 0), ("a.bin", 2500), ("a.bin", 0)]
+    assert files_in(tmp_path) == data
+
+
+def test_a_file_changed_on_the_server_is_restarted(tmp_path):
+    old, new = b"o" * 6000, b"n" * 6000
+    item = [(asset("a.bin", old, checksum=False), tmp_path / "a.bin")]
+    first = Source({"a.bin": old}, breaks={"a.bin": [3000] * 9}, etags={"a.bin": ['"v1"'] * 9})
+    assert not get(item, first).ok
+    second = Source({"a.bin": new}, etags={"a.bin": ['"v2"', '"v2"']})
+    assert get(item, second).ok
+    assert second.opened == [("a.bin", 3000), ("a.bin", 0)]
+    assert (tmp_path / "a.bin").read_bytes() == new
+
+
+def test_cancel_stops_and_keeps_the_part(tmp_path):
+    data = {"a.bin": b"z" * (5 * 1024 * 1024)}
+    calls = []
+
+    def cancel() -> bool:
+        calls.append(1)
+        return len(calls) > 2
+
+    report = get([(asset("a.bin", data["a.bin"]), tmp_path / "a.bin")], Source(data),
+                 cancel=cancel)
+    assert report.cancelled and not report.ok and report.done == []
+    assert not (tmp_path / "a.bin").exists()
+    kept = (tmp_path / "a.bin.part").stat().st_size
+    assert 0 < kept < len(data["a.bin"])
+    resumed = Source(data)
+    assert get([(asset("a.bin", data["a.bin"]), tmp_path / "a.bin")], resumed).ok
+    assert resumed.opened == [("a.bin", kept)]
+
+
+def test_the_manifest_skips_verified_files_and_refetches_corrupt_ones(tmp_path):
+    data = {"a.bin": b"a" * 1000, "b.bin": b"b" * 1000}
+    items = [(asset(n, d), tmp_path / n) for n, d in data.items()]
+    assert get(items, Source(data), manifest_dir=tmp_path).ok
+    assert (tmp_path / MANIFEST).is_file()
+    untouched = Source(data)
+    again = get(items, untouched, manifest_dir=tmp_path)
+    assert len(again.skipped) == 2 and untouched.opened == []
+    (tmp_path / "b.bin").write_bytes(b"X" * 1000)
+    repair = Source(data)
+    fixed = get(items, repair, manifest_dir=tmp_path)
+    assert fixed.done == [tmp_path / "b.bin"] and repair.opened == [("b.bin", 0)]
+    assert files_in(tmp_path) == data
 
 
 def test_short_body_and_bad_checksum_are_refused(tmp_path):
@@ -76,18 +170,18 @@ def test_short_body_and_bad_checksum_are_refused(tmp_path):
         (Asset(name="corrupt.bin", size=10, execution_id="e", href="corrupt.bin",
                checksum="0" * 64), tmp_path / "corrupt.bin"),
     ]
-    report = download_assets(items, Source(data), progress=False)
+    report = get(items, Source(data))
     reasons = {p.name: r for p, r in report.failed}
-    assert reasons == {"short.bin": "got 10 bytes, expected 20",
-                       "corrupt.bin": "sha256 checksum does not match"}
-    assert list(tmp_path.iterdir()) == []
+    assert reasons == {
+        "short.bin": "the connection closed after 10 of 20 bytes",
+        "corrupt.bin": "sha256 checksum does not match; the partial file was dropped"}
+    assert not (tmp_path / "short.bin").exists() and not (tmp_path / "corrupt.bin").exists()
 
 
 def test_same_size_different_content_is_not_skipped(tmp_path):
     target = tmp_path / "a.bin"
     target.write_bytes(b"OLDOLD")
-    report = download_assets([(asset("a.bin", b"NEWNEW"), target)],
-                             Source({"a.bin": b"NEWNEW"}), progress=False)
+    report = get([(asset("a.bin", b"NEWNEW"), target)], Source({"a.bin": b"NEWNEW"}))
     assert "a different file already exists" in report.failed[0][1]
     assert target.read_bytes() == b"OLDOLD"
 
@@ -100,8 +194,7 @@ def test_two_downloads_into_one_folder_do_not_collide(tmp_path):
     reports = []
 
     def work() -> None:
-        reports.append(download_assets(items, Source(data), parallel=4, overwrite=True,
-                                       progress=False))
+        reports.append(get(items, Source(data), parallel=4, overwrite=True))
 
     threads = [threading.Thread(target=work) for _ in range(4)]
     for t in threads:
@@ -116,11 +209,10 @@ def test_a_different_existing_file_is_kept_unless_overwrite(tmp_path):
     target = tmp_path / "a.bin"
     target.write_bytes(b"mine")
     items = [(asset("a.bin", b"theirs!"), target)]
-    report = download_assets(items, Source({"a.bin": b"theirs!"}), progress=False)
+    report = get(items, Source({"a.bin": b"theirs!"}))
     assert "a different file already exists" in report.failed[0][1]
     assert target.read_bytes() == b"mine"
-    report = download_assets(items, Source({"a.bin": b"theirs!"}), overwrite=True,
-                             progress=False)
+    report = get(items, Source({"a.bin": b"theirs!"}), overwrite=True)
     assert report.done == [target] and target.read_bytes() == b"theirs!"
 
 
@@ -133,4 +225,4 @@ def test_unsafe_names_are_refused(name):
 
 def test_parallel_must_be_positive(tmp_path):
     with pytest.raises(InputError, match="parallel must be at least 1"):
-        download_assets([], Source({}), parallel=0, progress=False)
+        get([], Source({}), parallel=0)

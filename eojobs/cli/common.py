@@ -77,8 +77,16 @@ def download_with_messages(
     """Download a job's results; report on stderr and exit 1 if any file failed."""
     state = ctx.find_root().obj
     result = job.results()
-    report = result.download(directory, parallel=parallel, overwrite=overwrite,
-                             progress=state.progress)
+    try:
+        report = result.download(directory, parallel=parallel, overwrite=overwrite,
+                                 progress=state.progress)
+    except KeyboardInterrupt:
+        click.echo(
+            f"\ndownload interrupted; what arrived is kept. Resume with: "
+            f"eojobs download {job.id} --dir {directory}",
+            err=True,
+        )
+        ctx.exit(130)
     notice(
         ctx,
         f"downloaded {len(report.done)} files ({human_size(report.bytes_written)}) to "

@@ -55,7 +55,7 @@ def test_run_download_and_clean_up_with_b_fusion(server_env, monkeypatch, tmp_pa
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["status"] == "succeeded" and data["options"]["dem_source"] == "SRTM"
-    assert sorted(p.name for p in out.iterdir()) == [
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
         "elevation.png", "elevation.tif", "footprint.geojson", "statistics.csv"]
     job_id = data["id"]
     assert job_id in invoke("-b", "fusion", "jobs").stdout
