@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from eojobs.backend import Backend, JobRequest
 from eojobs.config import resolve_settings
-from eojobs.errors import AmbiguousName, ConfigError, InputError, NotFound, Unsupported
+from eojobs.errors import (
+    AmbiguousName,
+    ConfigError,
+    EOJobsError,
+    InputError,
+    NotFound,
+    Unsupported,
+)
 from eojobs.job import Job
-from eojobs.models import Capability, Organisation, Schedule, Service
+from eojobs.models import Capability, JobStatus, Organisation, Schedule, Service
 from eojobs.options import coerce_options
 from eojobs.plugins import backend_classes
 from eojobs.region import Region
+from eojobs.waiting import WaitPolicy, wait_for_jobs
 
 DEFAULT_BACKEND = "mock"
 
@@ -169,6 +177,36 @@ class Connection:
                     f"{job_id!r} matches {len(matches)} jobs; give more of the id"
                 ) from None
             raise
+
+    def wait_all(
+        self,
+        jobs: Iterable[Job | str],
+        timeout: float | None = None,
+        poll_interval: float | None = None,
+        progress: bool = True,
+        policy: WaitPolicy | None = None,
+    ) -> list[Job]:
+        """Wait until every job has finished, with one batch status call per interval.
+
+        Returns the jobs with their final state; unlike :meth:`Job.wait` it
+        does not raise when some fail, so look at each ``status``. Raises
+        WaitTimeout when ``timeout`` seconds pass first (the jobs keep running).
+        """
+        found = [j if isinstance(j, Job) else self.job(j) for j in jobs]
+        idle = [j.id for j in found if j.status is JobStatus.CREATED]
+        if idle:
+            raise EOJobsError(f"job {idle[0]} has not been started: start it first with "
+                              f"`eojobs start {idle[0]}`")
+        if poll_interval is not None and poll_interval <= 0:
+            raise InputError("poll_interval must be positive")
+        intervals = (poll_interval, poll_interval) if poll_interval else \
+            self.backend.poll_interval
+        states = wait_for_jobs(self.backend.get_jobs, [j.id for j in found], timeout=timeout,
+                               intervals=intervals, progress=progress,
+                               label=f"{len(found)} jobs", policy=policy)
+        for job in found:
+            job.info = states[job.id]
+        return found
 
     def _schedule(self, schedule: Schedule | Mapping[str, Any] | None) -> Schedule | None:
         if schedule is None:

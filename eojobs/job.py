@@ -22,7 +22,7 @@ from eojobs.models import (
     Service,
 )
 from eojobs.options import coerce_options
-from eojobs.waiting import wait_until_finished
+from eojobs.waiting import WaitPolicy, wait_until_finished
 
 if TYPE_CHECKING:
     from eojobs.connection import Connection
@@ -87,12 +87,14 @@ class Job:
         timeout: float | None = None,
         poll_interval: float | None = None,
         progress: bool = True,
+        policy: WaitPolicy | None = None,
     ) -> Job:
         """Wait until the job finishes; works on a job started anywhere.
 
         Raises JobFailed (with the error log lines) when it fails or is
         stopped, and WaitTimeout when ``timeout`` seconds pass first; the job
-        keeps running then.
+        keeps running then. Transient errors while polling are ridden out
+        within ``policy``'s soft-error budget.
         """
         self.refresh()
         if self.status is JobStatus.CREATED:
@@ -109,6 +111,8 @@ class Job:
         )
         self.info = wait_until_finished(
             lambda: self._backend.get_job(self.id),
+            job_id=self.id,
+            policy=policy,
             timeout=timeout,
             intervals=intervals,
             progress=progress,

@@ -6,9 +6,10 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import dataclass
 from typing import Any
 
-from eojobs.errors import WaitTimeout
+from eojobs.errors import BackendError, WaitTimeout
 from eojobs.models import JobInfo
 
 BACKOFF = 1.5
@@ -22,46 +23,138 @@ def poll_intervals(fastest: float, slowest: float) -> Any:
         interval = min(slowest, interval * BACKOFF)
 
 
-def wait_until_finished(
-    fetch: Callable[[], JobInfo],
+@dataclass(frozen=True)
+class WaitPolicy:
+    """How a wait polls, and how many transient errors it rides out.
+
+    ``fastest``/``slowest`` bound the interval (None: the backend's own).
+    A run of transient errors (network drops, 5xx) is tolerated while it
+    stays within ``soft_errors`` failures and ``soft_error_seconds``; any
+    success resets it, so a drop of minutes does not end a wait of hours.
+    """
+
+    fastest: float | None = None
+    slowest: float | None = None
+    soft_errors: int = 30
+    soft_error_seconds: float = 900.0
+
+
+class SoftErrors:
+    """Counts a run of transient failures against a policy's budget."""
+
+    def __init__(self, policy: WaitPolicy, clock: Callable[[], float]) -> None:
+        self.policy = policy
+        self.clock = clock
+        self.count = 0
+        self.since: float | None = None
+
+    def absorb(self, exc: Exception) -> bool:
+        """True if the error is transient and the budget still covers it."""
+        if not isinstance(exc, BackendError) or not exc.transient:
+            return False
+        now = self.clock()
+        self.since = now if self.since is None else self.since
+        self.count += 1
+        return (self.count <= self.policy.soft_errors
+                and now - self.since <= self.policy.soft_error_seconds)
+
+    def reset(self) -> None:
+        """A success ends the run of failures."""
+        self.count = 0
+        self.since = None
+
+
+def wait_for_jobs(
+    fetch: Callable[[list[str]], list[JobInfo]],
+    job_ids: list[str],
     *,
     timeout: float | None,
     intervals: tuple[float, float],
     progress: bool,
     label: str,
+    policy: WaitPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
-) -> JobInfo:
-    """Poll ``fetch`` until the job it reports has finished; return its last state.
+) -> dict[str, JobInfo]:
+    """Poll ``fetch`` (one call for all unfinished jobs) until every job has finished.
 
-    Raises WaitTimeout when ``timeout`` seconds pass first. A progress bar on
-    stderr follows the job's progress when ``progress`` is true and stderr is
-    a terminal.
+    Returns the last state of each job. Raises WaitTimeout when ``timeout``
+    seconds pass first, and re-raises an error once it is not transient or
+    the soft-error budget of ``policy`` is spent.
     """
+    policy = policy or WaitPolicy()
+    fastest = policy.fastest or intervals[0]
+    slowest = max(fastest, policy.slowest or intervals[1])
     deadline = None if timeout is None else clock() + timeout
+    errors = SoftErrors(policy, clock)
+    latest: dict[str, JobInfo] = {}
     bar = _bar(label) if progress else nullcontext()
     with bar as shown:
-        ticks = poll_intervals(*intervals)
+        ticks = poll_intervals(fastest, slowest)
         while True:
-            info = fetch()
-            if shown is not None:
-                shown.n = round(info.progress, 1)
-                shown.set_postfix_str(info.status.value, refresh=False)
-                shown.refresh()
-            if info.status.finished:
-                return info
+            waiting = [j for j in job_ids if j not in latest or not latest[j].status.finished]
+            try:
+                for info in fetch(waiting):
+                    latest[info.id] = info
+                errors.reset()
+            except BackendError as exc:
+                if not errors.absorb(exc):
+                    raise
+            if shown is not None and latest:
+                _show(shown, [latest[j] for j in job_ids if j in latest], len(job_ids))
+            if all(j in latest and latest[j].status.finished for j in job_ids):
+                return latest
             pause = next(ticks)
             if deadline is not None:
                 left = deadline - clock()
                 if left <= 0:
-                    raise WaitTimeout(
-                        f"job {info.id} is still {info.status.value} "
-                        f"({info.progress:.0f}%) after {timeout:g} s; it keeps running. "
-                        f"Wait again with: eojobs wait {info.id}",
-                        job=info,
-                    )
+                    raise _timeout(job_ids, latest, timeout)
                 pause = min(pause, left)
             sleep(pause)
+
+
+def wait_until_finished(
+    fetch: Callable[[], JobInfo],
+    *,
+    job_id: str,
+    timeout: float | None,
+    intervals: tuple[float, float],
+    progress: bool,
+    label: str,
+    policy: WaitPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> JobInfo:
+    """Poll ``fetch`` until the one job it reports has finished; return its last state."""
+    states = wait_for_jobs(lambda _: [fetch()], [job_id], timeout=timeout,
+                           intervals=intervals, progress=progress, label=label, policy=policy,
+                           sleep=sleep, clock=clock)
+    return states[job_id]
+
+
+def _show(shown: Any, infos: list[JobInfo], total: int) -> None:
+    shown.n = round(sum(i.progress for i in infos) / total, 1)
+    if total == 1:
+        shown.set_postfix_str(infos[0].status.value, refresh=False)
+    else:
+        done = sum(1 for i in infos if i.status.finished)
+        shown.set_postfix_str(f"{done}/{total} finished", refresh=False)
+    shown.refresh()
+
+
+def _timeout(job_ids: list[str], latest: dict[str, JobInfo], timeout: float | None) -> WaitTimeout:
+    unfinished = [j for j in job_ids if j not in latest or not latest[j].status.finished]
+    if len(job_ids) == 1 and job_ids[0] in latest:
+        info = latest[job_ids[0]]
+        return WaitTimeout(
+            f"job {info.id} is still {info.status.value} ({info.progress:.0f}%) after "
+            f"{timeout:g} s; it keeps running. Wait again with: eojobs wait {info.id}",
+            job=info,
+        )
+    return WaitTimeout(
+        f"{len(unfinished)} of {len(job_ids)} jobs are still running after {timeout:g} s; "
+        f"they keep running. Wait again with: eojobs wait {' '.join(unfinished)}"
+    )
 
 
 def poll_until(

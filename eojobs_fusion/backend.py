@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import tempfile
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -30,6 +31,8 @@ from eojobs_fusion.client import DEFAULT_API_URL, FusionClient
 
 Json = dict[str, Any]
 REGION_PREFIX = "eojobs region "
+#: Processes per page when many jobs' status is read at once.
+BATCH_PAGE = 100
 
 
 class FusionSettings(BackendSettings):
@@ -230,6 +233,29 @@ class FusionBackend(Backend):
     def get_job(self, job_id: str) -> JobInfo:
         """The process and its executions."""
         return self._info(self.client.get_process(self.org, job_id), None)
+
+    def get_jobs(self, job_ids: Iterable[str]) -> list[JobInfo]:
+        """Many jobs with one paged listing of processes, plus one call per settled job.
+
+        The listing carries each process's summary of executions; only a job
+        whose executions have all ended needs its full execution list.
+        """
+        wanted = list(job_ids)
+        found = {}
+        for process in self.client.processes(self.org, limit=BATCH_PAGE):
+            if process.get("id") in wanted:
+                found[process["id"]] = process
+        missing = [j for j in wanted if j not in found]
+        if missing:
+            raise NotFound(f"no Fusion job {missing[0]}")
+        out = []
+        for job_id in wanted:
+            process = found[job_id]
+            if mapping.settled(process):
+                out.append(self._info(process, None))
+            else:
+                out.append(mapping.interim_info(process, self._service_name(process)))
+        return out
 
     def list_jobs(self) -> list[JobInfo]:
         """Every process of the organisation, newest first."""

@@ -231,9 +231,9 @@ class FusionClient:
         return self.model("POST", f"/organisations/{org}/processes",
                           body=flat("Process", fields))
 
-    def processes(self, org: str, **filters: Any) -> Iterator[Json]:
+    def processes(self, org: str, limit: int = PAGE_SIZE, **filters: Any) -> Iterator[Json]:
         """``GET /organisations/{o}/processes``."""
-        return self.pages(f"/organisations/{org}/processes", filters=filters)
+        return self.pages(f"/organisations/{org}/processes", filters=filters, limit=limit)
 
     def get_process(self, org: str, process_id: str) -> Json:
         """``GET .../processes/{p}``."""

@@ -267,6 +267,40 @@ def job_info(process: Json, wires: list[Json], service_name: str) -> JobInfo:
     )
 
 
+def interim_info(process: Json, service_name: str) -> JobInfo:
+    """A job still under way, read from the process alone (its ``executions`` summary).
+
+    The summary says which executions have ended, not how they ended, so this
+    is only used while something is still running; the caller fetches the
+    executions once everything has ended.
+    """
+    summary = process.get("executions") or []
+    ended = sum(1 for s in summary if s.get("ended_at"))
+    if summary:
+        status = JobStatus.RUNNING
+    else:
+        status = job_status(process, [])
+    return JobInfo(
+        id=process["id"], name=process.get("name", ""), service_id=process.get("service_id", ""),
+        service_name=service_name, status=status,
+        price=float(process["price"]) if process.get("price") is not None else None,
+        progress=round(100.0 * ended / len(summary), 2) if summary else 0.0,
+        created_at=parse_time(process.get("created_at")),
+    )
+
+
+def settled(process: Json) -> bool:
+    """Whether every execution the summary lists has ended and no run is under way."""
+    summary = process.get("executions") or []
+    if not summary:
+        return process.get("process_status") != "execute"
+    if process.get("process_status") == "execute" and process.get("run_type") == "run_once":
+        count = process.get("non_aggregator_count")
+        if count is not None and len(summary) < int(count):
+            return False
+    return all(s.get("ended_at") for s in summary)
+
+
 def _gap(value: Any) -> timedelta | None:
     if not value:
         return None

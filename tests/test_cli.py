@@ -273,3 +273,13 @@ def test_the_installed_console_script_and_python_m(tmp_path):
     assert bad.returncode == 2
     assert bad.stderr.strip().splitlines()[-1] == (
         "error: no such region file: 1,2 (nor is it GeoJSON, WKT or W,S,E,N)")
+
+
+def test_wait_on_several_jobs_reports_each_and_exits_1_if_one_failed():
+    ok = run_json("run", "elevation", "-r", str(GLASGOW), "--no-wait")["id"]
+    bad = run_json("run", "failing", "-r", str(GLASGOW), "--no-wait")["id"]
+    result = invoke("--json", "wait", ok, bad)
+    assert result.exit_code == 1
+    assert [j["status"] for j in json.loads(result.stdout)] == ["succeeded", "failed"]
+    assert f"1 of 2 jobs did not succeed: {bad} (failed)" in result.stderr
+    assert invoke("wait", ok, ok).exit_code == 0

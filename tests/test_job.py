@@ -72,16 +72,16 @@ def test_wait_polls_until_finished_and_never_sleeps_past_the_timeout():
         sleeps.append(seconds)
         now[0] += seconds
 
-    info = wait_until_finished(fetch, timeout=None, intervals=(1, 2), progress=False,
-                               label="j", sleep=sleep, clock=lambda: now[0])
+    info = wait_until_finished(fetch, job_id="j", timeout=None, intervals=(1, 2),
+                               progress=False, label="j", sleep=sleep, clock=lambda: now[0])
     assert info.status is JobStatus.SUCCEEDED
     assert sleeps == [1, 1.5, 2]
     states = iter(["running"] * 10)
     sleeps.clear()
     now[0] = 0
     with pytest.raises(WaitTimeout):
-        wait_until_finished(fetch, timeout=2.0, intervals=(1, 2), progress=False, label="j",
-                            sleep=sleep, clock=lambda: now[0])
+        wait_until_finished(fetch, job_id="j", timeout=2.0, intervals=(1, 2), progress=False,
+                            label="j", sleep=sleep, clock=lambda: now[0])
     assert sum(sleeps) == pytest.approx(2.0)
 
 
@@ -161,3 +161,66 @@ def test_many_threads_can_share_one_connection(conn):
         t.join()
     assert errors == []
     assert all(j.status is JobStatus.SUCCEEDED for j in jobs)
+
+
+def test_wait_all_follows_many_jobs_with_one_batch_call_per_interval(user_dir):
+    calls: list[list[str]] = []
+    with eojobs.connect("mock", speed=200) as conn:
+        original = conn.backend.get_jobs
+
+        def counting(ids):
+            calls.append(list(ids))
+            return original(ids)
+
+        conn.backend.get_jobs = counting
+        jobs = [conn.create_job(s, GLASGOW, options=o).start() for s, o in [
+            ("Elevation", {}), ("Failing Demo", {}), ("Statistics Aggregator", {})]]
+        done = conn.wait_all(jobs, poll_interval=0.005, progress=False)
+    assert [j.status for j in done] == [JobStatus.SUCCEEDED, JobStatus.FAILED,
+                                        JobStatus.SUCCEEDED]
+    assert len(calls) > 1
+    assert calls[0] == [j.id for j in jobs]
+    assert all(len(c) <= 3 for c in calls)
+    assert calls[-1] == [jobs[0].id]
+
+
+def test_soft_errors_are_ridden_out_within_the_budget():
+    from eojobs.errors import BackendError
+    from eojobs.models import JobInfo
+    from eojobs.waiting import WaitPolicy, wait_until_finished
+
+    def info(status: str) -> JobInfo:
+        return JobInfo(id="j", name="j", service_id="s", service_name="s",
+                       status=JobStatus(status))
+
+    def script(steps):
+        it = iter(steps)
+
+        def fetch() -> JobInfo:
+            step = next(it)
+            if isinstance(step, Exception):
+                raise step
+            return info(step)
+
+        return fetch
+
+    drop = BackendError("connection refused", transient=True)
+    steps = ["running", drop, drop, drop, "running", drop, drop, drop, "succeeded"]
+    done = wait_until_finished(script(steps), job_id="j", timeout=None, intervals=(1, 1),
+                               progress=False, label="j", sleep=lambda s: None,
+                               policy=WaitPolicy(soft_errors=3))
+    assert done.status is JobStatus.SUCCEEDED
+    with pytest.raises(BackendError, match="connection refused"):
+        wait_until_finished(script(["running", drop, drop, drop, drop, "succeeded"]),
+                            job_id="j", timeout=None, intervals=(1, 1), progress=False,
+                            label="j", sleep=lambda s: None, policy=WaitPolicy(soft_errors=3))
+    with pytest.raises(BackendError, match="denied"):
+        wait_until_finished(script([BackendError("denied", transient=False)]), job_id="j",
+                            timeout=None, intervals=(1, 1), progress=False, label="j",
+                            sleep=lambda s: None)
+    clock = iter(range(0, 10_000, 100))
+    with pytest.raises(BackendError):
+        wait_until_finished(script(["running"] + [drop] * 20), job_id="j", timeout=None,
+                            intervals=(1, 1), progress=False, label="j", sleep=lambda s: None,
+                            clock=lambda: next(clock),
+                            policy=WaitPolicy(soft_errors=100, soft_error_seconds=250))

@@ -76,23 +76,46 @@ def status(ctx: click.Context, job_id: str) -> None:
 
 
 @click.command()
-@click.argument("job_id")
+@click.argument("job_ids", nargs=-1, required=True)
 @click.option("--timeout", type=click.FloatRange(min=0), callback=finite,
               help="Stop waiting after S seconds.")
 @click.pass_context
-def wait(ctx: click.Context, job_id: str, timeout: float | None) -> None:
-    """Wait for a job to finish, wherever it was started.
+def wait(ctx: click.Context, job_ids: tuple[str, ...], timeout: float | None) -> None:
+    """Wait for one or more jobs to finish, wherever they were started.
 
-    Exits 1 if the job fails or the timeout passes (the job keeps running).
+    Several jobs are followed together, with one status call per interval
+    where the backend allows it. Exits 1 if a job fails or the timeout
+    passes (the jobs keep running).
 
     \b
-    Example:
+    Examples:
       eojobs wait 3f2a9c1e --timeout 3600
+      eojobs wait 3f2a9c1e 77b0d2aa 0c1e9f3b
     """
-    job = ctx.obj.connection().job(job_id)
-    wait_with_messages(ctx, job, timeout)
-    notice(ctx, f"job {job.id} {job.status.value}")
-    emit(ctx, job_dict(job), lambda: None)
+    from eojobs.models import JobStatus
+
+    conn = ctx.obj.connection()
+    if len(job_ids) == 1:
+        job = conn.job(job_ids[0])
+        wait_with_messages(ctx, job, timeout)
+        notice(ctx, f"job {job.id} {job.status.value}")
+        emit(ctx, job_dict(job), lambda: None)
+        return
+    jobs = [conn.job(j) for j in job_ids]
+    try:
+        conn.wait_all(jobs, timeout=timeout, progress=ctx.obj.progress)
+    except KeyboardInterrupt:
+        click.echo(f"\nstopped waiting; the jobs keep running. Resume with: "
+                   f"eojobs wait {' '.join(j.id for j in jobs)}", err=True)
+        ctx.exit(130)
+    emit(ctx, [job_dict(j) for j in jobs], lambda: table(
+        ["id", "name", "status", "error"], [[j.id, j.name, j.status.value, j.info.error]
+                                            for j in jobs]))
+    bad = [j for j in jobs if j.status is not JobStatus.SUCCEEDED]
+    if bad:
+        click.echo(f"error: {len(bad)} of {len(jobs)} jobs did not succeed: "
+                   f"{', '.join(f'{j.id} ({j.status.value})' for j in bad)}", err=True)
+        ctx.exit(1)
 
 
 @click.command()

@@ -214,3 +214,14 @@ def test_a_validation_error_from_the_server_keeps_its_message(fusion):
     with pytest.raises(eojobs.InputError, match="resolution") as info:
         fusion.backend.submit(request)
     assert "POST /organisations/" in str(info.value)
+
+
+def test_waiting_on_many_fusion_jobs_uses_the_process_listing(fusion):
+    jobs = [fusion.create_job("Elevation", GLASGOW, options={"resolution": 30 + i}).start()
+            for i in range(5)]
+    before = fusion.backend.client.requests_made
+    done = fusion.wait_all(jobs, poll_interval=0.05, progress=False)
+    used = fusion.backend.client.requests_made - before
+    assert all(j.status is JobStatus.SUCCEEDED for j in done)
+    assert all(j.progress == 100 for j in done)
+    assert used <= 2 * len(jobs) + 2
