@@ -237,11 +237,40 @@ class Connection:
             path = Path(value).expanduser()
             if not path.is_file():
                 raise InputError(f"input {spec.name}: no such file {path}")
+            _check_file_type(spec.name, spec.file_type, path)
             files[spec.number] = path
         for spec in service.inputs:
             if spec.required and spec.number not in files:
                 raise InputError(f"{service.name} needs input {spec.number} ({spec.name})")
         return files
+
+
+#: File name endings each declared input type accepts (GeoTIFF inputs also take the
+#: other raster types, and GeoJSON inputs the other vector types, as on Fusion).
+FILE_TYPE_ENDINGS = {
+    "GeoTIFF": (".tif", ".tiff", ".dem", ".jp2"),
+    "GeoJSON": (".geojson", ".json", ".kml", ".kmz", ".zip"),
+    "CSV": (".csv",),
+    "PNG": (".png",),
+    "JPEG": (".jpg", ".jpeg"),
+    "PDF": (".pdf",),
+}
+_TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+
+
+def _check_file_type(name: str, file_type: str, path: Path) -> None:
+    """Refuse a file whose ending or content does not fit the input's declared type."""
+    endings = FILE_TYPE_ENDINGS.get(file_type)
+    if endings is None:
+        return
+    if not path.name.lower().endswith(endings):
+        raise InputError(f"input {name} takes a {file_type} file ({', '.join(endings)}), "
+                         f"not {path.name}")
+    if path.suffix.lower() in (".tif", ".tiff"):
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+        if head not in _TIFF_MAGIC:
+            raise InputError(f"input {name}: {path.name} is not a TIFF file, whatever its name")
 
 
 def _matches(service: Service, needle: str) -> bool:

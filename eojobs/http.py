@@ -42,15 +42,35 @@ class HttpPolicy:
         return (self.connect_timeout, self.read_timeout)
 
 
+class CappedRetry(Retry):
+    """urllib3's Retry, but a server's ``Retry-After`` is obeyed only up to a limit."""
+
+    def __init__(self, *args: Any, retry_after_max: float = 60.0, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.retry_after_max = retry_after_max
+
+    def new(self, **kw: Any) -> CappedRetry:
+        """A copy with updated counters, keeping the cap."""
+        copy = super().new(**kw)
+        copy.retry_after_max = self.retry_after_max
+        return copy  # type: ignore[return-value]
+
+    def get_retry_after(self, response: Any) -> float | None:
+        """The server's ``Retry-After``, capped."""
+        wanted = super().get_retry_after(response)
+        return None if wanted is None else min(wanted, self.retry_after_max)
+
+
 def make_session(policy: HttpPolicy, user_agent: str = "eojobs") -> requests.Session:
     """A session whose idempotent requests retry with backoff and jitter.
 
     Non-idempotent methods (POST, PATCH) are retried only on connection
     failures that happened before the request was sent.
     """
-    retry = Retry(
+    retry = CappedRetry(
+        retry_after_max=policy.backoff_max,
         total=policy.retries,
-        connect=policy.retries,
+        connect=min(policy.retries, 3),
         read=policy.retries,
         status=policy.retries,
         other=0,

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import tempfile
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from eojobs.backend import Backend, BackendSettings, ByteStream, JobRequest
 from eojobs.errors import BackendError, InputError, NotFound, RegionError
@@ -38,6 +40,14 @@ BATCH_PAGE = 100
 class FusionSettings(BackendSettings):
     """Settings of the Fusion backend (``EOJOBS_FUSION_<NAME>``)."""
 
+    @field_validator("api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{value!r} is not an http(s) URL such as {DEFAULT_API_URL}")
+        return value
+
     api_url: str = Field(default=DEFAULT_API_URL, description="Base URL of the API.")
     email: str | None = Field(default=None, description="Login e-mail address.")
     user_id: str | None = Field(default=None, description="Login user id, instead of e-mail.")
@@ -59,7 +69,7 @@ class FusionBackend(Backend):
     title: ClassVar[str] = "Fusion Platform (thefusionplatform.com)"
     capabilities: ClassVar[frozenset[Capability]] = frozenset({
         Capability.SCHEDULES, Capability.STOP, Capability.LOGS, Capability.PRICE,
-        Capability.PREVIEWS, Capability.CREDITS, Capability.ORGANISATIONS,
+        Capability.CREDITS, Capability.ORGANISATIONS, Capability.BATCH_STATUS,
         Capability.DISPATCHERS, Capability.COPY, Capability.DELETE_EXPIRY,
         Capability.RESUMABLE_DOWNLOADS,
     })
@@ -195,7 +205,7 @@ class FusionBackend(Backend):
 
     def _usable(self, data_id: str) -> bool:
         files = self.client.files(self.org, data_id)
-        return bool(files) and all(f.get("publishable") for f in files)
+        return bool(files) and all("publishable" in f and not f.get("error") for f in files)
 
     def _upload(self, name: str, path: Path, slot: Json) -> str:
         file_type = mapping.FILE_TYPES.get(path.suffix.lower(), "Other")
@@ -212,7 +222,8 @@ class FusionBackend(Backend):
             timeout=self.config.analysis_timeout, intervals=(0.1, 5.0),
             what=f"the analysis of {path.name}",
         )
-        bad = [f for f in files if f.get("error") or not f.get("publishable")]
+        # ``publishable: false`` only means "not optimised"; its presence marks it usable.
+        bad = [f for f in files if f.get("error") or "publishable" not in f]
         if bad:
             raise InputError(f"the Fusion Platform could not use {path.name} "
                              f"as {slot.get('file_type', file_type)}")
@@ -220,19 +231,19 @@ class FusionBackend(Backend):
 
     def start(self, job_id: str) -> JobInfo:
         """Execute the process."""
-        return self._info(self.client.execute(self.org, job_id), None)
+        return self._info(self.client.execute(self.org, _checked(job_id)), None)
 
     def stop(self, job_id: str) -> JobInfo:
         """Stop the process and its running executions."""
-        return self._info(self.client.stop(self.org, job_id), None)
+        return self._info(self.client.stop(self.org, _checked(job_id)), None)
 
     def delete(self, job_id: str) -> None:
         """Delete the process, its executions and their outputs."""
-        self.client.delete_process(self.org, job_id)
+        self.client.delete_process(self.org, _checked(job_id))
 
     def get_job(self, job_id: str) -> JobInfo:
         """The process and its executions."""
-        return self._info(self.client.get_process(self.org, job_id), None)
+        return self._info(self.client.get_process(self.org, _checked(job_id)), None)
 
     def get_jobs(self, job_ids: Iterable[str]) -> list[JobInfo]:
         """Many jobs with one paged listing of processes, plus one call per settled job.
@@ -278,7 +289,7 @@ class FusionBackend(Backend):
 
     def copy_job(self, job_id: str, name: str) -> JobInfo:
         """Create a new process from the copy template of this one."""
-        template = self.client.copy_process(self.org, job_id)
+        template = self.client.copy_process(self.org, _checked(job_id))
         process = self.client.create_process(
             self.org, {**template, "organisation_id": self.org, "name": name})
         return self._info(process, [])
@@ -286,10 +297,17 @@ class FusionBackend(Backend):
     def set_delete_expiry(self, job_id: str, when: datetime,
                           execution_id: str | None = None) -> None:
         """Change the delete expiry of one execution, or of every execution of the job."""
-        targets = [execution_id] if execution_id else [
-            str(w["id"]) for w in self.client.executions(self.org, job_id)]
+        if execution_id:
+            targets = [execution_id]
+        else:
+            # The platform applies a change to a whole group, so one per group is enough.
+            groups: dict[str, str] = {}
+            for wire in self.client.executions(self.org, _checked(job_id)):
+                groups.setdefault(str(wire.get("group_id") or wire["id"]), str(wire["id"]))
+            targets = list(groups.values())
         if not targets:
-            raise InputError(f"job {job_id} has no executions yet; start it first")
+            raise InputError(f"job {job_id} has no executions yet; its outputs can be kept "
+                             "once it has run")
         for target in targets:
             self.client.change_delete_expiry(self.org, target, when.isoformat())
 
@@ -297,7 +315,7 @@ class FusionBackend(Backend):
 
     def dispatchers(self, job_id: str) -> list[Dispatcher]:
         """Available dispatchers, marked attached when the process has them."""
-        process, extras = self.client.get_process_with_extras(self.org, job_id)
+        process, extras = self.client.get_process_with_extras(self.org, _checked(job_id))
         attached = {d.get("name"): d for d in process.get("dispatchers") or []}
         out = []
         for wire in extras.get("dispatchers") or []:
@@ -327,7 +345,7 @@ class FusionBackend(Backend):
     def list_assets(self, job_id: str) -> list[Asset]:
         """The files of the output data items of every finished execution's components."""
         assets = []
-        for wire in self.client.executions(self.org, job_id):
+        for wire in self.client.executions(self.org, _checked(job_id)):
             if int(wire.get("progress") or 0) < 100 or not wire.get("success"):
                 continue
             for component in self.client.components(self.org, str(wire["id"])):
@@ -349,7 +367,7 @@ class FusionBackend(Backend):
     def logs(self, job_id: str) -> list[LogEntry]:
         """The log lines of every component of every execution."""
         entries = []
-        for wire in self.client.executions(self.org, job_id):
+        for wire in self.client.executions(self.org, _checked(job_id)):
             for component in self.client.components(self.org, str(wire["id"])):
                 for line in self.client.logs(self.org, str(component["id"])):
                     message = str(line.get("message", ""))
@@ -361,3 +379,13 @@ class FusionBackend(Backend):
                     ))
         entries.sort(key=lambda e: e.time)
         return entries
+
+
+_ID = re.compile(r"^[0-9a-fA-F-]{32,36}$")
+
+
+def _checked(job_id: str) -> str:
+    """A job id that is safe to put in a URL path, or NotFound."""
+    if not _ID.match(job_id):
+        raise NotFound(f"no Fusion job {job_id!r}: job ids look like 3f2a9c1e-...")
+    return job_id

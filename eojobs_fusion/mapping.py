@@ -65,7 +65,7 @@ def rules(validation: str | None) -> dict[str, str]:
     return out
 
 
-def decode_value(data_type: str, value: Any) -> Any:
+def decode_value(data_type: str, value: Any, validation: str | None = None) -> Any:
     """A wire option value (a string) as a Python value, or None."""
     if value is None or value in ("", "None", "null"):
         return None
@@ -77,7 +77,15 @@ def decode_value(data_type: str, value: Any) -> Any:
     if data_type == "currency":
         return Decimal(str(value))
     if data_type == "datetime":
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        fmt = rules(validation).get("format")
+        if fmt:
+            try:
+                moment = datetime.strptime(str(value), fmt)
+            except ValueError:
+                moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        else:
+            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
     return str(value)
 
 
@@ -127,7 +135,8 @@ def option_specs(wires: list[Json]) -> list[OptionSpec]:
         allowed = found.get("values")
         specs.append(OptionSpec(
             name=option["name"], data_type=kind, required=bool(option.get("required")),
-            default=_safe_decode(option.get("data_type", ""), option.get("value")),
+            default=_safe_decode(option.get("data_type", ""), option.get("value"),
+                                 option.get("validation")),
             allowed=allowed.split(",") if allowed else None,
             minimum=_number(found.get("min")), maximum=_number(found.get("max")),
             description=option.get("description") or "", title=option.get("title") or "",
@@ -137,7 +146,7 @@ def option_specs(wires: list[Json]) -> list[OptionSpec]:
 
 def dispatcher(available: Json, current: Json, attached: bool) -> Dispatcher:
     """A dispatcher offered to a process; ``current`` holds its values when attached."""
-    values = {o["name"]: _safe_decode(o.get("data_type", ""), o.get("value"))
+    values = {o["name"]: _safe_decode(o.get("data_type", ""), o.get("value"), o.get("validation"))
               for o in current.get("options") or []}
     return Dispatcher(
         name=str(available.get("name", "")), attached=attached,
@@ -154,9 +163,9 @@ def _number(text: str | None) -> float | None:
         return None
 
 
-def _safe_decode(kind: str, value: Any) -> Any:
+def _safe_decode(kind: str, value: Any, validation: str | None = None) -> Any:
     try:
-        return decode_value(kind, value)
+        return decode_value(kind, value, validation)
     except (ValueError, ArithmeticError):
         return None
 
@@ -194,19 +203,19 @@ def executions(process: Json, wires: list[Json]) -> list[Execution]:
     """The executions of a process, oldest run first, each with its run number."""
     ordered = sorted(wires, key=lambda w: str(w.get("started_at") or ""))
     runs: dict[str, int] = {}
-    slices = process.get("non_aggregator_count")
     out = []
     for wire in ordered:
         key = str(wire.get("group_id") or wire["id"])
         run = runs.setdefault(key, len(runs))
         count = int(wire.get("group_count") or 1)
         index = wire.get("group_index")
-        grouped = count > 1 or wire.get("group_id") is not None
-        aggregator = grouped and (index is None or (slices is not None and int(index) >= slices))
+        grouped = wire.get("group_id") is not None
+        # Slices are numbered 1..group_count; anything else in the group aggregates them.
+        aggregator = grouped and (index is None or not 1 <= int(index) <= count)
         out.append(Execution(
-            id=wire["id"], run=run, index=int(index) if grouped and index is not None
-            and not aggregator else None,
-            count=int(slices or count), aggregator=bool(aggregator),
+            id=wire["id"], run=run,
+            index=int(index) - 1 if grouped and not aggregator else None,
+            count=count, aggregator=bool(aggregator),
             status=execution_status(wire), progress=float(wire.get("progress") or 0),
             started_at=parse_time(wire.get("started_at")),
             ended_at=parse_time(wire.get("ended_at")), abort_reason=wire.get("abort_reason"),
@@ -219,6 +228,12 @@ def job_status(process: Json, execs: list[Execution]) -> JobStatus:
     executing = process.get("process_status") == "execute"
     if any(e.status is ExecutionStatus.RUNNING for e in execs):
         return JobStatus.RUNNING
+    if executing and process.get("run_type") != "run_schedule":
+        # The platform puts a run-once process back to "stop" when its run is over;
+        # until then executions may still be appearing one by one.
+        return JobStatus.RUNNING
+    if not execs and process.get("process_status") == "stop" and _was_stopped(process):
+        return JobStatus.STOPPED
     if not execs:
         if not executing:
             return JobStatus.CREATED
@@ -235,6 +250,14 @@ def job_status(process: Json, execs: list[Execution]) -> JobStatus:
     return JobStatus.SUCCEEDED
 
 
+def _was_stopped(process: Json) -> bool:
+    """A process that was executed and stopped before any execution began."""
+    created = parse_time(process.get("created_at"))
+    changed = parse_time(process.get("process_status_at"))
+    return bool(created and changed and changed > created and process.get("repeat_start")
+                and process.get("run_type") == "run_schedule")
+
+
 def job_info(process: Json, wires: list[Json], service_name: str) -> JobInfo:
     """A process and its executions as an eojobs JobInfo."""
     execs = executions(process, wires)
@@ -246,7 +269,7 @@ def job_info(process: Json, wires: list[Json], service_name: str) -> JobInfo:
         schedule = Schedule(start_at=parse_time(process["repeat_start"]), repeat_count=count,
                             repeat_every=gap if count > 1 else None)
     options = {
-        o["name"]: _safe_decode(o.get("data_type", ""), o.get("value"))
+        o["name"]: _safe_decode(o.get("data_type", ""), o.get("value"), o.get("validation"))
         for o in process.get("options") or [] if o.get("value") is not None
     }
     ends = [e.ended_at for e in execs if e.ended_at]

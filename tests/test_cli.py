@@ -283,3 +283,21 @@ def test_wait_on_several_jobs_reports_each_and_exits_1_if_one_failed():
     assert [j["status"] for j in json.loads(result.stdout)] == ["succeeded", "failed"]
     assert f"1 of 2 jobs did not succeed: {bad} (failed)" in result.stderr
     assert invoke("wait", ok, ok).exit_code == 0
+
+
+def test_extra_inputs_are_checked_against_the_declared_type_before_anything_is_created(
+        tmp_path):
+    csv = tmp_path / "mask.csv"
+    csv.write_text("a,b\n")
+    fake = tmp_path / "mask.tif"
+    fake.write_text("not a tiff")
+    base = ["run", "veg", "-r", str(GLASGOW), "-o", "start_date=2024-01-01",
+            "-o", "end_date=2024-02-01"]
+    result = invoke(*base, "-i", f"2={csv}")
+    assert result.exit_code == 2
+    assert "input mask takes a GeoTIFF file (.tif, .tiff, .dem, .jp2), not mask.csv" in \
+        result.stderr
+    result = invoke(*base, "-i", f"2={fake}")
+    assert result.exit_code == 2
+    assert "mask.tif is not a TIFF file, whatever its name" in result.stderr
+    assert run_json("jobs") == []

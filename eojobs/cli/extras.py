@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import click
 
@@ -25,6 +26,16 @@ def dispatchers() -> None:
     """
 
 
+def _job(ctx: click.Context, job_id: str, capability: str = "dispatchers",
+         what: str = "dispatchers") -> Any:
+    """The job, after checking that the backend has the feature at all."""
+    from eojobs.models import Capability
+
+    conn = ctx.find_root().obj.connection()
+    conn.require(Capability(capability), what)
+    return conn.job(job_id)
+
+
 def _show(ctx: click.Context, found: list) -> None:
     emit(ctx, [d.model_dump(mode="json") for d in found], lambda: table(
         ["name", "attached", "options", "summary"],
@@ -37,7 +48,7 @@ def _show(ctx: click.Context, found: list) -> None:
 @click.pass_context
 def list_dispatchers(ctx: click.Context, job_id: str) -> None:
     """List the dispatchers JOB can use, and which are attached."""
-    _show(ctx, ctx.find_root().obj.connection().job(job_id).dispatchers())
+    _show(ctx, _job(ctx, job_id).dispatchers())
 
 
 @dispatchers.command("add")
@@ -48,7 +59,7 @@ def list_dispatchers(ctx: click.Context, job_id: str) -> None:
 @click.pass_context
 def add_dispatcher(ctx: click.Context, job_id: str, name: str, options: tuple[str, ...]) -> None:
     """Attach the dispatcher NAME to JOB."""
-    job = ctx.find_root().obj.connection().job(job_id)
+    job = _job(ctx, job_id)
     job.add_dispatcher(name, parse_option_pairs(options))
     _show(ctx, job.dispatchers())
 
@@ -62,7 +73,7 @@ def add_dispatcher(ctx: click.Context, job_id: str, name: str, options: tuple[st
 def configure_dispatcher(ctx: click.Context, job_id: str, name: str,
                          options: tuple[str, ...]) -> None:
     """Change the options of the attached dispatcher NAME."""
-    job = ctx.find_root().obj.connection().job(job_id)
+    job = _job(ctx, job_id)
     job.configure_dispatcher(name, parse_option_pairs(options))
     _show(ctx, job.dispatchers())
 
@@ -73,7 +84,7 @@ def configure_dispatcher(ctx: click.Context, job_id: str, name: str,
 @click.pass_context
 def remove_dispatcher(ctx: click.Context, job_id: str, name: str) -> None:
     """Detach the dispatcher NAME from JOB."""
-    job = ctx.find_root().obj.connection().job(job_id)
+    job = _job(ctx, job_id)
     job.remove_dispatcher(name)
     _show(ctx, job.dispatchers())
 
@@ -89,7 +100,7 @@ def copy(ctx: click.Context, job_id: str, name: str | None) -> None:
     Example:
       eojobs copy 3f2a9c1e --name "again next week"
     """
-    new = ctx.obj.connection().job(job_id).copy(name)
+    new = _job(ctx, job_id, "copy", "copying jobs").copy(name)
     if not ctx.obj.json:
         click.echo(new.id)
     notice(ctx, f"created job {new.id} ({new.name}), price {price_text(new.price)}")
@@ -109,7 +120,7 @@ def keep(ctx: click.Context, job_id: str, until: datetime, execution: str | None
     Example:
       eojobs -b fusion keep 3f2a9c1e 2027-01-31
     """
-    job = ctx.obj.connection().job(job_id)
+    job = _job(ctx, job_id, "delete-expiry", "changing when outputs are deleted")
     job.keep_until(until, execution)
     notice(ctx, f"job {job.id}: outputs kept until {until.isoformat()}")
     emit(ctx, {"id": job.id, "keep_until": until.isoformat()}, lambda: None)

@@ -65,10 +65,14 @@ def delete_expiry(job: JobState, execution: ExecutionState, storage_days: int,
 
 
 def group_fields(job: JobState, execution: ExecutionState) -> dict[str, Any]:
-    """``group_id``/``group_index``/``group_count`` of a sliced run (nothing otherwise)."""
+    """``group_id``/``group_index``/``group_count`` of a sliced run (nothing otherwise).
+
+    As on the platform (and as the official CLI numbers them), slices are
+    1..N and ``group_count`` is N; the aggregator comes after them, N + 1.
+    """
     if len(job.row.slices) <= 1:
         return {}
-    index = execution.count if execution.aggregator else execution.index
+    index = execution.count + 1 if execution.aggregator else (execution.index or 0) + 1
     return {"group_id": ids.group_id(job.row.id, execution.run), "group_index": index,
             "group_count": execution.count}
 

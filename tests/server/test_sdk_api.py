@@ -64,7 +64,7 @@ def test_a_grouped_run_with_options_dispatchers_logs_and_delete_expiry(organisat
     process.execute(wait=True)
 
     newest = next(process.executions)
-    assert newest.group_id is not None and newest.group_index == newest.group_count
+    assert newest.group_id is not None and newest.group_index == newest.group_count + 1
     _, group = process.find_executions(group_id=newest.group_id)
     group = list(group)
     assert len(group) == newest.group_count + 1 and all(e.success for e in group)

@@ -99,7 +99,8 @@ def test_start_display_and_download(mock_server, workdir, conn):
     assert options["resolution"] == 60 and options["dem_source"] == "SRTM"
 
     code, out = run_cli(mock_server.url, workdir, ["display", "Elevation"],
-                        [("Password", "Not-the-password1"), ("Password", "MyPassword123!")])
+                        [("Password", "Not-the-password1"),
+                         ("Incorrect username or password[\\s\\S]*Password", "MyPassword123!")])
     assert code == 0, out
     assert "Incorrect username or password" in out
     assert "Resolution ('resolution', numeric) = 60.0" in out and ") = SRTM" in out
