@@ -6,12 +6,12 @@ translates between their values (as the engine stores them) and the wire.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Any
 
-from eojobs.errors import OptionError
 from eojobs.models import DataType, OptionSpec
-from eojobs.options import coerce_value, to_jsonable
 from eojobs_mock.server.errors import bad_request
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
@@ -53,13 +53,47 @@ def decode(spec: OptionSpec, text: Any) -> Any:
         return None
     if not isinstance(text, str):
         raise bad_request(f"option {spec.name!r}: the value must be a string, got {text!r}")
-    try:
-        value = coerce_value(spec, text)
-    except OptionError as error:
-        raise bad_request(str(error)) from None
+    value = _parse(spec, text)
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        if spec.minimum is not None and value < spec.minimum:
+            raise bad_request(f"option {spec.name!r} must be at least {spec.minimum:g}")
+        if spec.maximum is not None and value > spec.maximum:
+            raise bad_request(f"option {spec.name!r} must be at most {spec.maximum:g}")
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return to_jsonable(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _parse(spec: OptionSpec, text: str) -> Any:
+    """The strict wire form of each type, as the API documents it; 400 otherwise."""
+    kind = spec.data_type
+    try:
+        if kind is DataType.BOOLEAN:
+            if text not in ("true", "false"):
+                raise ValueError
+            return text == "true"
+        if kind is DataType.NUMBER:
+            number = float(text)
+            if not math.isfinite(number):
+                raise ValueError
+            return number
+        if kind is DataType.CURRENCY:
+            amount = Decimal(text)
+            if not amount.is_finite():
+                raise ValueError
+            return amount
+        if kind is DataType.DATETIME:
+            moment = datetime.strptime(text, DATETIME_FORMAT).replace(tzinfo=timezone.utc)
+            return moment.isoformat()
+    except (ValueError, ArithmeticError):
+        raise bad_request(f"option {spec.name!r}: {text!r} is not a valid "
+                          f"{WIRE_TYPES[kind]} value ({validation(spec) or 'see the API'})"
+                          ) from None
+    if kind is DataType.CONSTRAINED and text not in (spec.allowed or []):
+        raise bad_request(f"option {spec.name!r} must be one of {', '.join(spec.allowed or [])}")
+    return text
 
 
 def wire_option(ssd_id: str, spec: OptionSpec, value: Any) -> dict[str, Any]:

@@ -54,14 +54,20 @@ def test_create_prices_the_process_like_the_in_process_mock(api: Api, conn):
 
 @pytest.mark.parametrize(("service", "options", "words"), [
     ("Vegetation Index", {"end_date": "2024-06-01T00:00:00Z"}, "option 'start_date' is required"),
-    ("Elevation", {"resolution": "fine"}, "option 'resolution' expects a number"),
+    ("Elevation", {"resolution": "fine"}, "option 'resolution': 'fine' is not a valid numeric"),
     ("Elevation", {"resolution": "5"}, "option 'resolution' must be at least 10"),
     ("Elevation", {"resolution": "1e4"}, "option 'resolution' must be at most 1000"),
     ("Elevation", {"dem_source": "LIDAR"}, "option 'dem_source' must be one of"),
-    ("Elevation", {"fill_voids": "perhaps"}, "option 'fill_voids' expects a boolean"),
+    ("Elevation", {"fill_voids": "perhaps"}, "option 'fill_voids': 'perhaps' is not a valid "
+                                             "boolean"),
+    ("Elevation", {"fill_voids": "yes"}, "option 'fill_voids': 'yes' is not a valid boolean"),
     ("Vegetation Index", {"start_date": "last week", "end_date": "2024-06-01T00:00:00Z"},
-     "option 'start_date' expects an ISO 8601 date-time"),
-    ("Statistics Aggregator", {"budget": "lots"}, "option 'budget' expects a currency"),
+     "option 'start_date': 'last week' is not a valid datetime value "
+     "(format=%Y-%m-%dT%H:%M:%SZ)"),
+    ("Vegetation Index", {"start_date": "2024-05-01", "end_date": "2024-06-01T00:00:00Z"},
+     "option 'start_date': '2024-05-01' is not a valid datetime"),
+    ("Statistics Aggregator", {"budget": "lots"}, "option 'budget': 'lots' is not a valid "
+                                                  "currency"),
 ])
 def test_invalid_options_are_400_naming_the_option(api: Api, service, options, words):
     assert words in api.create(service, region=api.region(), options=options, status=400)
