@@ -75,3 +75,34 @@ def test_bad_input_never_reaches_the_server(server_env, monkeypatch):
     result = invoke("-b", "fusion", "run", "elevation", "-r", str(GLASGOW), "-o", "x=1")
     assert result.exit_code == 2 and "has no option 'x'" in result.stderr
     assert json.loads(invoke("-b", "fusion", "--json", "jobs").stdout) == []
+
+
+def test_fusion_extras_through_the_cli(server_env, monkeypatch):
+    monkeypatch.setenv("EOJOBS_FUSION_EMAIL", server_env.email)
+    monkeypatch.setenv("EOJOBS_FUSION_PASSWORD", server_env.password)
+    job_id = json.loads(invoke("-b", "fusion", "--json", "run", "elevation", "-r",
+                               str(GLASGOW)).stdout)["id"]
+    added = invoke("-b", "fusion", "--json", "dispatchers", "add", job_id, "Email Dispatcher",
+                   "-o", "emails=me@example.com")
+    assert added.exit_code == 0, added.stderr
+    email = next(d for d in json.loads(added.stdout) if d["name"] == "Email Dispatcher")
+    assert email["attached"] and email["options"]["emails"] == "me@example.com"
+    listed = invoke("-b", "fusion", "dispatchers", "list", job_id)
+    assert "Email Dispatcher" in listed.stdout and "yes" in listed.stdout
+    missing = invoke("-b", "fusion", "dispatchers", "add", job_id, "Carrier Pigeon")
+    assert missing.exit_code == 2 and "no dispatcher 'Carrier Pigeon'; available:" in \
+        missing.stderr
+    assert invoke("-b", "fusion", "dispatchers", "remove", job_id,
+                  "email dispatcher").exit_code == 0
+    copied = invoke("-b", "fusion", "copy", job_id, "--name", "copied")
+    assert copied.exit_code == 0 and len(copied.stdout.strip()) == 36
+    kept = invoke("-b", "fusion", "keep", job_id, "2031-02-03")
+    assert kept.exit_code == 0, kept.stderr
+    credits = json.loads(invoke("-b", "fusion", "--json", "credits").stdout)["credits"]
+    orgs = json.loads(invoke("-b", "fusion", "--json", "organisations").stdout)
+    assert [o["credits"] for o in orgs] == [credits]
+    bad_url = invoke("-b", "fusion", "services", input=None)
+    assert bad_url.exit_code == 0
+    monkeypatch.setenv("EOJOBS_FUSION_API_URL", "127.0.0.1:1")
+    refused = invoke("-b", "fusion", "services")
+    assert refused.exit_code == 2 and "is not an http(s) URL" in refused.stderr
