@@ -384,7 +384,7 @@ class _Job:
         while time.monotonic() < deadline:
             if self.cancelled():
                 raise Cancelled("download cancelled")
-            time.sleep(min(0.1, deadline - time.monotonic()))
+            time.sleep(max(0.0, min(0.1, deadline - time.monotonic())))
 
 
 class _locked:

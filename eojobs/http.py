@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +25,10 @@ from eojobs.errors import (
 #: Methods that are safe to repeat after a failure.
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = (429, 502, 503, 504)
+#: Answers that say the request was refused, not carried out: any method may be repeated.
+REFUSED_STATUSES = frozenset({429})
+#: Methods that change nothing, so an answer that broke off can simply be asked for again.
+SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass(frozen=True)
@@ -43,7 +49,11 @@ class HttpPolicy:
 
 
 class CappedRetry(Retry):
-    """urllib3's Retry, but a server's ``Retry-After`` is obeyed only up to a limit."""
+    """urllib3's Retry, but a server's ``Retry-After`` is obeyed only up to a limit.
+
+    It also repeats a request of any method that the server refused (429),
+    since a refused request was not carried out.
+    """
 
     def __init__(self, *args: Any, retry_after_max: float = 60.0, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -60,12 +70,19 @@ class CappedRetry(Retry):
         wanted = super().get_retry_after(response)
         return None if wanted is None else min(wanted, self.retry_after_max)
 
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        """Whether to repeat a request after this answer."""
+        if status_code in REFUSED_STATUSES and self.total:
+            return True
+        return super().is_retry(method, status_code, has_retry_after)
+
 
 def make_session(policy: HttpPolicy, user_agent: str = "eojobs") -> requests.Session:
     """A session whose idempotent requests retry with backoff and jitter.
 
     Non-idempotent methods (POST, PATCH) are retried only on connection
-    failures that happened before the request was sent.
+    failures that happened before the request was sent, and on 429, which
+    says the request was refused rather than carried out.
     """
     retry = CappedRetry(
         retry_after_max=policy.backoff_max,
@@ -92,6 +109,28 @@ def make_session(policy: HttpPolicy, user_agent: str = "eojobs") -> requests.Ses
     return session
 
 
+def send(session: requests.Session, policy: HttpPolicy, method: str, url: str,
+         **kwargs: Any) -> requests.Response:
+    """``session.request``, also repeating a safe request whose answer broke off midway.
+
+    The session's own retries end once an answer's headers have arrived; a
+    body cut short (a reset, a truncated answer) only shows while requests
+    reads it, as ChunkedEncodingError. Streamed answers are the caller's to
+    resume.
+    """
+    attempt = 0
+    while True:
+        try:
+            return session.request(method, url, **kwargs)
+        except requests.exceptions.ChunkedEncodingError:
+            attempt += 1
+            if method.upper() not in SAFE or kwargs.get("stream") or attempt > policy.retries:
+                raise
+            if attempt > 1:
+                pause = min(policy.backoff_max, policy.backoff * 2 ** (attempt - 1))
+                time.sleep(pause * random.uniform(0.5, 1.0))
+
+
 MessageOf = Callable[[requests.Response], str]
 
 
@@ -114,11 +153,15 @@ def error_for(response: requests.Response, message_of: MessageOf, what: str) -> 
 
 def transport_error(exc: requests.RequestException, what: str) -> BackendError:
     """A BackendError for a connection failure or timeout, without the URL's query string."""
-    kind = "timed out" if isinstance(exc, requests.Timeout) else "could not connect"
     url = getattr(getattr(exc, "request", None), "url", None) or ""
-    where = url.split("?", 1)[0]
-    return BackendError(f"{what}: {kind} to {where or 'the server'} ({type(exc).__name__})",
-                        transient=True)
+    where = url.split("?", 1)[0] or "the server"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        text = f"the answer from {where} broke off"
+    elif isinstance(exc, requests.Timeout):
+        text = f"timed out to {where}"
+    else:
+        text = f"could not connect to {where}"
+    return BackendError(f"{what}: {text} ({type(exc).__name__})", transient=True)
 
 
 def json_or_error(response: requests.Response, message_of: MessageOf, what: str) -> Any:

@@ -7,6 +7,7 @@ for an eojobs job is the business of ``backend.py``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,14 @@ from eojobs.http import (
     ResponseStream,
     json_or_error,
     make_session,
+    send,
     transport_error,
 )
 
 PAGE_SIZE = 24
+#: Sends of one request that the 401s of expired tokens may take: the first, one
+#: after this request's own login, and one more with a token another thread got.
+TOKEN_TRIES = 3
 DEFAULT_API_URL = "https://api.thefusionplatform.com"
 
 Json = dict[str, Any]
@@ -48,7 +53,10 @@ class FusionClient:
     """HTTP calls to one Fusion Platform API, authenticated with a bearer token.
 
     ``on_unauthorised`` is called once when a request gets 401; if it returns
-    a new token the request is repeated with it.
+    a new token the request is repeated with it. Threads share the token:
+    while one of them logs in again, the others wait for its new token
+    rather than logging in too, and a request refused with a token another
+    thread has since replaced is repeated with the replacement.
     """
 
     def __init__(self, api_url: str, policy: HttpPolicy | None = None,
@@ -59,6 +67,7 @@ class FusionClient:
         self.token: str | None = None
         self.on_unauthorised = on_unauthorised
         self.requests_made = 0
+        self._renewing = threading.RLock()
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -68,7 +77,7 @@ class FusionClient:
         kwargs.setdefault("timeout", self.policy.timeout)
         try:
             self.requests_made += 1
-            return self.session.request(method, url, **kwargs)
+            return send(self.session, self.policy, method, url, **kwargs)
         except requests.RequestException as exc:
             raise transport_error(exc, what) from None
 
@@ -77,24 +86,53 @@ class FusionClient:
         """One API call; returns the parsed JSON body or raises an eojobs error."""
         what = f"{method} {path}"
         headers = {"Content-Type": "application/json"}
-        for attempt in (1, 2):
+        token = None
+        logged_in = False
+        for attempt in range(1, TOKEN_TRIES + 1):
             if auth:
-                if not self.token:
-                    raise AuthenticationError("not logged in to the Fusion Platform")
-                headers["Authorization"] = f"Bearer {self.token}"
+                token = self._current_token()
+                headers["Authorization"] = f"Bearer {token}"
             response = self._send(method, self.api_url + path, what, params=params,
                                   json=body, headers=headers)
-            if response.status_code == 401 and auth and attempt == 1 and self.on_unauthorised:
-                fresh = self.on_unauthorised()
-                if fresh:
-                    self.token = fresh
+            if (response.status_code == 401 and auth and self.on_unauthorised
+                    and attempt < TOKEN_TRIES):
+                fresh = self._newer_token(token)
+                if fresh is None and not logged_in:
+                    logged_in = True
+                    fresh = self._log_in_again(token)
+                    if fresh is None:
+                        raise AuthenticationError(
+                            f"{what}: {error_message(response)}; log in again with "
+                            "`eojobs login fusion` or set EOJOBS_FUSION_PASSWORD"
+                        )
+                if fresh is not None:
                     continue
-                raise AuthenticationError(
-                    f"{what}: {error_message(response)}; log in again with "
-                    "`eojobs login fusion` or set EOJOBS_FUSION_PASSWORD"
-                )
             return json_or_error(response, error_message, what)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _current_token(self) -> str:
+        """The bearer token, once any renewal under way has finished."""
+        with self._renewing:
+            token = self.token
+        if not token:
+            raise AuthenticationError("not logged in to the Fusion Platform")
+        return token
+
+    def _newer_token(self, refused: str | None) -> str | None:
+        """The token another thread got since ``refused`` was sent, if any."""
+        with self._renewing:
+            return self.token if self.token and self.token != refused else None
+
+    def _log_in_again(self, refused: str | None) -> str | None:
+        """A new token in place of ``refused`` (unless another thread just got one)."""
+        with self._renewing:
+            if self.token and self.token != refused:
+                return self.token
+            assert self.on_unauthorised is not None
+            fresh = self.on_unauthorised()
+            if fresh:
+                self.token = fresh
+            return fresh
 
     def model(self, method: str, path: str, **kwargs: Any) -> Json:
         """A call whose answer is ``{"model": {...}}``."""

@@ -69,7 +69,10 @@ class _Stop(Exception):
                    "a digit and a special character).")
 @click.option("--token-lifetime", default=86400.0, show_default=True,
               type=click.FloatRange(min=1), help="Seconds a login token stays valid.")
-def serve(host: str, port: int, email: str, password: str, token_lifetime: float) -> None:
+@click.option("--faults", metavar="SPEC", envvar="EOJOBS_MOCK_FAULTS",
+              help="Fail some requests on purpose, as SPEC says (env EOJOBS_MOCK_FAULTS).")
+def serve(host: str, port: int, email: str, password: str, token_lifetime: float,
+          faults: str | None) -> None:
     """Serve the mock platform over the Fusion Platform REST API.
 
     The server shares the mock platform's workspace: a process created over
@@ -80,22 +83,54 @@ def serve(host: str, port: int, email: str, password: str, token_lifetime: float
     MyPassword123!. One line with the URL goes to stdout; requests are
     logged to stderr. Stop it with Ctrl-C.
 
+    --faults SPEC makes the server fail some requests on purpose, to test
+    clients. SPEC is a comma-separated list: SCOPE:KIND=RATE gives a kind of
+    fault a rate from 0 to 1 in one scope, KIND=RATE in both, SCOPE=RATE
+    spreads RATE over every kind of the scope; later items win. Scopes: api
+    (the REST API) and blob (signed upload and download URLs). A request
+    is faulted with the sum of its scope's rates, the kind drawn among those
+    that apply to it. The same seed fails the same requests of a client
+    that sends one at a time.
+
+    \b
+    Kinds:
+      5xx       answer 502, 503 or 504 without handling the request
+      429       answer 429 with a Retry-After header, without handling it
+      reset     close the connection without an answer
+      truncate  handle a GET, but cut its body short and close the connection
+      slow      wait DELAY seconds, then handle the request
+      expire    answer 401 and expire the bearer token (api only)
+    Settings:
+      seed=N          makes a run repeatable (default: random, printed at start)
+      delay=SECONDS   how long slow waits, at most 60 (default 1)
+      retry-after=N   the seconds a 429 asks a client to wait (default 1)
+      throttle=RATE   caps every download at RATE bytes/s, e.g. 8M (default none)
+      posts=safe|all  safe (default): POST and PATCH only get 429, slow and
+                      expire, which tell a client nothing happened; all: any kind
+
     \b
     Examples:
       eojobs mock serve
       eojobs mock serve --port 0 --email demo@example.com --password 'S3cret-pass'
+      eojobs mock serve --faults api=0.1,blob=0.1,seed=42
+      eojobs mock serve --faults 'api:5xx=0.05,expire=0.02,blob:truncate=0.2,throttle=8M'
     """
     import logging
     import signal
 
     from eojobs.config import ensure_home
     from eojobs_mock.engine.accounts import password_problem
+    from eojobs_mock.server.faults import FaultSpecError, parse_faults
     from eojobs_mock.server.runner import create_server
     from eojobs_mock.server.state import ServerOptions
 
     problem = password_problem(password)
     if problem is not None:
         raise click.BadParameter(problem, param_hint="--password")
+    try:
+        plan = parse_faults(faults) if faults else None
+    except FaultSpecError as error:
+        raise eojobs.InputError(f"bad --faults SPEC: {error}") from None
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     logger = logging.getLogger("eojobs_mock.server")
@@ -103,7 +138,7 @@ def serve(host: str, port: int, email: str, password: str, token_lifetime: float
     logger.setLevel(logging.INFO)
     try:
         server = create_server(ensure_home(), host=host, port=port, options=ServerOptions(
-            email=email, password=password, token_lifetime_s=token_lifetime))
+            email=email, password=password, token_lifetime_s=token_lifetime), faults=plan)
     except OSError as error:
         raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
 
@@ -111,6 +146,8 @@ def serve(host: str, port: int, email: str, password: str, token_lifetime: float
         raise _Stop
 
     signal.signal(signal.SIGTERM, stop)
+    if plan is not None:
+        click.echo(f"Injecting faults: {plan.describe()}", err=True)
     click.echo(f"Serving the mock platform at {server.url} as {email} (Ctrl-C to stop)")
     sys.stdout.flush()
     try:

@@ -10,6 +10,8 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from eojobs_mock.server.app import FusionApp
+from eojobs_mock.server.faults import FaultPlan, parse_faults
+from eojobs_mock.server.inject import FaultInjector
 from eojobs_mock.server.state import EngineSettings, ServerOptions, ServerState
 
 log = logging.getLogger("eojobs_mock.server")
@@ -30,9 +32,12 @@ class _RequestHandler(WSGIRequestHandler):
 class MockServer:
     """A running ``eojobs mock serve``: its base URL, demo account, and a way to stop it."""
 
-    def __init__(self, server: BaseWSGIServer, state: ServerState) -> None:
+    def __init__(self, server: BaseWSGIServer, state: ServerState,
+                 faults: FaultInjector | None = None) -> None:
         self.server = server
         self.state = state
+        #: The fault injector (its ``plan``, ``events`` and ``transfers``), if faults are on.
+        self.faults = faults
         self.host = server.server_address[0]
         self.port = int(server.server_port)
         self.url = f"http://{_url_host(str(self.host))}:{self.port}"
@@ -73,12 +78,21 @@ class MockServer:
 
 def create_server(home: Path, *, host: str = "127.0.0.1", port: int = 0,
                   options: ServerOptions | None = None,
-                  settings: EngineSettings | None = None) -> MockServer:
-    """A server bound to ``host:port`` (0 picks a free port), not yet serving."""
+                  settings: EngineSettings | None = None,
+                  faults: FaultPlan | str | None = None) -> MockServer:
+    """A server bound to ``host:port`` (0 picks a free port), not yet serving.
+
+    ``faults`` (a plan, or a SPEC such as ``"api=0.1,blob=0.1,seed=42"``; see
+    :mod:`eojobs_mock.server.faults`) makes it fail some requests on purpose.
+    """
+    plan = parse_faults(faults) if isinstance(faults, str) else faults
     state = ServerState(home, options, settings)
-    server = make_server(host, port, FusionApp(state), threaded=True,
-                         request_handler=_RequestHandler)
-    return MockServer(server, state)
+    app: Any = FusionApp(state)
+    injector = None
+    if plan is not None:
+        app = injector = FaultInjector(app, plan)
+    server = make_server(host, port, app, threaded=True, request_handler=_RequestHandler)
+    return MockServer(server, state, injector)
 
 
 def start_server(home: Path | None = None, **kwargs: Any) -> MockServer:
