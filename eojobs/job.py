@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eojobs.download import DownloadReport, download_assets, safe_name
+from eojobs.download import DownloadReport, RetryPolicy, download_assets, safe_name
 from eojobs.errors import EOJobsError, InputError, JobFailed
 from eojobs.models import (
     Asset,
@@ -277,6 +277,7 @@ class Result:
         overwrite: bool = False,
         progress: bool = True,
         cancel: Callable[[], bool] | None = None,
+        retry: RetryPolicy | None = None,
     ) -> DownloadReport:
         """Download every asset below ``directory``; returns done, skipped and failed files.
 
@@ -293,5 +294,5 @@ class Result:
         backend = self.job.connection.backend
         return download_assets(
             items, backend.open_asset, parallel=parallel, overwrite=overwrite,
-            progress=progress, cancel=cancel, manifest_dir=target,
+            progress=progress, cancel=cancel, manifest_dir=target, retry=retry,
         )

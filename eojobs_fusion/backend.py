@@ -55,8 +55,10 @@ class FusionSettings(BackendSettings):
     organisation: str | None = Field(
         default=None, description="Organisation name or id (default: the user's first)."
     )
-    connect_timeout: float = Field(default=10.0, gt=0)
-    read_timeout: float = Field(default=60.0, gt=0)
+    connect_timeout: float = Field(default=10.0, gt=0, description="Seconds to connect.")
+    read_timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for data.")
+    retries: int = Field(default=5, ge=0, description="Retries of a failed request.")
+    backoff: float = Field(default=0.5, ge=0, description="First retry delay, doubling after.")
     analysis_timeout: float = Field(
         default=600.0, gt=0, description="Seconds to wait for an uploaded file's analysis."
     )
@@ -83,7 +85,8 @@ class FusionBackend(Backend):
         assert isinstance(settings, FusionSettings)
         self.config = settings
         policy = HttpPolicy(connect_timeout=settings.connect_timeout,
-                            read_timeout=settings.read_timeout)
+                            read_timeout=settings.read_timeout, retries=settings.retries,
+                            backoff=settings.backoff)
         self.client = FusionClient(settings.api_url, policy)
         password = settings.password.get_secret_value() if settings.password else None
         self.auth = Authenticator(self.client, settings.email, settings.user_id, password)

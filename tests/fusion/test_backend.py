@@ -225,3 +225,13 @@ def test_waiting_on_many_fusion_jobs_uses_the_process_listing(fusion):
     assert all(j.status is JobStatus.SUCCEEDED for j in done)
     assert all(j.progress == 100 for j in done)
     assert used <= 2 * len(jobs) + 2
+
+
+def test_timeouts_and_retries_are_settings(monkeypatch):
+    monkeypatch.setenv("EOJOBS_FUSION_RETRIES", "1")
+    monkeypatch.setenv("EOJOBS_FUSION_BACKOFF", "0.01")
+    with eojobs.connect("fusion", api_url="http://127.0.0.1:9", read_timeout=5) as conn:
+        policy = conn.backend.client.policy
+        assert (policy.retries, policy.backoff, policy.read_timeout) == (1, 0.01, 5)
+        with pytest.raises(eojobs.BackendError, match="could not connect to http://127.0.0.1:9"):
+            conn.backend.client.login("me@org.com", None, "x")
