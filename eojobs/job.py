@@ -278,13 +278,16 @@ class Result:
         progress: bool = True,
         cancel: Callable[[], bool] | None = None,
         retry: RetryPolicy | None = None,
+        extract: bool = False,
     ) -> DownloadReport:
         """Download every asset below ``directory``; returns done, skipped and failed files.
 
         Running it again finishes an interrupted download: ``.part`` files are
         resumed and files already verified are skipped. ``cancel`` is polled
         while downloading; when it returns True the download stops, keeping
-        what it has for the next call.
+        what it has for the next call. With ``extract``, each ZIP file is
+        unpacked into a folder of its name beside it, safely (see
+        :mod:`eojobs.archives`); a refused archive is reported as failed.
         """
         target = Path(directory).expanduser()
         if target.exists() and not target.is_dir():
@@ -292,7 +295,22 @@ class Result:
         items = [(a, target / self.relative_path(a)) for a in self.assets]
         target.mkdir(parents=True, exist_ok=True)
         backend = self.job.connection.backend
-        return download_assets(
+        report = download_assets(
             items, backend.open_asset, parallel=parallel, overwrite=overwrite,
             progress=progress, cancel=cancel, manifest_dir=target, retry=retry,
         )
+        if extract:
+            self._extract(report)
+        return report
+
+    @staticmethod
+    def _extract(report: DownloadReport) -> None:
+        from eojobs.archives import extract_zip
+
+        for path in [*report.done, *report.skipped]:
+            if path.suffix.lower() != ".zip":
+                continue
+            try:
+                extract_zip(path, path.with_suffix(""))
+            except InputError as exc:
+                report.failed.append((path, f"not extracted: {exc}"))
