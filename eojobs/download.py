@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from queue import Queue
 from typing import IO, TYPE_CHECKING, Any
 
 from eojobs.errors import (
@@ -139,12 +140,14 @@ def download_assets(
     retry: RetryPolicy | None = None,
     cancel: Callable[[], bool] | None = None,
     manifest_dir: Path | None = None,
+    file_bars: bool = False,
 ) -> DownloadReport:
     """Download each asset to its path; return what was done, skipped and failed.
 
     ``cancel`` is polled between chunks; when it returns True, or on Ctrl-C,
     the workers stop within a second, keep their ``.part`` files and the
-    report says ``cancelled``.
+    report says ``cancelled``. ``file_bars`` adds a bar per file in flight
+    under the overall one (on a terminal, like every bar here).
     """
     if parallel < 1:
         raise InputError("parallel must be at least 1")
@@ -161,9 +164,20 @@ def download_assets(
             report.bytes_written += n
             bar.update(n)
 
+    slots: Queue[int] = Queue()
+    for slot in range(1, parallel + 1):
+        slots.put(slot)
+
     def one(asset: Asset, dest: Path) -> None:
+        slot = slots.get()
+        file_bar = _file_bar(asset, slot, progress and file_bars)
+        step = advance
+        if file_bar is not None:
+            def step(n: int) -> None:
+                advance(n)
+                file_bar.update(n)
         try:
-            outcome, reason = job.fetch(asset, dest, advance)
+            outcome, reason = job.fetch(asset, dest, step)
         except Cancelled:
             outcome, reason = "cancelled", ""
         except NotReady as exc:
@@ -174,6 +188,10 @@ def download_assets(
             outcome, reason = "failed", f"{exc.strerror or exc} ({exc.filename or dest})"
         except Exception as exc:  # noqa: BLE001 - a worker must report, not vanish
             outcome, reason = "failed", f"{type(exc).__name__}: {exc}"
+        finally:
+            if file_bar is not None:
+                file_bar.close()
+            slots.put(slot)
         with lock:
             if outcome == "done":
                 report.done.append(dest)
@@ -442,6 +460,15 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(CHUNK), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _file_bar(asset: Asset, slot: int, shown: bool) -> Any:
+    if not shown:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=asset.size, unit="B", unit_scale=True, unit_divisor=1024,
+                desc=asset.name[:30], position=slot, file=sys.stderr, disable=None, leave=False)
 
 
 def _bar(total: int, progress: bool) -> Any:

@@ -279,6 +279,7 @@ class Result:
         cancel: Callable[[], bool] | None = None,
         retry: RetryPolicy | None = None,
         extract: bool = False,
+        file_bars: bool = False,
     ) -> DownloadReport:
         """Download every asset below ``directory``; returns done, skipped and failed files.
 
@@ -298,6 +299,7 @@ class Result:
         report = download_assets(
             items, backend.open_asset, parallel=parallel, overwrite=overwrite,
             progress=progress, cancel=cancel, manifest_dir=target, retry=retry,
+            file_bars=file_bars,
         )
         if extract:
             self._extract(report)

@@ -226,3 +226,11 @@ def test_unsafe_names_are_refused(name):
 def test_parallel_must_be_positive(tmp_path):
     with pytest.raises(InputError, match="parallel must be at least 1"):
         get([], Source({}), parallel=0)
+
+
+def test_per_file_bars_do_not_change_what_is_downloaded(tmp_path):
+    data = {f"f{i}.bin": bytes([i]) * 50_000 for i in range(6)}
+    items = [(asset(n, d), tmp_path / n) for n, d in data.items()]
+    report = get(items, Source(data), parallel=2, progress=True, file_bars=True)
+    assert report.ok and len(report.done) == 6
+    assert files_in(tmp_path) == data

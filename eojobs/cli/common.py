@@ -73,14 +73,15 @@ def wait_with_messages(ctx: click.Context, job: Job, timeout: float | None) -> N
 
 def download_with_messages(
     ctx: click.Context, job: Job, directory: Path, parallel: int, overwrite: bool,
-    extract: bool = False,
+    extract: bool = False, file_bars: bool = False,
 ) -> DownloadReport:
     """Download a job's results; report on stderr and exit 1 if any file failed."""
     state = ctx.find_root().obj
     result = job.results()
     try:
         report = result.download(directory, parallel=parallel, overwrite=overwrite,
-                                 progress=state.progress, extract=extract)
+                                 progress=state.progress, extract=extract,
+                                 file_bars=file_bars)
     except KeyboardInterrupt:
         click.echo(
             f"\ndownload interrupted; what arrived is kept. Resume with: "

@@ -178,9 +178,11 @@ def results(ctx: click.Context, job_id: str) -> None:
               help="Also write a STAC Item per file and a collection.json.")
 @click.option("--extract", is_flag=True,
               help="Unpack ZIP files into a folder beside each, refusing unsafe archives.")
+@click.option("--progress-files", is_flag=True,
+              help="Show a progress bar per file as well as the overall one.")
 @click.pass_context
 def download(ctx: click.Context, job_id: str, directory: Path | None, parallel: int,
-             overwrite: bool, stac: bool, extract: bool) -> None:
+             overwrite: bool, stac: bool, extract: bool, progress_files: bool) -> None:
     """Download a job's output files.
 
     Files already there are skipped, so running it again finishes an
@@ -192,7 +194,8 @@ def download(ctx: click.Context, job_id: str, directory: Path | None, parallel: 
     """
     job = ctx.obj.connection().job(job_id)
     target = directory or Path(job.id)
-    report = download_with_messages(ctx, job, target, parallel, overwrite, extract)
+    report = download_with_messages(ctx, job, target, parallel, overwrite, extract,
+                                    progress_files)
     if stac:
         written = job.results().write_stac(target)
         notice(ctx, f"wrote STAC metadata for {len(written) - 1} files and {written[-1]}")
