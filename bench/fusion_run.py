@@ -10,7 +10,6 @@ Usage: python bench/fusion_run.py [--runs N]
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import shutil
 import statistics
@@ -19,6 +18,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from request_counter import RequestCounter
 
 REGION = Path(__file__).parent.parent / "tests" / "data" / "glasgow.geojson"
 
@@ -43,18 +44,8 @@ for component in execution.components:
 """
 
 
-class Counter(logging.Handler):
-    """Counts the requests the server logs."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.count += 1
-
-
-def timed(cmd: list[str], env: dict[str, str], counter: Counter) -> tuple[float, int]:
+def timed(cmd: list[str], env: dict[str, str], counter: RequestCounter) -> tuple[float, int]:
     before = counter.count
     start = time.perf_counter()
     subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
@@ -71,11 +62,7 @@ def main() -> None:
         os.environ["EOJOBS_MOCK_SPEED"] = "1000000"
         from eojobs_mock.server.runner import start_server
 
-        counter = Counter()
-        server_log = logging.getLogger("eojobs_mock.server")
-        server_log.setLevel(logging.INFO)
-        server_log.addHandler(counter)
-        server_log.propagate = False
+        counter = RequestCounter().install()
         with start_server(home) as server:
             env = {**os.environ, "EOJOBS_FUSION_API_URL": server.url,
                    "EOJOBS_FUSION_EMAIL": server.email,

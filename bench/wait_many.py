@@ -16,24 +16,15 @@ Usage: python bench/wait_many.py [--jobs 100] [--speed 5] [--poll 0.5]
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 import tempfile
 import time
 from pathlib import Path
 
+from request_counter import RequestCounter
+
 REGION = Path(__file__).parent.parent / "tests" / "data" / "glasgow.geojson"
 
-
-class Counter(logging.Handler):
-    """Counts the requests the server logs."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.count += 1
 
 
 def start_jobs(conn, n: int) -> list:
@@ -73,11 +64,7 @@ def main() -> None:
         from eojobs_mock.server.runner import start_server
         from eojobs_mock.server.state import EngineSettings
 
-        counter = Counter()
-        server_log = logging.getLogger("eojobs_mock.server")
-        server_log.setLevel(logging.INFO)
-        server_log.addHandler(counter)
-        server_log.propagate = False
+        counter = RequestCounter().install()
         settings = EngineSettings(speed=args.speed, max_slice_km2=500.0,
                                   initial_credits=1e9)
         results = {}

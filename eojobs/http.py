@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -205,8 +205,3 @@ class ResponseStream:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def redact(values: Mapping[str, Any], secrets: frozenset[str]) -> dict[str, Any]:
-    """A copy of ``values`` with secret keys masked, for logs and error messages."""
-    return {k: ("*****" if k in secrets else v) for k, v in values.items()}
