@@ -301,3 +301,8 @@ def test_extra_inputs_are_checked_against_the_declared_type_before_anything_is_c
     assert result.exit_code == 2
     assert "mask.tif is not a TIFF file, whatever its name" in result.stderr
     assert run_json("jobs") == []
+
+
+def test_keep_with_a_bad_date_names_the_argument():
+    result = invoke("keep", "x", "notadate")
+    assert result.exit_code == 2 and "Invalid value for 'UNTIL'" in result.stderr

@@ -234,3 +234,14 @@ def test_per_file_bars_do_not_change_what_is_downloaded(tmp_path):
     report = get(items, Source(data), parallel=2, progress=True, file_bars=True)
     assert report.ok and len(report.done) == 6
     assert files_in(tmp_path) == data
+
+
+def test_raise_for_failures_names_the_first_failure(tmp_path):
+    from eojobs import DownloadError
+
+    data = {"a.bin": b"x" * 10}
+    report = get([(asset("a.bin", data["a.bin"], size=20), tmp_path / "a.bin")], Source(data))
+    with pytest.raises(DownloadError, match="1 of 1 files failed, first .*a.bin: the connection"):
+        report.raise_for_failures()
+    ok = get([], Source({}))
+    ok.raise_for_failures()

@@ -18,6 +18,8 @@ def test_glasgow_file_is_read_as_a_polygon_with_its_area_and_bounds():
     assert (round(w, 2), round(s, 2), round(e, 2), round(n, 2)) == (-4.48, 55.79, -4.08, 55.95)
     assert 220 < region.area_km2 < 235
     assert region.to_geojson()["type"] == "Polygon"
+    assert region.vertex_count == 45
+    assert Region.from_wkt(region.to_wkt()) == region
 
 
 def test_area_of_one_degree_square_at_equator_matches_the_sphere():

@@ -109,8 +109,8 @@ def copy(ctx: click.Context, job_id: str, name: str | None) -> None:
 
 @click.command()
 @click.argument("job_id")
-@click.argument("until", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S",
-                                              "%Y-%m-%d"]))
+@click.argument("until", metavar="UNTIL", type=click.DateTime(
+    ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]))
 @click.option("--execution", help="Only this execution (default: all of the job's).")
 @click.pass_context
 def keep(ctx: click.Context, job_id: str, until: datetime, execution: str | None) -> None:
