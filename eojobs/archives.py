@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import stat
 import zipfile
+import zlib
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from eojobs.errors import InputError
@@ -44,6 +46,44 @@ def extract_zip(archive: Path, target: Path, *, max_bytes: int = MAX_BYTES,
                 path.unlink(missing_ok=True)
             raise
     return written
+
+
+def read_members(archive: Path, wanted: Callable[[str], bool], *, max_bytes: int,
+                 max_members: int = MAX_MEMBERS, max_ratio: int = MAX_RATIO) -> dict[str, bytes]:
+    """Read the members whose names ``wanted`` accepts into memory, after the same checks.
+
+    Every member name must be safe, as for :func:`extract_zip`, though nothing
+    touches the disk; a member larger than its header says is refused.
+    """
+    try:
+        zf = zipfile.ZipFile(archive)
+    except zipfile.BadZipFile:
+        raise InputError(f"{archive.name} is not a complete ZIP archive "
+                         "(truncated or damaged)") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {archive.name}: {exc.strerror}") from None
+    with zf:
+        members = [m for m in zf.infolist() if not m.is_dir()]
+        _check(archive.name, members, max_bytes, max_members, max_ratio)
+        for member in members:
+            _destination(archive.name, Path("/archive"), member)
+        out: dict[str, bytes] = {}
+        for member in members:
+            if wanted(member.filename):
+                out[member.filename] = _read_member(zf, member, archive.name)
+        return out
+
+
+def _read_member(zf: zipfile.ZipFile, member: zipfile.ZipInfo, name: str) -> bytes:
+    try:
+        with zf.open(member) as source:
+            data = source.read(member.file_size + 1)
+    except (zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+        raise InputError(f"{name}: {member.filename} is damaged ({exc})") from None
+    if len(data) > member.file_size:
+        raise InputError(f"{member.filename} is larger than its header says; "
+                         "refusing the archive")
+    return data
 
 
 def _check(name: str, members: list[zipfile.ZipInfo], max_bytes: int, max_members: int,

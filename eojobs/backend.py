@@ -24,6 +24,7 @@ from eojobs.models import (
     JobInfo,
     LogEntry,
     Organisation,
+    RegionLimits,
     Schedule,
     Service,
 )
@@ -113,6 +114,10 @@ class Backend(ABC):
             if service.id == service_id:
                 return service
         raise NotFound(f"no service with id {service_id}")
+
+    def region_limits(self, service: Service) -> RegionLimits:
+        """The largest region ``service`` takes in one job; the core checks it before submit."""
+        return RegionLimits()
 
     @abstractmethod
     def submit(self, request: JobRequest) -> JobInfo:

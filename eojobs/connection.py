@@ -17,6 +17,7 @@ from eojobs.errors import (
     NotFound,
     Unsupported,
 )
+from eojobs.geo.limits import check_limits
 from eojobs.job import Job
 from eojobs.models import Capability, JobStatus, Organisation, Schedule, Service
 from eojobs.options import coerce_options
@@ -144,6 +145,7 @@ class Connection:
         """
         svc = self.service(service)
         parsed_region = Region.parse(region)
+        check_limits(parsed_region, self.backend.region_limits(svc), self.backend.name)
         coerced = coerce_options(svc, options)
         files = self._check_inputs(svc, inputs or {})
         plan = self._schedule(schedule)

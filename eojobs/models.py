@@ -210,3 +210,10 @@ class Organisation(_Model):
     id: str
     name: str
     credits: float | None = None
+
+
+class RegionLimits(_Model):
+    """What a backend takes in one job's region; None means no limit."""
+
+    max_area_km2: float | None = Field(default=None, gt=0)
+    max_vertices: int | None = Field(default=100_000, gt=3)

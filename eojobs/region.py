@@ -2,40 +2,57 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
-import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import shapely
-from shapely.geometry import MultiPolygon, Polygon, box, mapping, shape
+from shapely.geometry import box, mapping
 from shapely.geometry.base import BaseGeometry
 
 from eojobs.errors import RegionError
+from eojobs.geo.area import EARTH_RADIUS_M, geodesic_area_m2, subdivide
+from eojobs.geo.checks import RegionFix, clean
+from eojobs.geo.features import Feature, Parsed
 
-EARTH_RADIUS_M = 6378137.0
+__all__ = ["EARTH_RADIUS_M", "MAX_SLICES", "Region", "RegionFix", "geodesic_area_m2"]
+
 #: The most slices :meth:`Region.split` makes; more means the limit is a mistake.
 MAX_SLICES = 1000
-_POLYGONAL = ("Polygon", "MultiPolygon")
 
 
 class Region:
     """An area of interest: a valid, non-empty (multi)polygon in lon/lat degrees.
 
-    Build one with :meth:`from_file`, :meth:`from_geojson`, :meth:`from_wkt`,
-    :meth:`from_bbox`, :meth:`from_geometry`, or :meth:`parse`, which accepts
-    any of those inputs.
+    Build one with :meth:`parse`, which takes anything below, or with
+    :meth:`from_file` (GeoJSON, KML, KMZ, zipped or bare shapefiles, WKT,
+    WKB), :meth:`from_geojson`, :meth:`from_wkt`, :meth:`from_wkb`,
+    :meth:`from_bbox` or :meth:`from_geometry` (shapely, any
+    ``__geo_interface__``, a GeoDataFrame). :meth:`parse_each` gives one
+    region per feature instead of their union. A :class:`RegionFix` allows
+    changes (buffer, repair, simplify, swapped axes, a CRS); each change made
+    is listed in :attr:`notes`.
     """
 
-    __slots__ = ("_geometry", "source")
+    __slots__ = ("_geometry", "notes", "source")
 
     def __init__(self, geometry: BaseGeometry, source: str = "") -> None:
+        parts, notes = clean(Parsed([Feature(geometry, "")]), RegionFix(), source or "the region")
+        self._geometry = parts[0][0]
         self.source = source
-        self._geometry = _validate(geometry, source)
+        #: What was changed while reading, for the user to see (e.g. "dropped the Z values").
+        self.notes: tuple[str, ...] = tuple(notes)
+
+    @classmethod
+    def _trusted(cls, geometry: BaseGeometry, source: str,
+                 notes: Iterable[str] = ()) -> Region:
+        region = cls.__new__(cls)
+        region._geometry = geometry
+        region.source = source
+        region.notes = tuple(notes)
+        return region
 
     def __repr__(self) -> str:
         w, s, e, n = self.bounds
@@ -80,13 +97,19 @@ class Region:
         """The region as WKT."""
         return self._geometry.wkt
 
+    def simplified(self, tolerance_m: float) -> Region:
+        """A copy without the vertices within ``tolerance_m`` metres of the outline."""
+        fix = RegionFix(simplify_m=tolerance_m)
+        parts, notes = clean(Parsed([Feature(self._geometry, "")]), fix, self.source or "region")
+        return Region._trusted(parts[0][0], self.source, (*self.notes, *notes))
+
     def split(self, max_area_km2: float) -> list[Region]:
-        """Cut the region into grid cells, each at most about ``max_area_km2``.
+        """Cut the region into pieces of at most ``max_area_km2`` each.
 
         Returns ``[self]`` when the region is already small enough.
         """
-        if max_area_km2 <= 0:
-            raise RegionError("max_area_km2 must be positive")
+        if not max_area_km2 > 0 or not math.isfinite(max_area_km2):
+            raise RegionError("max_area_km2 must be a positive number")
         area = self.area_km2
         if area <= max_area_km2:
             return [self]
@@ -95,162 +118,195 @@ class Region:
                 f"a region of {area:,.0f} km² would need over {MAX_SLICES} slices of "
                 f"{max_area_km2:g} km²; use a smaller region or larger slices"
             )
-        w, s, e, n = self.bounds
-        pieces = math.ceil(area / max_area_km2)
-        # Cells of about equal extent; a finer grid than strictly needed keeps
-        # every cell below the limit even when the region fills its bounds unevenly.
-        aspect = (e - w) * math.cos(math.radians((s + n) / 2)) / max(n - s, 1e-12)
-        cols = max(1, round(math.sqrt(pieces * 2 * aspect)))
-        rows = max(1, math.ceil(pieces * 2 / cols))
-        xs = np.linspace(w, e, cols + 1)
-        ys = np.linspace(s, n, rows + 1)
-        cells = [box(xs[i], ys[j], xs[i + 1], ys[j + 1]) for j in range(rows) for i in range(cols)]
-        prepared = self._geometry
-        shapely.prepare(prepared)
-        out = []
-        for cell in cells:
-            if not prepared.intersects(cell):
-                continue
-            part = _polygonal_part(prepared.intersection(cell))
-            if part is not None and not part.is_empty and part.area > 0:
-                out.append(Region(part, self.source))
-        return out
+        pieces = subdivide(self._geometry, max_area_km2 * 1e6)
+        return [Region._trusted(p, self.source) for p in pieces]
 
     @classmethod
-    def parse(cls, value: Any) -> Region:
-        """Build a region from whatever a user has at hand.
+    def parse(cls, value: Any, fix: RegionFix | None = None) -> Region:
+        """Build one region from whatever a user has at hand; many features are merged.
 
-        Accepts a Region, a shapely geometry, an object with ``__geo_interface__``,
-        a GeoJSON dict, a ``(west, south, east, north)`` sequence, a path to a
-        GeoJSON file, or a string holding GeoJSON, WKT or ``W,S,E,N``.
+        Accepts a Region, a shapely geometry, an object with ``__geo_interface__``
+        (a GeoDataFrame too), a GeoJSON dict, WKB bytes, a ``(west, south, east,
+        north)`` sequence, a path, or a string holding GeoJSON, WKT, hex WKB,
+        ``W,S,E,N`` or a path.
         """
-        if isinstance(value, Region):
+        if isinstance(value, Region) and fix is None:
             return value
-        if isinstance(value, BaseGeometry):
-            return cls.from_geometry(value)
-        if isinstance(value, dict):
-            return cls.from_geojson(value)
-        if isinstance(value, os.PathLike):
-            return cls.from_file(value)
-        if isinstance(value, str):
-            return cls._from_string(value)
-        if hasattr(value, "__geo_interface__"):
-            return cls.from_geojson(value.__geo_interface__, source=type(value).__name__)
-        if isinstance(value, Sequence) and len(value) == 4:
-            return cls.from_bbox(value)
-        raise RegionError(
-            f"cannot make a region from {type(value).__name__}: give a GeoJSON file, "
-            "GeoJSON, WKT, a bbox (west, south, east, north) or a shapely geometry"
-        )
+        return _union(*_read_any(value, fix or RegionFix()))
 
     @classmethod
-    def _from_string(cls, text: str) -> Region:
-        stripped = text.strip()
-        if not stripped:
-            raise RegionError("the region is empty: give a file, GeoJSON, WKT or W,S,E,N")
-        if stripped.startswith("{"):
-            return cls.from_geojson(stripped)
-        parts = stripped.split(",")
-        if len(parts) == 4 and all(_is_number(p) for p in parts):
-            return cls.from_bbox([float(p) for p in parts])
-        head = stripped.split("(", 1)[0].strip().upper()
-        if head in _WKT_TYPES or head.startswith(("POLYGON", "MULTIPOLYGON")):
-            return cls.from_wkt(stripped)
-        path = Path(stripped).expanduser()
-        if path.exists():
-            return cls.from_file(path)
-        raise RegionError(
-            f"no such region file: {stripped} (nor is it GeoJSON, WKT or W,S,E,N)"
-        )
+    def parse_each(cls, value: Any, fix: RegionFix | None = None) -> list[Region]:
+        """Like :meth:`parse`, but one region per feature (placemark, shape) of the input."""
+        parsed, source, fix = _read_any(value, fix or RegionFix())
+        parts, notes = clean(parsed, fix, source)
+        return [
+            Region._trusted(geometry, f"{source} {label}".strip(), notes)
+            for geometry, label in parts
+        ]
 
     @classmethod
-    def from_file(cls, path: str | os.PathLike[str]) -> Region:
-        """Read a GeoJSON file (geometry, Feature or FeatureCollection)."""
+    def from_file(cls, path: str | os.PathLike[str], fix: RegionFix | None = None) -> Region:
+        """Read a region file: GeoJSON, KML, KMZ, a zipped or bare shapefile, WKT or WKB."""
+        from eojobs.geo.files import read_path
+
         p = Path(path).expanduser()
-        try:
-            text = p.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise RegionError(f"no such region file: {p}") from None
-        except IsADirectoryError:
-            raise RegionError(f"{p} is a directory, not a region file") from None
-        except UnicodeDecodeError:
-            raise RegionError(f"{p} is not a text file; expected GeoJSON") from None
-        except OSError as exc:
-            raise RegionError(f"cannot read {p}: {exc.strerror}") from None
-        stripped = text.strip()
-        if not stripped:
-            raise RegionError(f"{p} is empty")
-        if not stripped.startswith("{"):
-            head = stripped.split("(", 1)[0].strip().upper()
-            if head in _WKT_TYPES:
-                return cls.from_wkt(stripped, source=str(p))
-            raise RegionError(f"{p} is not GeoJSON (it does not start with '{{')")
-        return cls.from_geojson(stripped, source=str(p))
+        return _union(read_path(p), p.name or str(p), fix or RegionFix())
 
     @classmethod
-    def from_geojson(cls, data: dict[str, Any] | str, source: str = "GeoJSON") -> Region:
-        """Read a GeoJSON geometry, Feature or FeatureCollection (dict or string).
+    def from_geojson(cls, data: dict[str, Any] | str, source: str = "GeoJSON",
+                     fix: RegionFix | None = None) -> Region:
+        """Read a GeoJSON geometry, Feature or FeatureCollection (dict or string)."""
+        from eojobs.geo.geojson import read_geojson
 
-        The polygons of a FeatureCollection are merged into one region.
-        """
-        if isinstance(data, str):
-            try:
-                data = json.loads(data)
-            except json.JSONDecodeError as exc:
-                raise RegionError(
-                    f"{source} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-                ) from None
-        if not isinstance(data, dict):
-            raise RegionError(f"{source} is not a GeoJSON object")
-        _check_crs(data, source)
-        geometries = list(_geojson_geometries(data, source))
-        if not geometries:
-            raise RegionError(f"{source} holds no geometry")
-        shapes = []
-        for geom in geometries:
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    shapes.append(shape(geom))
-            except Exception as exc:
-                raise RegionError(f"{source} has a malformed {geom.get('type')}: {exc}") from None
-        geometry = shapes[0] if len(shapes) == 1 else shapely.union_all(shapes)
-        return cls(geometry, source)
+        return _union(read_geojson(data, source), source, fix or RegionFix())
 
     @classmethod
-    def from_wkt(cls, text: str, source: str = "WKT") -> Region:
+    def from_wkt(cls, text: str, source: str = "WKT", fix: RegionFix | None = None) -> Region:
         """Read a WKT polygon or multipolygon."""
-        try:
-            geometry = shapely.from_wkt(text)
-        except shapely.errors.ShapelyError as exc:
-            raise RegionError(f"{source} is not valid WKT: {exc}") from None
-        return cls(geometry, source)
+        from eojobs.geo.files import from_wkt
+
+        return _union(Parsed([Feature(from_wkt(text, source), "")]), source, fix or RegionFix())
 
     @classmethod
-    def from_bbox(cls, bbox: Iterable[float], source: str = "bbox") -> Region:
+    def from_wkb(cls, data: bytes | str, source: str = "WKB",
+                 fix: RegionFix | None = None) -> Region:
+        """Read binary or hex-encoded WKB."""
+        from eojobs.geo.files import from_wkb
+
+        return _union(Parsed([Feature(from_wkb(data, source), "")]), source, fix or RegionFix())
+
+    @classmethod
+    def from_bbox(cls, bbox: Iterable[float], source: str = "bbox",
+                  fix: RegionFix | None = None) -> Region:
         """Build a rectangle from ``(west, south, east, north)``."""
-        try:
-            w, s, e, n = (float(v) for v in bbox)
-        except (TypeError, ValueError):
-            raise RegionError(
-                "a bbox is four numbers: west, south, east, north (e.g. -4.3,55.8,-4.2,55.9)"
-            ) from None
-        if not all(math.isfinite(v) for v in (w, s, e, n)):
-            raise RegionError(f"bbox {w},{s},{e},{n} has a value that is not a finite number")
-        if w >= e or s >= n:
-            raise RegionError(
-                f"bbox {w},{s},{e},{n} is empty: west must be below east and south below north"
-            )
-        return cls(box(w, s, e, n), source)
+        return _union(_bbox(bbox, fix or RegionFix()), source, fix or RegionFix())
 
     @classmethod
-    def from_geometry(cls, geometry: BaseGeometry, source: str = "geometry") -> Region:
-        """Wrap a shapely geometry."""
-        return cls(geometry, source)
+    def from_geometry(cls, geometry: Any, source: str = "",
+                      fix: RegionFix | None = None) -> Region:
+        """Wrap a shapely geometry, or any object with ``__geo_interface__`` (a GeoDataFrame)."""
+        return _union(*_read_any(geometry, fix or RegionFix(), source))
 
 
-_WKT_TYPES = {"POLYGON", "MULTIPOLYGON", "POINT", "LINESTRING", "MULTIPOINT",
-              "MULTILINESTRING", "GEOMETRYCOLLECTION", "POLYGON Z", "MULTIPOLYGON Z"}
+def _union(parsed: Parsed, source: str, fix: RegionFix) -> Region:
+    parts, notes = clean(parsed, fix, source)
+    geometries = [g for g, _ in parts]
+    geometry = geometries[0] if len(geometries) == 1 else shapely.union_all(geometries)
+    return Region._trusted(geometry, source, notes)
+
+
+def _read_any(value: Any, fix: RegionFix, source: str = "") -> tuple[Parsed, str, RegionFix]:
+    """Read any input ``Region.parse`` takes into features and a label for messages."""
+    from eojobs.geo.files import from_wkb, read_path
+    from eojobs.geo.geojson import read_geojson
+
+    if isinstance(value, Region):
+        return Parsed([Feature(value.geometry, "")]), source or value.source or "region", fix
+    if isinstance(value, BaseGeometry):
+        return Parsed([Feature(value, "")]), source or value.geom_type, fix
+    if isinstance(value, dict):
+        return read_geojson(value, source or "GeoJSON"), source or "GeoJSON", fix
+    if isinstance(value, os.PathLike):
+        path = Path(value).expanduser()
+        return read_path(path), source or path.name, fix
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return Parsed([Feature(from_wkb(bytes(value), "WKB"), "")]), source or "WKB", fix
+    if isinstance(value, str):
+        return _read_string(value, fix)
+    if hasattr(value, "__geo_interface__"):
+        label = source or type(value).__name__
+        parsed = read_geojson(_geo_interface(value, label), label)
+        parsed.crs = _crs_of(value)
+        return parsed, label, fix
+    if isinstance(value, Sequence) and len(value) == 4:
+        return _bbox(value, fix), source or "bbox", fix
+    raise RegionError(
+        f"cannot make a region from {type(value).__name__}: give a region file, GeoJSON, WKT, "
+        "a bbox (west, south, east, north), a shapely geometry or a GeoDataFrame"
+    )
+
+
+def _read_string(text: str, fix: RegionFix) -> tuple[Parsed, str, RegionFix]:
+    from eojobs.geo.files import from_wkb, from_wkt, read_path
+    from eojobs.geo.geojson import read_geojson
+    from eojobs.geo.sniff import Kind, sniff
+
+    stripped = text.strip()
+    if not stripped:
+        raise RegionError("the region is empty: give a file, GeoJSON, WKT or W,S,E,N")
+    parts = stripped.split(",")
+    if len(parts) == 4 and all(_is_number(p) for p in parts):
+        return _bbox([float(p) for p in parts], fix), "bbox", fix
+    if stripped[0] in "{[":
+        return read_geojson(stripped, "GeoJSON"), "GeoJSON", fix
+    try:
+        kind = sniff(stripped[:4096].encode(), "the region")
+    except RegionError:
+        kind = None
+    if kind is Kind.WKT:
+        return Parsed([Feature(from_wkt(stripped, "WKT"), "")]), "WKT", fix
+    if kind is Kind.HEX_WKB:
+        return Parsed([Feature(from_wkb(stripped, "WKB"), "")]), "WKB", fix
+    path = Path(stripped).expanduser()
+    if _exists(path):
+        return read_path(path), path.name or str(path), fix
+    if len(parts) == 4:
+        raise RegionError(f"bbox {stripped!r} is not four numbers west,south,east,north "
+                          "(e.g. -4.3,55.8,-4.2,55.9)")
+    raise RegionError(f"no such region file: {stripped} (nor is it GeoJSON, WKT, WKB or W,S,E,N)")
+
+
+def _bbox(bbox: Iterable[float], fix: RegionFix) -> Parsed:
+    try:
+        w, s, e, n = (float(v) for v in bbox)
+    except (TypeError, ValueError):
+        raise RegionError(
+            "a bbox is four numbers: west, south, east, north (e.g. -4.3,55.8,-4.2,55.9)"
+        ) from None
+    if not all(math.isfinite(v) for v in (w, s, e, n)):
+        raise RegionError(f"bbox {w:g},{s:g},{e:g},{n:g} has a value that is not a finite number")
+    if s >= n:
+        raise RegionError(f"bbox {w:g},{s:g},{e:g},{n:g} is empty: south ({s:g}) must be below "
+                          f"north ({n:g}); the order is west,south,east,north")
+    if w == e:
+        raise RegionError(f"bbox {w:g},{s:g},{e:g},{n:g} has no width: west equals east")
+    if w > e:
+        if not fix.repair or not (-180 <= e < w <= 180):
+            raise RegionError(
+                f"bbox {w:g},{s:g},{e:g},{n:g} has west ({w:g}) east of east ({e:g}); the order "
+                "is west,south,east,north. For a box across the antimeridian, pass --repair "
+                "(repair=True)"
+            )
+        return Parsed([Feature(box(w, s, 180, n).union(box(-180, s, e, n)), "")])
+    return Parsed([Feature(box(w, s, e, n), "")])
+
+
+def _geo_interface(value: Any, label: str) -> dict[str, Any]:
+    try:
+        data = value.__geo_interface__
+    except Exception as exc:
+        raise RegionError(f"{label}.__geo_interface__ failed: {exc}") from None
+    if not isinstance(data, dict):
+        raise RegionError(f"{label}.__geo_interface__ is not a GeoJSON-like dict")
+    return data
+
+
+def _crs_of(value: Any) -> str | None:
+    """The CRS of a GeoDataFrame or GeoSeries (pyproj CRS in ``.crs``), as WKT."""
+    crs = getattr(value, "crs", None)
+    if crs is None:
+        return None
+    epsg = crs.to_epsg() if hasattr(crs, "to_epsg") else None
+    if epsg == 4326:
+        return None
+    return crs.to_wkt() if hasattr(crs, "to_wkt") else str(crs)
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 def _is_number(text: str) -> bool:
@@ -259,116 +315,3 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _geojson_geometries(data: dict[str, Any], source: str) -> Iterable[dict[str, Any]]:
-    kind = data.get("type")
-    if kind == "FeatureCollection":
-        features = data.get("features")
-        if not isinstance(features, list):
-            raise RegionError(f"{source}: a FeatureCollection needs a 'features' list")
-        for feature in features:
-            if not isinstance(feature, dict):
-                raise RegionError(f"{source}: every feature must be an object")
-            yield from _geojson_geometries(feature, source)
-    elif kind == "Feature":
-        geometry = data.get("geometry")
-        if geometry is not None:
-            if not isinstance(geometry, dict):
-                raise RegionError(f"{source}: a Feature's geometry must be an object")
-            yield from _geojson_geometries(geometry, source)
-    elif kind == "GeometryCollection":
-        for geometry in data.get("geometries") or []:
-            if not isinstance(geometry, dict):
-                raise RegionError(f"{source}: every geometry must be an object")
-            yield from _geojson_geometries(geometry, source)
-    elif isinstance(kind, str) and "coordinates" in data:
-        yield data
-    else:
-        raise RegionError(
-            f"{source} is not GeoJSON: expected a geometry, Feature or FeatureCollection, "
-            f"got type {kind!r}"
-        )
-
-
-_LONLAT_CRS = ("CRS84", "EPSG::4326", "EPSG:4326", "CRS:84")
-
-
-def _check_crs(data: dict[str, Any], source: str) -> None:
-    """Refuse a legacy GeoJSON ``crs`` member that names anything but lon/lat WGS84."""
-    crs = data.get("crs")
-    if not isinstance(crs, dict):
-        return
-    properties = crs.get("properties")
-    name = str(properties.get("name", "")) if isinstance(properties, dict) else ""
-    if name and not name.upper().endswith(_LONLAT_CRS):
-        raise RegionError(
-            f"{source} is in {name}, not lon/lat WGS84; reproject it to EPSG:4326 "
-            "(for example with ogr2ogr -t_srs EPSG:4326 or QGIS) and try again"
-        )
-
-
-def _polygonal_part(geometry: BaseGeometry) -> BaseGeometry | None:
-    if geometry.geom_type in _POLYGONAL:
-        return geometry
-    parts = [g for g in getattr(geometry, "geoms", []) if g.geom_type in _POLYGONAL]
-    if not parts:
-        return None
-    return shapely.union_all(parts)
-
-
-def _validate(geometry: BaseGeometry, source: str) -> BaseGeometry:
-    label = source or "the region"
-    if geometry is None or geometry.is_empty:
-        raise RegionError(f"{label} is empty: it has no polygon")
-    if geometry.geom_type == "GeometryCollection":
-        polygonal = _polygonal_part(geometry)
-        if polygonal is None:
-            kinds = sorted({g.geom_type for g in geometry.geoms})
-            raise RegionError(f"{label} has no polygon, only {', '.join(kinds)}")
-        geometry = polygonal
-    if geometry.geom_type not in _POLYGONAL:
-        raise RegionError(
-            f"{label} is a {geometry.geom_type}; a region must be a Polygon or MultiPolygon"
-        )
-    if shapely.has_z(geometry):
-        geometry = shapely.force_2d(geometry)
-    coords = shapely.get_coordinates(geometry)
-    if not np.isfinite(coords).all():
-        raise RegionError(f"{label} has NaN or infinite coordinates")
-    lon, lat = coords[:, 0], coords[:, 1]
-    if (np.abs(lon) > 180).any() or (np.abs(lat) > 90).any():
-        w, s, e, n = geometry.bounds
-        raise RegionError(
-            f"{label} is not in lon/lat degrees: its bounds ({w:g}, {s:g}, {e:g}, {n:g}) "
-            "leave -180..180, -90..90; reproject it to WGS84 (EPSG:4326)"
-        )
-    if not geometry.is_valid:
-        reason = shapely.is_valid_reason(geometry)
-        raise RegionError(f"{label} is not a valid polygon: {reason}")
-    if geometry.area == 0:
-        raise RegionError(f"{label} has no area")
-    if isinstance(geometry, (Polygon, MultiPolygon)):
-        return geometry
-    raise RegionError(f"{label} is not a polygon")  # pragma: no cover
-
-
-def geodesic_area_m2(geometry: BaseGeometry) -> float:
-    """Area of a lon/lat (multi)polygon on the sphere, in square metres."""
-    polygons = geometry.geoms if geometry.geom_type == "MultiPolygon" else [geometry]
-    total = 0.0
-    for polygon in polygons:
-        total += abs(_ring_area(np.asarray(polygon.exterior.coords)))
-        for interior in polygon.interiors:
-            total -= abs(_ring_area(np.asarray(interior.coords)))
-    return total
-
-
-def _ring_area(coords: np.ndarray) -> float:
-    """Signed spherical area of a closed ring (the formula of Chamberlain and Duquette)."""
-    if len(coords) < 4:
-        return 0.0
-    lon = np.radians(coords[:, 0])
-    lat = np.radians(coords[:, 1])
-    dlon = lon[1:] - lon[:-1]
-    return float((dlon * (2 + np.sin(lat[:-1]) + np.sin(lat[1:]))).sum() * EARTH_RADIUS_M**2 / 2)

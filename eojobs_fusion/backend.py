@@ -24,6 +24,7 @@ from eojobs.models import (
     JobInfo,
     LogEntry,
     Organisation,
+    RegionLimits,
     Service,
 )
 from eojobs.waiting import poll_until
@@ -61,6 +62,9 @@ class FusionSettings(BackendSettings):
     backoff: float = Field(default=0.5, ge=0, description="First retry delay, doubling after.")
     analysis_timeout: float = Field(
         default=600.0, gt=0, description="Seconds to wait for an uploaded file's analysis."
+    )
+    max_region_vertices: int = Field(
+        default=100_000, gt=3, description="The most vertices a region may have to be uploaded."
     )
 
 
@@ -161,6 +165,12 @@ class FusionBackend(Backend):
             raise NotFound(f"no Fusion service with id {service_id}")
         template, _ = self.client.new_process(self.org, service_id)
         return mapping.service(found[0], template)
+
+    def region_limits(self, service: Service) -> RegionLimits:
+        """The vertex limit of the settings; the platform states no area limit."""
+        settings = self.settings
+        assert isinstance(settings, FusionSettings)
+        return RegionLimits(max_vertices=settings.max_region_vertices)
 
     # Jobs
 

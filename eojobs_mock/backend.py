@@ -21,6 +21,7 @@ from eojobs.models import (
     JobStatus,
     LogEntry,
     Organisation,
+    RegionLimits,
     Schedule,
     Service,
 )
@@ -39,6 +40,9 @@ class MockSettings(BackendSettings):
     )
     initial_credits: float = Field(
         default=1000.0, ge=0, description="Credits a new mock account starts with."
+    )
+    max_region_vertices: int = Field(
+        default=100_000, gt=3, description="The most vertices a job's region may have."
     )
 
 
@@ -87,6 +91,15 @@ class MockBackend(Backend):
     def list_services(self, search: str | None = None) -> list[Service]:
         """The demo catalogue."""
         return [demo.service for demo in self.platform.services()]
+
+    def region_limits(self, service: Service) -> RegionLimits:
+        """As many slices as a split makes at most, and the vertex limit of the settings."""
+        from eojobs.region import MAX_SLICES
+
+        settings = self.settings
+        assert isinstance(settings, MockSettings)
+        return RegionLimits(max_area_km2=settings.max_slice_km2 * MAX_SLICES,
+                            max_vertices=settings.max_region_vertices)
 
     def submit(self, request: JobRequest) -> JobInfo:
         """Split the region, copy the inputs, and create a priced job."""

@@ -182,8 +182,8 @@ def test_a_broken_plugin_warns_and_everything_else_works(tmp_path):
 
 BAD_INPUT = [
     (["run", "elevation", "-r", "nowhere.geojson"], "no such region file: nowhere.geojson"),
-    (["run", "elevation", "-r", "5,5,4,6"], "west must be below east"),
-    (["run", "elevation", "-r", "POINT (1 2)"], "is a Point"),
+    (["run", "elevation", "-r", "5,5,4,6"], "has west (5) east of east (4)"),
+    (["run", "elevation", "-r", "POINT (1 2)"], "has no polygon, only Point"),
     (["run", "elevation", "-r", str(GLASGOW), "-o", "resolution=30m"],
      "option 'resolution' expects a number, got '30m'"),
     (["run", "elevation", "-r", str(GLASGOW), "-o", "resolutoin=30"],
@@ -208,7 +208,7 @@ BAD_INPUT = [
     (["run", "elevation", "-r", '{"type":"GeometryCollection","geometries":[1]}'],
      "every geometry must be an object"),
     (["run", "elevation", "-r", '{"type":"Feature","geometry":"x"}'],
-     "a Feature's geometry must be an object"),
+     "the geometry of the feature is not an object"),
     (["run", "elevation", "-r", "nan,1,2,3"], "not a finite number"),
     (["run", "elevation", "-r", str(GLASGOW), "-o", "resolution=0"],
      "option 'resolution' must be at least 10, got 0"),
@@ -272,7 +272,7 @@ def test_the_installed_console_script_and_python_m(tmp_path):
                          capture_output=True, text=True, env=env, timeout=120)
     assert bad.returncode == 2
     assert bad.stderr.strip().splitlines()[-1] == (
-        "error: no such region file: 1,2 (nor is it GeoJSON, WKT or W,S,E,N)")
+        "error: no such region file: 1,2 (nor is it GeoJSON, WKT, WKB or W,S,E,N)")
 
 
 def test_wait_on_several_jobs_reports_each_and_exits_1_if_one_failed():

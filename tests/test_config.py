@@ -37,7 +37,7 @@ def test_the_backend_comes_from_eojobs_backend(monkeypatch):
 @pytest.mark.parametrize(("kwargs", "profile", "message"), [
     ({"speed": 0}, None, "speed: Input should be greater than 0"),
     ({"sped": 2}, None, "unknown setting sped for backend mock; its settings are: "
-                        "initial_credits, max_slice_km2, speed"),
+                        "initial_credits, max_region_vertices, max_slice_km2, speed"),
     ({}, "[mock\n", "config.toml is not valid TOML"),
     ({}, "mock = 3\n", "[mock] must be a table of settings"),
 ])

@@ -5,7 +5,7 @@ import math
 
 import pytest
 import shapely
-from shapely.geometry import Point, box
+from shapely.geometry import box
 
 from eojobs import Region, RegionError
 from tests.conftest import GLASGOW
@@ -67,57 +67,6 @@ def test_path_string_and_z_coordinates(tmp_path):
     assert not shapely.has_z(region.geometry)
 
 
-@pytest.mark.parametrize(
-    ("value", "message"),
-    [
-        ("", "the region is empty"),
-        ("1,2,3", "no such region file"),
-        ("5,5,4,6", "west must be below east"),
-        ("POLYGON ((0 0, 1 1", "not valid WKT"),
-        ("POINT (1 2)", "is a Point; a region must be a Polygon or MultiPolygon"),
-        ({"type": "LineString", "coordinates": [[0, 0], [1, 1]]}, "is a LineString"),
-        ({"type": "Polygon", "coordinates": [[[0, 0], [200, 0], [200, 1], [0, 0]]]},
-         "is not in lon/lat degrees"),
-        ({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]},
-         "is not a valid polygon: Self-intersection"),
-        ({"type": "Polygon", "coordinates": [[[0, 0], [float("nan"), 1], [1, 0], [0, 0]]]},
-         "NaN or infinite"),
-        ({"type": "FeatureCollection", "features": []}, "holds no geometry"),
-        ({"type": "Sphere"}, "is not GeoJSON"),
-        ({"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]],
-          "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}}},
-         "is in urn:ogc:def:crs:EPSG::27700, not lon/lat WGS84"),
-        ('{"type": "Polygon", "coordinates": [[', "is not valid JSON"),
-        (Point(1, 1), "is a Point"),
-        (42, "cannot make a region from int"),
-    ],
-)
-def test_bad_regions_get_a_clear_message(value, message):
-    with pytest.raises(RegionError, match=None) as info:
-        Region.parse(value)
-    assert message in str(info.value)
-
-
-def test_bad_files(tmp_path):
-    empty = tmp_path / "empty.geojson"
-    empty.write_text("")
-    binary = tmp_path / "x.geojson"
-    binary.write_bytes(b"\xff\xfe\x00garbage")
-    csv = tmp_path / "x.csv"
-    csv.write_text("a,b\n1,2\n")
-    cases = {
-        tmp_path / "missing.geojson": "no such region file",
-        empty: "is empty",
-        binary: "not a text file",
-        csv: "is not GeoJSON",
-        tmp_path: "is a directory",
-    }
-    for path, message in cases.items():
-        with pytest.raises(RegionError) as info:
-            Region.from_file(path)
-        assert message in str(info.value)
-
-
 def test_split_keeps_the_area_and_respects_the_limit():
     region = Region.from_bbox((-4, 54, -2, 55.5))
     pieces = region.split(500)
@@ -127,3 +76,16 @@ def test_split_keeps_the_area_and_respects_the_limit():
     assert region.split(10**9) == [region]
     with pytest.raises(RegionError):
         region.split(0)
+
+
+def test_split_pieces_are_valid_and_cover_the_region_exactly():
+    from tests.regions.samples import glasgow
+
+    region = Region.from_geometry(glasgow())
+    pieces = region.split(20)
+    assert all(p.geometry.is_valid and p.area_km2 <= 20 for p in pieces)
+    assert len(pieces) <= 4 * math.ceil(region.area_km2 / 20)
+    union = shapely.union_all([p.geometry for p in pieces])
+    assert union.symmetric_difference(region.geometry).area < 1e-9 * region.geometry.area
+    with pytest.raises(RegionError, match="would need over 1000 slices"):
+        region.split(0.1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -12,18 +13,28 @@ from eojobs.cli.common import (
     finish_download,
     finite,
     job_dict,
+    option_notices,
     parse_duration,
     parse_option_pairs,
     wait_with_messages,
 )
 from eojobs.cli.output import emit, notice, price_text
-from eojobs.errors import InsufficientCredits, JobFailed, WaitTimeout
+from eojobs.cli.regions import read_regions, region_fix_options
+from eojobs.errors import InputError, InsufficientCredits, JobFailed, WaitTimeout
+
+if TYPE_CHECKING:
+    from eojobs.models import Schedule
 
 
 @click.command()
-@click.argument("service")
-@click.option("-r", "--region", required=True,
-              help="A GeoJSON file, WKT, or a bbox W,S,E,N in degrees.")
+@click.argument("service", required=False)
+@click.option("-f", "--from", "job_file", type=click.Path(path_type=Path), metavar="FILE",
+              help="Take the service, region, options, inputs, name and schedule from a YAML "
+                   "or JSON job file (see `eojobs define`); the other flags override it.")
+@click.option("-r", "--region",
+              help="A region file (GeoJSON, KML, KMZ, zipped or bare shapefile, WKT, WKB), "
+                   "GeoJSON or WKT text, or a bbox W,S,E,N in degrees.")
+@region_fix_options
 @click.option("-o", "--option", "options", multiple=True, metavar="NAME=VALUE",
               help="A service option; repeat for more.")
 @click.option("-i", "--input", "inputs", multiple=True, metavar="NUMBER=FILE",
@@ -44,8 +55,9 @@ from eojobs.errors import InsufficientCredits, JobFailed, WaitTimeout
 @click.pass_context
 def run(
     ctx: click.Context,
-    service: str,
-    region: str,
+    service: str | None,
+    job_file: Path | None,
+    region: str | None,
     options: tuple[str, ...],
     inputs: tuple[str, ...],
     name: str | None,
@@ -56,11 +68,14 @@ def run(
     timeout: float | None,
     download_dir: Path | None,
     parallel: int,
+    **region_flags: Any,
 ) -> None:
     """Run SERVICE on a region: create, price, start, wait, and optionally download.
 
     Prints the job id first. The region, options and inputs are checked
-    before anything is created or charged.
+    before anything is created or charged. With --from, SERVICE and --region
+    may come from a job file; flags given as well override the file, options
+    and inputs one by one.
 
     \b
     Examples:
@@ -69,18 +84,67 @@ def run(
           -o start_date=2024-05-01 -o end_date=2024-06-01 -o index=evi
       eojobs run elevation -r area.geojson --start-at 2030-01-01T06:00 \\
           --repeat-count 7 --repeat-every 1d --no-wait
+      eojobs run --from job.yaml -o resolution=100
     """
     if no_wait and download_dir is not None:
         raise click.UsageError("--download needs the job to finish; drop --no-wait")
-    from eojobs.region import Region
+    from eojobs.jobfile import JobDefinition, load_job_file
 
+    definition = load_job_file(job_file) if job_file is not None else JobDefinition()
+    service = service or definition.service
+    if not service:
+        raise InputError("no service given: name one (eojobs run SERVICE -r REGION) or give "
+                         "--from FILE with a 'service' key")
+    if region is None and definition.region is None:
+        raise InputError("no region given: pass --region (-r), or --from FILE with a "
+                         "'region' key")
+    name = name or definition.name
+    schedule = _schedule(definition.schedule, start_at, repeat_count, repeat_every)
+    files = {**definition.inputs, **parse_option_pairs(inputs, "--input", "NUMBER=FILE")}
+    values = {**definition.options, **parse_option_pairs(options)}
+    regions = read_regions(ctx, region if region is not None else definition.region,
+                           region_flags)
     conn = ctx.obj.connection()
-    schedule = _schedule(start_at, repeat_count, repeat_every)
-    files = parse_option_pairs(inputs, "--input", "NUMBER=FILE") if inputs else {}
-    job = conn.create_job(
-        service, Region.parse(region), options=parse_option_pairs(options), inputs=files,
-        name=name, schedule=schedule,
-    )
+    if len(regions) > 1:
+        _check_each(conn, service, regions)
+    many = len(regions) > 1
+    with option_notices(ctx):
+        jobs = [
+            conn.create_job(service, piece, options=values, inputs=files, schedule=schedule,
+                            name=f"{name or conn.service(service).name} ({piece.source})"
+                            if many else name)
+            for piece in regions
+        ]
+    for job in jobs:
+        _start(ctx, job)
+    if no_wait:
+        emit(ctx, _one_or_all([job_dict(j) for j in jobs]), lambda: None)
+        return
+    done = []
+    for job in jobs:
+        target = download_dir / job.id if download_dir is not None and many else download_dir
+        done.append(_finish(ctx, job, timeout, target, parallel))
+    emit(ctx, _one_or_all([data for data, _ in done]), lambda: None)
+    for job, (_, report) in zip(jobs, done, strict=True):
+        if report is not None and download_dir is not None:
+            finish_download(ctx, job, report,
+                            download_dir / job.id if many else download_dir)
+
+
+def _one_or_all(items: list[dict[str, Any]]) -> Any:
+    return items[0] if len(items) == 1 else items
+
+
+def _check_each(conn: Any, service: str, regions: list[Any]) -> None:
+    """Check every region against the backend's limits before the first job is created."""
+    from eojobs.geo.limits import check_limits
+
+    svc = conn.service(service)
+    for piece in regions:
+        check_limits(piece, conn.backend.region_limits(svc), conn.backend.name)
+
+
+def _start(ctx: click.Context, job: Any) -> None:
     if not ctx.obj.json:
         click.echo(job.id)
     notice(ctx, f"created job {job.id} ({job.name}), price {price_text(job.price)}")
@@ -90,10 +154,12 @@ def run(
         raise InsufficientCredits(
             f"{exc}; job {job.id} is kept: start it later with `eojobs start {job.id}`"
         ) from None
-    if no_wait:
-        notice(ctx, f"started; follow it with: eojobs wait {job.id}")
-        emit(ctx, job_dict(job), lambda: None)
-        return
+    notice(ctx, f"started; follow it with: eojobs wait {job.id}")
+
+
+def _finish(ctx: click.Context, job: Any, timeout: float | None, download_dir: Path | None,
+            parallel: int) -> tuple[dict[str, Any], Any]:
+    """Wait for a started job and download it; its JSON form and the download report."""
     try:
         wait_with_messages(ctx, job, timeout)
     except (JobFailed, WaitTimeout):
@@ -107,25 +173,27 @@ def run(
     data = job_dict(job)
     if report is not None:
         data["download"] = report.to_dict()
-    emit(ctx, data, lambda: None)
-    if report is not None:
-        finish_download(ctx, job, report, download_dir)  # type: ignore[arg-type]
+    return data, report
 
 
-def _schedule(start_at: datetime | None, repeat_count: int | None,
-              repeat_every: str | None) -> dict[str, object] | None:
+def _schedule(base: Schedule | None, start_at: datetime | None, repeat_count: int | None,
+              repeat_every: str | None) -> Schedule | dict[str, object] | None:
+    """The job file's schedule (if any) with each flag given on top of it."""
     if start_at is None and repeat_count is None and repeat_every is None:
-        return None
-    if (repeat_count or 1) > 1 and repeat_every is None:
+        return base
+    fields: dict[str, object] = dict(base) if base is not None else {}
+    if start_at is not None:
+        fields["start_at"] = start_at if start_at.tzinfo else start_at.replace(
+            tzinfo=timezone.utc)
+    if repeat_count is not None:
+        fields["repeat_count"] = repeat_count
+    if repeat_every is not None:
+        fields["repeat_every"] = parse_duration(repeat_every)
+    if int(fields.get("repeat_count") or 1) > 1 and fields.get("repeat_every") is None:
         raise click.UsageError("--repeat-count above 1 needs --repeat-every")
-    when = start_at or datetime.now(timezone.utc)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return {
-        "start_at": when,
-        "repeat_count": repeat_count or 1,
-        "repeat_every": parse_duration(repeat_every) if repeat_every else None,
-    }
+    fields.setdefault("start_at", datetime.now(timezone.utc))
+    fields.setdefault("repeat_count", 1)
+    return fields
 
 
 COMMANDS = [run]

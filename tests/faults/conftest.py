@@ -13,7 +13,7 @@ from tests.conftest import FAST
 
 #: A region the mock cuts into 30 slices of 4 files each, plus 2 aggregated files.
 WIDE = (-4.0, 54.0, -2.0, 55.0)
-SLICE_KM2 = 1000.0
+SLICE_KM2 = 500.0
 
 
 def faulty_server(home: Path, faults: str) -> MockServer:

@@ -71,7 +71,7 @@ def test_bad_input_never_reaches_the_server(server_env, monkeypatch):
     monkeypatch.setenv("EOJOBS_FUSION_EMAIL", server_env.email)
     monkeypatch.setenv("EOJOBS_FUSION_PASSWORD", server_env.password)
     result = invoke("-b", "fusion", "run", "elevation", "-r", "5,5,4,6")
-    assert result.exit_code == 2 and "west must be below east" in result.stderr
+    assert result.exit_code == 2 and "has west (5) east of east (4)" in result.stderr
     result = invoke("-b", "fusion", "run", "elevation", "-r", str(GLASGOW), "-o", "x=1")
     assert result.exit_code == 2 and "has no option 'x'" in result.stderr
     assert json.loads(invoke("-b", "fusion", "--json", "jobs").stdout) == []
