@@ -149,7 +149,7 @@ class Region:
         """Read a region file: GeoJSON, KML, KMZ, a zipped or bare shapefile, WKT or WKB."""
         from eojobs.geo.files import read_path
 
-        p = Path(path).expanduser()
+        p = _user_path(path)
         return _union(read_path(p), p.name or str(p), fix or RegionFix())
 
     @classmethod
@@ -207,7 +207,7 @@ def _read_any(value: Any, fix: RegionFix, source: str = "") -> tuple[Parsed, str
     if isinstance(value, dict):
         return read_geojson(value, source or "GeoJSON"), source or "GeoJSON", fix
     if isinstance(value, os.PathLike):
-        path = Path(value).expanduser()
+        path = _user_path(value)
         return read_path(path), source or path.name, fix
     if isinstance(value, (bytes, bytearray, memoryview)):
         return Parsed([Feature(from_wkb(bytes(value), "WKB"), "")]), source or "WKB", fix
@@ -247,7 +247,7 @@ def _read_string(text: str, fix: RegionFix) -> tuple[Parsed, str, RegionFix]:
         return Parsed([Feature(from_wkt(stripped, "WKT"), "")]), "WKT", fix
     if kind is Kind.HEX_WKB:
         return Parsed([Feature(from_wkb(stripped, "WKB"), "")]), "WKB", fix
-    path = Path(stripped).expanduser()
+    path = _user_path(stripped)
     if _exists(path):
         return read_path(path), path.name or str(path), fix
     if len(parts) == 4:
@@ -302,10 +302,18 @@ def _crs_of(value: Any) -> str | None:
     return crs.to_wkt() if hasattr(crs, "to_wkt") else str(crs)
 
 
+def _user_path(value: str | os.PathLike[str]) -> Path:
+    """``value`` as a path, with ``~`` expanded where it names a home directory."""
+    try:
+        return Path(value).expanduser()
+    except (RuntimeError, ValueError):  # ~name of no known user, or a NUL in the name
+        return Path(value)
+
+
 def _exists(path: Path) -> bool:
     try:
         return path.exists()
-    except OSError:
+    except (OSError, ValueError):
         return False
 
 

@@ -83,6 +83,8 @@ def _read_bytes(path: Path) -> bytes:
         raise RegionError(f"cannot read {path}: permission denied") from None
     except OSError as exc:
         raise RegionError(f"cannot read {path}: {exc.strerror}") from None
+    except ValueError:
+        raise RegionError(f"{str(path)!r} is not a valid file name") from None
 
 
 def _text(data: bytes, name: str) -> str:

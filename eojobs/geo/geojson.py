@@ -107,5 +107,5 @@ def _open_ring(geometry: dict[str, Any]) -> str | None:
 def _point(value: Any) -> str:
     try:
         return f"({float(value[0]):g}, {float(value[1]):g})"
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, LookupError):
         return repr(value)[:40]
