@@ -54,7 +54,7 @@ if TYPE_CHECKING:
         Schedule,
         Service,
     )
-    from eojobs.region import Region
+    from eojobs.region import Region, RegionFix
 
 __version__ = "0.1.0"
 
@@ -62,6 +62,7 @@ _LAZY = {
     "connect": "eojobs.connection",
     "Connection": "eojobs.connection",
     "Region": "eojobs.region",
+    "RegionFix": "eojobs.region",
     "Job": "eojobs.job",
     "Result": "eojobs.job",
     "DownloadReport": "eojobs.download",
@@ -82,7 +83,8 @@ __all__ = [
     "BackendSettings", "Capability", "ConfigError", "Connection", "DataType", "DownloadError",
     "DownloadReport", "EOJobsError", "Execution", "ExecutionStatus", "InputError", "InputSpec",
     "InsufficientCredits", "Job", "JobFailed", "JobInfo", "JobRequest", "JobStatus", "LogEntry",
-    "NotFound", "OptionError", "OptionSpec", "Region", "RegionError", "Result", "Schedule",
+    "NotFound", "OptionError", "OptionSpec", "Region", "RegionError", "RegionFix", "Result",
+    "Schedule",
     "Service", "Unsupported", "WaitTimeout", "connect", "hookimpl",
 ]
 
