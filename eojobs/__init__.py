@@ -27,6 +27,7 @@ from eojobs.errors import (
     InputError,
     InsufficientCredits,
     JobFailed,
+    JobFileError,
     NotFound,
     OptionError,
     RegionError,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from eojobs.connection import Connection, connect
     from eojobs.download import DownloadReport
     from eojobs.job import Job, Result
+    from eojobs.jobfile import JobDefinition, load_job_file
     from eojobs.models import (
         Asset,
         Capability,
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
         Schedule,
         Service,
     )
+    from eojobs.options import AssumedUTCWarning
     from eojobs.region import Region, RegionFix
 
 __version__ = "0.1.0"
@@ -65,6 +68,9 @@ _LAZY = {
     "RegionFix": "eojobs.region",
     "Job": "eojobs.job",
     "Result": "eojobs.job",
+    "JobDefinition": "eojobs.jobfile",
+    "load_job_file": "eojobs.jobfile",
+    "AssumedUTCWarning": "eojobs.options",
     "DownloadReport": "eojobs.download",
     "Backend": "eojobs.backend",
     "BackendSettings": "eojobs.backend",
@@ -79,13 +85,13 @@ _LAZY = {
 }
 
 __all__ = [
-    "AmbiguousName", "Asset", "AuthenticationError", "Backend", "BackendError",
-    "BackendSettings", "Capability", "ConfigError", "Connection", "DataType", "DownloadError",
-    "DownloadReport", "EOJobsError", "Execution", "ExecutionStatus", "InputError", "InputSpec",
-    "InsufficientCredits", "Job", "JobFailed", "JobInfo", "JobRequest", "JobStatus", "LogEntry",
-    "NotFound", "OptionError", "OptionSpec", "Region", "RegionError", "RegionFix", "Result",
-    "Schedule",
-    "Service", "Unsupported", "WaitTimeout", "connect", "hookimpl",
+    "AmbiguousName", "Asset", "AssumedUTCWarning", "AuthenticationError", "Backend",
+    "BackendError", "BackendSettings", "Capability", "ConfigError", "Connection", "DataType",
+    "DownloadError", "DownloadReport", "EOJobsError", "Execution", "ExecutionStatus",
+    "InputError", "InputSpec", "InsufficientCredits", "Job", "JobDefinition", "JobFailed",
+    "JobFileError", "JobInfo", "JobRequest", "JobStatus", "LogEntry", "NotFound", "OptionError",
+    "OptionSpec", "Region", "RegionError", "RegionFix", "Result", "Schedule", "Service",
+    "Unsupported", "WaitTimeout", "connect", "hookimpl", "load_job_file",
 ]
 
 

@@ -185,6 +185,12 @@ class Backend(ABC):
         """A new, unstarted job with the same service, region, options and schedule."""
         raise NotImplementedError
 
+    def job_region(self, job_id: str) -> dict[str, Any]:
+        """The GeoJSON geometry (or feature collection) of the region a job was created with."""
+        from eojobs.errors import Unsupported
+
+        raise Unsupported(f"the {self.name} backend cannot give back a job's region")
+
     def set_delete_expiry(self, job_id: str, when: datetime,
                           execution_id: str | None = None) -> None:
         """Keep a job's outputs (or one execution's) until ``when``."""

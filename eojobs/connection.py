@@ -258,6 +258,9 @@ FILE_TYPE_ENDINGS = {
     "PDF": (".pdf",),
 }
 _TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+#: How the content of a file of each ending starts.
+_MAGIC = {".tif": _TIFF_MAGIC, ".tiff": _TIFF_MAGIC, ".png": (b"\x89PNG\r\n\x1a\n",),
+          ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",), ".pdf": (b"%PDF-",)}
 
 
 def _check_file_type(name: str, file_type: str, path: Path) -> None:
@@ -268,11 +271,18 @@ def _check_file_type(name: str, file_type: str, path: Path) -> None:
     if not path.name.lower().endswith(endings):
         raise InputError(f"input {name} takes a {file_type} file ({', '.join(endings)}), "
                          f"not {path.name}")
-    if path.suffix.lower() in (".tif", ".tiff"):
-        with open(path, "rb") as handle:
-            head = handle.read(4)
-        if head not in _TIFF_MAGIC:
-            raise InputError(f"input {name}: {path.name} is not a TIFF file, whatever its name")
+    with open(path, "rb") as handle:
+        head = handle.read(8192)
+    if not head:
+        raise InputError(f"input {name}: {path.name} is empty")
+    suffix = path.suffix.lower()
+    if suffix in (".tif", ".tiff") and not head.startswith(_TIFF_MAGIC):
+        raise InputError(f"input {name}: {path.name} is not a TIFF file, whatever its name")
+    if suffix in _MAGIC and not head.startswith(_MAGIC[suffix]):
+        raise InputError(f"input {name}: {path.name} is not a {file_type} file, "
+                         "whatever its name")
+    if file_type == "CSV" and b"\x00" in head:
+        raise InputError(f"input {name}: {path.name} is not a CSV file: it is not text")
 
 
 def _matches(service: Service, needle: str) -> bool:

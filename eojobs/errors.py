@@ -31,6 +31,10 @@ class OptionError(InputError):
     """A job option is unknown, missing or of the wrong type."""
 
 
+class JobFileError(InputError):
+    """A job file could not be read, or says something a job cannot be made of."""
+
+
 class NotFound(EOJobsError):
     """A service, job or other object does not exist on the backend."""
 

@@ -26,6 +26,7 @@ from eojobs.waiting import WaitPolicy, wait_until_finished
 
 if TYPE_CHECKING:
     from eojobs.connection import Connection
+    from eojobs.region import Region
 
 
 class Job:
@@ -154,6 +155,12 @@ class Job:
         self.connection.require(Capability.COPY, "copying jobs")
         info = self._backend.copy_job(self.id, name or f"{self.name} (copy)")
         return Job(self.connection, info)
+
+    def region(self) -> Region:
+        """The region the job was created with, as the backend gives it back."""
+        from eojobs.region import Region
+
+        return Region.parse(self._backend.job_region(self.id))
 
     def dispatchers(self) -> list[Dispatcher]:
         """The dispatchers this job can use; ``attached`` says which it will run."""

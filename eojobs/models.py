@@ -77,6 +77,8 @@ class OptionSpec(_Model):
     allowed: list[str] | None = None
     minimum: float | None = None
     maximum: float | None = None
+    #: The unit a number option is in (e.g. ``m``, ``%``), where the backend says.
+    unit: str | None = None
     description: str = ""
     title: str = ""
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
+import sys
+import warnings
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
 from eojobs.errors import OptionError
@@ -14,6 +18,20 @@ from eojobs.models import DataType, OptionSpec, Service
 
 _TRUE = {"true", "yes", "y", "on", "1", "t"}
 _FALSE = {"false", "no", "n", "off", "0", "f"}
+#: A number followed (or, for money, preceded) by a unit: "10m", "5 km", "30%", "$12".
+_WITH_UNIT = re.compile(
+    r"^\s*(?P<pre>[$€£¥])?\s*(?P<num>[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*"
+    r"(?P<post>%|°\w*|[^\W\d_][\w²³]*(?:\s*/\s*[^\W\d_]\w*)?)?\s*$"
+)
+_PACKAGE = str(Path(__file__).parent)
+
+
+class AssumedUTCWarning(UserWarning):
+    """A date-time option was given without a timezone, so it was taken as UTC.
+
+    Silence it with ``warnings.simplefilter("ignore", AssumedUTCWarning)``, or
+    make it an error with ``"error"``; the CLI shows it as a notice on stderr.
+    """
 
 
 def coerce_options(service: Service, given: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -50,13 +68,13 @@ def coerce_value(spec: OptionSpec, value: Any) -> Any:
     kind = spec.data_type
     try:
         if kind is DataType.NUMBER:
-            return _in_range(spec, _number(value))
+            return _in_range(spec, _number(value, spec.unit))
         if kind is DataType.CURRENCY:
             return _in_range(spec, _currency(value))
         if kind is DataType.BOOLEAN:
             return _boolean(value)
         if kind is DataType.DATETIME:
-            return _datetime(value)
+            return _datetime(spec, value)
         if kind is DataType.CONSTRAINED:
             return _constrained(spec, value)
         return _string(value)
@@ -68,12 +86,14 @@ class _Bad(Exception):
     pass
 
 
-def _number(value: Any) -> int | float:
+def _number(value: Any, unit: str | None = None) -> int | float:
     if isinstance(value, bool):
         raise _Bad(f"expects a number, not the boolean {value}")
     if isinstance(value, (int, float)):
         number = value
     elif isinstance(value, Decimal):
+        if not value.is_finite():
+            raise _Bad(f"expects a finite number, got {value}")
         number = float(value)
     elif isinstance(value, str):
         text = value.strip()
@@ -83,12 +103,26 @@ def _number(value: Any) -> int | float:
             try:
                 number = float(text)
             except ValueError:
-                raise _Bad(f"expects a number, got {value!r}") from None
+                raise _Bad(f"expects a number, got {value!r}{_unit_hint(text, unit)}") from None
     else:
         raise _Bad(f"expects a number, got {type(value).__name__}")
     if isinstance(number, float) and not math.isfinite(number):
         raise _Bad(f"expects a finite number, got {value!r}")
     return number
+
+
+def _unit_hint(text: str, unit: str | None) -> str:
+    """Why a number with a unit is refused, and what to give instead; "" if no unit is seen."""
+    match = _WITH_UNIT.match(text)
+    given = match and (match.group("pre") or match.group("post"))
+    if not given:
+        return ""
+    if not unit:
+        return ": units are not accepted; give a plain number"
+    if given.strip().lower() == unit.lower():
+        return (f": units are not accepted; give a plain number in {unit}, "
+                f"such as {match.group('num')}")
+    return f": units are not accepted; give a plain number in {unit}"
 
 
 def _in_range(spec: OptionSpec, number: Any) -> Any:
@@ -105,7 +139,8 @@ def _currency(value: Any) -> Decimal:
     try:
         amount = Decimal(str(value).strip())
     except InvalidOperation:
-        raise _Bad(f"expects a currency amount such as 12.50, got {value!r}") from None
+        hint = _unit_hint(str(value), None).replace("units are", "currency units are")
+        raise _Bad(f"expects a currency amount such as 12.50, got {value!r}{hint}") from None
     if not amount.is_finite():
         raise _Bad(f"expects a finite currency amount, got {value!r}")
     return amount
@@ -119,12 +154,15 @@ def _boolean(value: Any) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise _Bad(f"expects a boolean (true/false, yes/no, 1/0), got {value!r}")
+    hint = _did_you_mean(text, sorted(_TRUE | _FALSE, key=len, reverse=True))
+    raise _Bad(f"expects a boolean (true/false, yes/no, on/off, 1/0), got {value!r}{hint}")
 
 
-def _datetime(value: Any) -> datetime:
+def _datetime(spec: OptionSpec, value: Any) -> datetime:
     if isinstance(value, datetime):
         moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
     elif isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -134,13 +172,27 @@ def _datetime(value: Any) -> datetime:
             ) from None
     else:
         raise _Bad(f"expects a date-time, got {type(value).__name__}")
-    if moment.tzinfo is None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        warnings.warn(AssumedUTCWarning(f"option {spec.name!r}: no timezone given, assuming UTC"),
+                      stacklevel=_outside_eojobs())
         moment = moment.replace(tzinfo=timezone.utc)
     return moment
 
 
+def _outside_eojobs() -> int:
+    """The ``stacklevel`` that points a warning at the first caller outside eojobs."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
 def _string(value: Any) -> str:
-    if not isinstance(value, (str, int, float, Decimal)) or isinstance(value, bool):
+    if isinstance(value, bool):
+        raise _Bad(f"expects a string, got the boolean {value}; quote it in a job file")
+    if not isinstance(value, (str, int, float, Decimal)):
         raise _Bad(f"expects a string, got {type(value).__name__}")
     return str(value)
 

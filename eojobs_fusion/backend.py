@@ -307,6 +307,22 @@ class FusionBackend(Backend):
             self.org, {**template, "organisation_id": self.org, "name": name})
         return self._info(process, [])
 
+    def job_region(self, job_id: str) -> dict[str, Any]:
+        """The GeoJSON file of the process's first input, the region uploaded at submit."""
+        process = self.client.get_process(self.org, _checked(job_id))
+        slots = process.get("inputs") or []
+        data_id = slots[0].get("id") if slots and isinstance(slots[0], dict) else None
+        files = self.client.files(self.org, str(data_id)) if data_id else []
+        if not files:
+            raise NotFound(f"Fusion job {job_id} has no region file")
+        url = self.client.download_url(self.org, str(data_id), str(files[0]["file_id"]))
+        with self.client.open_url(url) as stream:
+            content = stream.read()
+        try:
+            return dict(json.loads(content))
+        except ValueError:
+            raise BackendError(f"the region file of Fusion job {job_id} is not GeoJSON") from None
+
     def set_delete_expiry(self, job_id: str, when: datetime,
                           execution_id: str | None = None) -> None:
         """Change the delete expiry of one execution, or of every execution of the job."""

@@ -88,6 +88,10 @@ class MockBackend(Backend):
         )
         return _job_info(state)
 
+    def job_region(self, job_id: str) -> dict[str, Any]:
+        """The region's geometry as the job stored it."""
+        return dict(self.platform.job(job_id).row.region)
+
     def list_services(self, search: str | None = None) -> list[Service]:
         """The demo catalogue."""
         return [demo.service for demo in self.platform.services()]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-import re
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,8 +18,6 @@ if TYPE_CHECKING:
     from eojobs.download import DownloadReport
     from eojobs.job import Job
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*$", re.IGNORECASE)
-_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
 def parse_option_pairs(pairs: tuple[str, ...], flag: str = "--option",
@@ -28,8 +28,31 @@ def parse_option_pairs(pairs: tuple[str, ...], flag: str = "--option",
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
             raise click.BadParameter(f"{pair!r} is not {shape}", param_hint=f"'{flag}'")
+        if name.strip() in options:
+            raise click.BadParameter(f"{name.strip()!r} is given twice; give it once",
+                                     param_hint=f"'{flag}'")
         options[name.strip()] = value
     return options
+
+
+@contextmanager
+def option_notices(ctx: click.Context) -> Iterator[None]:
+    """Show option notices raised inside (a date-time taken as UTC) on stderr, as notices.
+
+    They show only when the block succeeds, so that an error stays the one
+    line printed. Other warnings pass through unchanged.
+    """
+    from eojobs.options import AssumedUTCWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", AssumedUTCWarning)
+        yield
+    for seen in dict.fromkeys(str(w.message) for w in caught
+                              if issubclass(w.category, AssumedUTCWarning)):
+        notice(ctx, seen)
+    for other in caught:
+        if not issubclass(other.category, AssumedUTCWarning):
+            warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
 
 
 def finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
@@ -41,16 +64,12 @@ def finite(ctx: click.Context, param: click.Parameter, value: float | None) -> f
 
 def parse_duration(text: str) -> timedelta:
     """``90``, ``90s``, ``15m``, ``6h``, ``1d`` or ``2w`` to a timedelta."""
-    match = _DURATION.match(text)
-    if not match or float(match.group(1)) <= 0:
-        raise click.BadParameter(
-            f"{text!r} is not a duration such as 30m, 6h or 1d", param_hint="'--repeat-every'"
-        )
+    from eojobs.durations import parse_duration as parse
+
     try:
-        return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2).lower()])
-    except OverflowError:
-        raise click.BadParameter(f"{text!r} is too long a duration",
-                                 param_hint="'--repeat-every'") from None
+        return parse(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--repeat-every'") from None
 
 
 def job_dict(job: Job) -> dict[str, Any]:

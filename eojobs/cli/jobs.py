@@ -1,4 +1,4 @@
-"""Commands on existing jobs: list, status, wait, logs, results, download, stop, delete."""
+"""Commands on existing jobs: list, status, define, wait, logs, results, download, stop, delete."""
 
 from __future__ import annotations
 
@@ -73,6 +73,27 @@ def status(ctx: click.Context, job_id: str) -> None:
             )
 
     emit(ctx, job_dict(job), human)
+
+
+@click.command()
+@click.argument("job_id")
+@click.pass_context
+def define(ctx: click.Context, job_id: str) -> None:
+    """Print a job file that recreates a job: YAML, or JSON with --json.
+
+    The file holds the job's service, name, region (inline GeoJSON), options
+    and schedule; `eojobs run --from FILE` creates an equivalent job from it.
+    Extra input files are not included: add them under an `inputs` key.
+
+    \b
+    Example:
+      eojobs define 3f2a9c1e > job.yaml
+      eojobs run --from job.yaml --name again
+    """
+    from eojobs.jobfile import dump_job_document, job_document
+
+    document = job_document(ctx.obj.connection().job(job_id))
+    emit(ctx, document, lambda: click.echo(dump_job_document(document), nl=False))
 
 
 @click.command()
@@ -249,4 +270,4 @@ def delete(ctx: click.Context, job_id: str) -> None:
     emit(ctx, {"id": job.id, "deleted": True}, lambda: None)
 
 
-COMMANDS = [jobs, status, start, wait, logs, results, download, stop, delete]
+COMMANDS = [jobs, status, define, start, wait, logs, results, download, stop, delete]

@@ -66,7 +66,7 @@ def fix_from(params: dict[str, Any]) -> Any:
                      crs=params.get("region_crs"))
 
 
-def read_regions(ctx: click.Context, value: str, params: dict[str, Any]) -> list[Any]:
+def read_regions(ctx: click.Context, value: Any, params: dict[str, Any]) -> list[Any]:
     """The region (or, with --per-feature, the regions) the user gave, with notes shown."""
     from eojobs.region import Region
 

@@ -19,7 +19,7 @@ from eojobs.cli.common import (
     wait_with_messages,
 )
 from eojobs.cli.output import emit, notice, price_text
-from eojobs.cli.regions import read_regions, region_fix_options
+from eojobs.cli.regions import fix_from, read_regions, region_fix_options
 from eojobs.errors import InputError, InsufficientCredits, JobFailed, WaitTimeout
 
 if TYPE_CHECKING:
@@ -90,7 +90,8 @@ def run(
         raise click.UsageError("--download needs the job to finish; drop --no-wait")
     from eojobs.jobfile import JobDefinition, load_job_file
 
-    definition = load_job_file(job_file) if job_file is not None else JobDefinition()
+    definition = (load_job_file(job_file, fix_from(region_flags)) if job_file is not None
+                  else JobDefinition())
     service = service or definition.service
     if not service:
         raise InputError("no service given: name one (eojobs run SERVICE -r REGION) or give "
@@ -102,7 +103,7 @@ def run(
     schedule = _schedule(definition.schedule, start_at, repeat_count, repeat_every)
     files = {**definition.inputs, **parse_option_pairs(inputs, "--input", "NUMBER=FILE")}
     values = {**definition.options, **parse_option_pairs(options)}
-    regions = read_regions(ctx, region if region is not None else definition.region,
+    regions = read_regions(ctx, region if region is not None else definition.region_input,
                            region_flags)
     conn = ctx.obj.connection()
     if len(regions) > 1:

@@ -42,7 +42,7 @@ AGGREGATOR = "Statistics Aggregator"
 
 _RESOLUTION = OptionSpec(
     name="resolution", data_type=DataType.NUMBER, default=30, minimum=10, maximum=1000,
-    title="Resolution", description="Output pixel size in metres (10 to 1000).",
+    unit="m", title="Resolution", description="Output pixel size in metres (10 to 1000).",
 )
 
 
@@ -80,7 +80,7 @@ SERVICES: tuple[DemoService, ...] = (
                 OptionSpec(name="latest_date", data_type=DataType.DATETIME, required=True,
                            title="Latest date", description="Use the newest scene before this."),
                 OptionSpec(name="maximum_cloud_cover", data_type=DataType.NUMBER, default=80,
-                           minimum=0, maximum=100,
+                           minimum=0, maximum=100, unit="%",
                            title="Maximum cloud cover",
                            description="Skip scenes cloudier than this percentage."),
                 OptionSpec(name="sensor", data_type=DataType.CONSTRAINED, default="SENTINEL-2",
