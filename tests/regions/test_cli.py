@@ -69,3 +69,19 @@ def test_run_per_feature_creates_nothing_when_one_feature_is_too_large(tmp_path)
     assert result.exit_code == 2
     assert "fields.geojson feature 2 (huge) covers 18,731,195 km²" in result.stderr
     assert json.loads(invoke("--json", "jobs").stdout) == []
+
+
+def test_region_flags_apply_to_the_region_of_a_job_file(tmp_path):
+    job = tmp_path / "job.yaml"
+    job.write_text("service: elevation\n"
+                   "region: POLYGON ((-4 55, -3.9 55.1, -3.9 55, -4 55.1, -4 55))\n")
+    refused = invoke("run", "--from", str(job), "--no-wait")
+    assert refused.exit_code == 2
+    assert refused.stderr.startswith(f"error: {job}: region: WKT is not a valid polygon")
+    repaired = invoke("--json", "run", "--from", str(job), "--no-wait", "--repair")
+    assert repaired.exit_code == 0, repaired.stderr
+    collection(tmp_path, {"a": (-4.3, 55.8, -4.25, 55.85), "b": (-4.2, 55.8, -4.15, 55.85)})
+    job.write_text("service: elevation\nregion: fields.geojson\n")
+    each = invoke("--json", "run", "--from", str(job), "--no-wait", "--per-feature")
+    assert each.exit_code == 0, each.stderr
+    assert len(json.loads(each.stdout)) == 2
