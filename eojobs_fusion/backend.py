@@ -27,6 +27,7 @@ from eojobs.models import (
     RegionLimits,
     Service,
 )
+from eojobs.outcome import repeat_unless_done
 from eojobs.waiting import poll_until
 from eojobs_fusion import mapping
 from eojobs_fusion.auth import Authenticator
@@ -243,8 +244,31 @@ class FusionBackend(Backend):
         return data_id
 
     def start(self, job_id: str) -> JobInfo:
-        """Execute the process."""
-        return self._info(self.client.execute(self.org, _checked(job_id)), None)
+        """Execute the process, and never twice: an execute charges credits.
+
+        When the answer to the execute is lost (a dropped connection, a read
+        timeout, a 5xx), the process is read again. If it is executing, or
+        its status or runs changed since it was read just before the
+        execute, the execute took effect and that job is returned; if not,
+        the execute is repeated, at most ``retries`` times with backoff and
+        jitter. If the process cannot be read, nothing is repeated and a
+        BackendError says to check the job first.
+        """
+        process_id = _checked(job_id)
+        before = mapping.run_marks(self.client.get_process(self.org, process_id))
+        process = repeat_unless_done(
+            lambda: self.client.execute(self.org, process_id),
+            lambda: self._executed_since(process_id, before),
+            what=f"the start of job {job_id}", retries=self.config.retries,
+            backoff=self.config.backoff, backoff_max=self.client.policy.backoff_max)
+        return self._info(process, None)
+
+    def _executed_since(self, process_id: str, before: tuple[Any, ...]) -> Json | None:
+        """The process if it was executed since it showed ``before``; None if it surely was not."""
+        process = self.client.get_process(self.org, process_id)
+        if process.get("process_status") == "execute" or mapping.run_marks(process) != before:
+            return process
+        return None
 
     def stop(self, job_id: str) -> JobInfo:
         """Stop the process and its running executions."""

@@ -324,6 +324,17 @@ def settled(process: Json) -> bool:
     return all(s.get("ended_at") for s in summary)
 
 
+def run_marks(process: Json) -> tuple[Any, ...]:
+    """What an execute changes in a process: its status, when that last changed, its runs.
+
+    A run-once process goes back to ``stop`` when its run is over, so its
+    status alone cannot tell whether it was executed since it was last read.
+    """
+    runs = tuple(str(s.get("process_execution_id")) for s in process.get("executions") or [])
+    return (process.get("process_status"), process.get("process_status_at"),
+            bool(process.get("has_executions")), runs)
+
+
 def _gap(value: Any) -> timedelta | None:
     if not value:
         return None

@@ -100,13 +100,16 @@ def serve(host: str, port: int, email: str, password: str, token_lifetime: float
       truncate  handle a GET, but cut its body short and close the connection
       slow      wait DELAY seconds, then handle the request
       expire    answer 401 and expire the bearer token (api only)
+      lost      handle a POST or PATCH, then close the connection without an
+                answer (api only, with posts=all)
     Settings:
       seed=N          makes a run repeatable (default: random, printed at start)
       delay=SECONDS   how long slow waits, at most 60 (default 1)
       retry-after=N   the seconds a 429 asks a client to wait (default 1)
       throttle=RATE   caps every download at RATE bytes/s, e.g. 8M (default none)
       posts=safe|all  safe (default): POST and PATCH only get 429, slow and
-                      expire, which tell a client nothing happened; all: any kind
+                      expire, which tell a client nothing happened; all: any kind,
+                      lost too
 
     \b
     Examples:

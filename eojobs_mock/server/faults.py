@@ -9,7 +9,8 @@ A plan is written as a SPEC, a comma-separated list of ``KEY=VALUE`` items::
 in one scope; ``KIND=RATE`` gives it that rate in both scopes;
 ``SCOPE=RATE`` spreads ``RATE`` evenly over every kind of the scope. Later
 items override earlier ones. Scopes: ``api`` (the REST API) and ``blob``
-(the signed upload and download URLs). Kinds: see :data:`KINDS`.
+(the signed upload and download URLs). Kinds: see :data:`KINDS`; ``lost``
+and ``expire`` are API kinds only.
 
 A request is faulted with the sum of its scope's rates; the kind is then
 drawn, in proportion to the rates, among the kinds that apply to the
@@ -27,8 +28,17 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-KINDS = ("5xx", "429", "reset", "truncate", "slow", "expire")
-"""The kinds of fault, in the order rates are listed and drawn."""
+KINDS = ("5xx", "429", "reset", "truncate", "slow", "expire", "lost")
+"""The kinds of fault, in the order rates are listed and drawn.
+
+``5xx`` and ``429`` answer an error without handling the request, ``reset``
+drops the connection without handling it, ``truncate`` handles a GET but cuts
+its body short, ``slow`` waits before handling, ``expire`` expires the bearer
+token, and ``lost`` handles a POST or PATCH, then drops the connection, so
+the client cannot tell that it was carried out.
+"""
+#: Methods that change something and may not be repeated blindly.
+UNSAFE = ("POST", "PATCH")
 
 SCOPES = ("api", "blob")
 """Where faults apply: the REST API, and the signed URLs that carry file bytes."""
@@ -118,6 +128,10 @@ class FaultPlan:
                 share = f"{self.total(scope) * 100:.3g}%"
                 parts.append(f"{share} of {label} ({', '.join(kinds)})")
         text = " and ".join(parts) or "no faults"
+        if self.posts == "all":
+            text += "; POST and PATCH get every kind"
+        elif self.rate("api", "lost") > 0:
+            text += "; lost needs posts=all"
         if self.throttle:
             text += f"; downloads throttled to {self.throttle} bytes/s"
         return f"{text}; seed {self.seed}"
@@ -128,13 +142,18 @@ def applicable(plan: FaultPlan, scope: str, method: str, token_uses: int | None)
 
     A POST or PATCH cannot be repeated safely after an answer that leaves
     open whether it was carried out, so unless the plan says ``posts=all``
-    it only gets the faults that tell the client it was not. Only a GET has
-    its body cut short. Only an API request whose bearer token has been used
-    :data:`SEASONED_TOKEN_USES` times (``token_uses``) gets its token expired.
+    it only gets the faults that tell the client it was not; with
+    ``posts=all`` it may also be carried out with its answer lost, and only
+    a POST or PATCH is. Only a GET has its body cut short. Only an API
+    request whose bearer token has been used :data:`SEASONED_TOKEN_USES`
+    times (``token_uses``) gets its token expired.
     """
     kinds = {"429", "slow"}
-    if method.upper() not in ("POST", "PATCH") or plan.posts == "all":
+    unsafe = method.upper() in UNSAFE
+    if not unsafe or plan.posts == "all":
         kinds |= {"5xx", "reset"}
+    if unsafe and plan.posts == "all":
+        kinds.add("lost")
     if method.upper() == "GET":
         kinds.add("truncate")
     if scope == "api" and token_uses is not None and token_uses >= SEASONED_TOKEN_USES:
@@ -168,6 +187,9 @@ def parse_faults(spec: str) -> FaultPlan:
         if scope == "blob" and kind == "expire":
             raise FaultSpecError(f"{item!r}: expire applies to API requests only "
                                  "(file URLs carry no token)")
+        if scope == "blob" and kind == "lost":
+            raise FaultSpecError(f"{item!r}: lost applies to API requests only "
+                                 "(file URLs take no POST or PATCH)")
         rate = _rate(value, item)
         for target in [scope] if scope else list(SCOPES):
             kinds = [k for k in KINDS if _fits(target, k)] if kind == "*" else [kind]
@@ -191,7 +213,7 @@ def parse_faults(spec: str) -> FaultPlan:
 
 
 def _fits(scope: str, kind: str) -> bool:
-    return not (scope == "blob" and kind == "expire")
+    return not (scope == "blob" and kind in ("expire", "lost"))
 
 
 def _rate(value: str, item: str) -> float:

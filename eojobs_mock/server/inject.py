@@ -2,7 +2,8 @@
 
 It sits in front of the server's application: a request either goes
 through untouched, or gets the fault its plan draws for it (an error
-answer, a dropped connection, a delay, a body cut short, an expired token).
+answer, a dropped connection, a delay, a body cut short, an expired token,
+an answer lost after the request was carried out).
 Every fault is logged and kept in :attr:`FaultInjector.events`; every file
 download is kept in :attr:`FaultInjector.transfers` with the bytes it sent
 (the latest :data:`MEMORY` of each), so a test can see what a client asked
@@ -134,6 +135,10 @@ class FaultInjector:
         if fault.kind == "reset":
             _hang_up(environ)
             raise InjectedDrop("injected fault: connection reset")
+        if fault.kind == "lost":
+            _carry_out(self.app, environ)
+            _hang_up(environ)
+            raise InjectedDrop("injected fault: answer lost after the request was carried out")
         return self._pass_on(environ, start_response, plan, fault.cut)
 
     def _pass_on(self, environ: dict[str, Any], start_response: Callable[..., Any],
@@ -196,6 +201,23 @@ def _answer(environ: dict[str, Any], start_response: Callable[..., Any], status:
         ("Content-Type", "application/json"), ("Content-Length", str(len(body))),
         *(headers or [])])
     return [body]
+
+
+def _carry_out(app: WsgiApp, environ: dict[str, Any]) -> None:
+    """Handle a request to the end, throwing its answer away."""
+
+    def discard(status: str, headers: list[tuple[str, str]],
+                *rest: Any) -> Callable[[bytes], None]:
+        return lambda data: None
+
+    body = app(environ, discard)
+    try:
+        for _ in body:
+            pass
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
 
 
 def _hang_up(environ: dict[str, Any]) -> None:

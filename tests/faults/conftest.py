@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,7 @@ def fusion_env(monkeypatch: pytest.MonkeyPatch):
     return point
 
 
-def connect(server: MockServer) -> eojobs.Connection:
-    """The Fusion backend, logged in to ``server``'s demo account."""
+def connect(server: MockServer, **settings: Any) -> eojobs.Connection:
+    """The Fusion backend, logged in to ``server``'s demo account, with any other settings."""
     return eojobs.connect("fusion", api_url=server.url, email=server.email,
-                          password=server.password)
+                          password=server.password, **settings)

@@ -71,6 +71,44 @@ def test_a_reset_drops_the_connection_without_an_answer(server):
     assert requests.get(f"{server.url}/organisations", timeout=10).status_code == 404
 
 
+def test_a_lost_answer_drops_the_connection_after_the_post_was_carried_out(server):
+    api = Api(server.url, server.email, server.password)
+    named = {"filter[name__eq]": "lost answer"}
+    assert api.every(api.org_path("/data/uploaded"), **named) == []
+    use(server, "api:lost=1,posts=all")
+    with pytest.raises(requests.ConnectionError):
+        api.raw("POST", api.org_path("/data"),
+                body={"Data[organisation_id]": api.org, "Data[name]": "lost answer"})
+    assert server.faults.kinds() == {"lost": 1}
+    use(server, "")
+    assert [d["name"] for d in api.every(api.org_path("/data/uploaded"), **named)] == \
+        ["lost answer"]
+
+
+def test_a_lost_execute_ran_the_process_and_charged_for_it(server):
+    api = Api(server.url, server.email, server.password)
+    process = api.create(region=api.region())
+    credits = api.call("GET", api.org_path(f"/credits/{api.org}"))["model"]["any_credits"]
+    use(server, "api:lost=1,posts=all")
+    with pytest.raises(requests.ConnectionError):
+        api.raw("POST", api.org_path(f"/processes/{process['id']}/execute"))
+    use(server, "")
+    after = api.call("GET", api.org_path(f"/credits/{api.org}"))["model"]["any_credits"]
+    assert float(credits) - float(after) == pytest.approx(float(process["price"]))
+    assert api.call("GET", api.org_path(f"/processes/{process['id']}"))["model"]["has_executions"]
+    assert "already been executed" in api.error(
+        "POST", api.org_path(f"/processes/{process['id']}/execute"), 409)
+
+
+def test_a_lost_answer_needs_posts_all_and_spares_a_get(server):
+    api = Api(server.url, server.email, server.password)
+    use(server, "api:lost=1")
+    assert login(server).status_code == 200
+    use(server, "api:lost=1,posts=all")
+    assert api.call("GET", f"/users/{api.user_id}")["model"]["id"] == api.user_id
+    assert not server.faults.events
+
+
 def test_a_download_is_cut_short_and_a_range_of_it_too(server):
     api = Api(server.url, server.email, server.password)
     data_id, file_id = api.upload(CONTENT, name="bytes.bin", file_type="Other")

@@ -23,17 +23,17 @@ def test_a_scope_rate_is_spread_over_every_kind_of_the_scope():
     assert plan.total("api") == pytest.approx(0.1)
     assert plan.total("blob") == pytest.approx(0.1)
     assert {k for k in KINDS if plan.rate("api", k)} == EVERY_KIND
-    assert {k for k in KINDS if plan.rate("blob", k)} == EVERY_KIND - {"expire"}
+    assert {k for k in KINDS if plan.rate("blob", k)} == EVERY_KIND - {"expire", "lost"}
     assert plan.seed == 42
 
 
 def test_a_kind_without_scope_applies_to_both_and_later_items_win():
-    plan = parse_faults("5xx=0.2,expire=0.1,api=0.6,api:slow=0,blob:truncate=0.3")
+    plan = parse_faults("5xx=0.2,expire=0.1,api=0.7,api:slow=0,blob:truncate=0.3")
     assert plan.rate("blob", "5xx") == pytest.approx(0.2)
     assert plan.rate("blob", "expire") == 0
     assert plan.rate("api", "5xx") == pytest.approx(0.1)
     assert plan.rate("api", "slow") == 0
-    assert plan.total("api") == pytest.approx(0.5)
+    assert plan.total("api") == pytest.approx(0.6)
     assert plan.total("blob") == pytest.approx(0.5)
 
 
@@ -58,6 +58,7 @@ def test_without_a_seed_one_is_chosen_and_shown():
     ("net:5xx=0.1", "unknown scope 'net'"),
     ("api:teapot=0.1", "unknown fault kind or setting 'teapot'"),
     ("blob:expire=0.1", "expire applies to API requests only"),
+    ("blob:lost=0.1", "lost applies to API requests only"),
     ("api:5xx=0.7,429=0.7", "the api rates add up to 1.4"),
     ("seed=x", "seed must be a whole number"),
     ("delay=61", "delay must be a number of seconds from 0 to 60"),
@@ -92,15 +93,39 @@ def test_the_kind_is_drawn_among_those_that_apply_so_the_rate_holds():
     assert 800 < sum(f is not None for f in faults) < 1000
 
 
+def test_a_lost_answer_is_an_api_kind_for_posts_and_patches_only_with_posts_all():
+    plan = parse_faults("lost=0.3,posts=all,seed=2")
+    assert plan.rate("api", "lost") == pytest.approx(0.3) and plan.rate("blob", "lost") == 0
+    post = applicable(plan, "api", "POST", None)
+    faults = [plan.choose("api", n, post) for n in range(1000)]
+    assert {f.kind for f in faults if f is not None} == {"lost"}
+    get = applicable(plan, "api", "GET", None)
+    assert all(plan.choose("api", n, get) is None for n in range(1000))
+    safe = parse_faults("api:lost=1,seed=2")
+    assert all(safe.choose("api", n, applicable(safe, "api", "POST", None)) is None
+               for n in range(100))
+
+
+def test_the_description_says_what_posts_get():
+    assert parse_faults("api:lost=1,seed=3").describe() == \
+        "100% of API requests (lost); lost needs posts=all; seed 3"
+    assert parse_faults("api:lost=0.5,api:5xx=0.5,posts=all,seed=3").describe() == \
+        "100% of API requests (5xx, lost); POST and PATCH get every kind; seed 3"
+
+
 def test_which_kinds_apply_to_which_requests():
     safe, every = parse_faults(""), parse_faults("posts=all")
     assert applicable(safe, "api", "POST", None) == {"429", "slow"}
     assert applicable(safe, "api", "PATCH", SEASONED_TOKEN_USES) == {"429", "slow", "expire"}
-    assert applicable(every, "api", "POST", None) == {"429", "slow", "5xx", "reset"}
-    assert applicable(safe, "api", "GET", SEASONED_TOKEN_USES - 1) == EVERY_KIND - {"expire"}
-    assert applicable(safe, "api", "GET", SEASONED_TOKEN_USES) == EVERY_KIND
+    assert applicable(every, "api", "POST", None) == {"429", "slow", "5xx", "reset", "lost"}
+    assert applicable(every, "api", "PATCH", None) == {"429", "slow", "5xx", "reset", "lost"}
+    assert applicable(every, "api", "PUT", None) == {"429", "slow", "5xx", "reset"}
+    assert applicable(safe, "api", "GET", SEASONED_TOKEN_USES - 1) == \
+        EVERY_KIND - {"expire", "lost"}
+    assert applicable(safe, "api", "GET", SEASONED_TOKEN_USES) == EVERY_KIND - {"lost"}
+    assert applicable(every, "api", "GET", SEASONED_TOKEN_USES) == EVERY_KIND - {"lost"}
     assert applicable(safe, "blob", "PUT", None) == {"429", "slow", "5xx", "reset"}
-    assert applicable(safe, "blob", "GET", 99) == EVERY_KIND - {"expire"}
+    assert applicable(safe, "blob", "GET", 99) == EVERY_KIND - {"expire", "lost"}
 
 
 def test_serve_refuses_a_bad_spec_with_one_line_and_exit_2(user_dir):

@@ -1,0 +1,58 @@
+"""Non-idempotent calls whose answer was lost: repeat one only once it surely did not happen."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from eojobs.errors import BackendError, EOJobsError
+
+T = TypeVar("T")
+
+
+def repeat_unless_done(
+    act: Callable[[], T],
+    outcome: Callable[[], T | None],
+    *,
+    what: str,
+    retries: int,
+    backoff: float,
+    backoff_max: float = 30.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """``act()``, repeated after a transient failure only where ``outcome`` shows it did not happen.
+
+    A transient BackendError (a reset, a timeout, a 5xx) leaves open whether
+    the server carried out the call. After a pause (``backoff`` doubling up
+    to ``backoff_max``, with jitter, which also gives a request still under
+    way upstream time to land), ``outcome()`` reads the state with safe
+    calls: what ``act`` would have returned if it took effect, or None if it
+    surely did not. Only then is ``act`` repeated, at most ``retries`` times.
+    If the state cannot be read, nothing is repeated: the error says so and
+    is not transient, so that no caller repeats the call blindly either.
+    Errors that are not transient (refusals) are raised at once.
+    """
+    attempt = 0
+    while True:
+        try:
+            return act()
+        except BackendError as exc:
+            if not exc.transient:
+                raise
+            failure = exc
+        attempt += 1
+        pause = min(backoff_max, backoff * 2 ** (attempt - 1))
+        sleep(pause * random.uniform(0.5, 1.0))
+        try:
+            done = outcome()
+        except EOJobsError as exc:
+            raise BackendError(
+                f"{failure}; whether {what} took effect is unknown, as reading it failed "
+                f"too ({exc}): check before trying again") from exc
+        if done is not None:
+            return done
+        if attempt > retries:
+            raise BackendError(f"{failure}; {what} did not take effect after {attempt} "
+                               f"tries: try again later", transient=True) from failure
