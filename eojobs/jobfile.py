@@ -129,7 +129,10 @@ def _read_text(path: Path, source: str) -> str:
 def _parse(text: str, source: str, json_syntax: bool) -> Any:
     if json_syntax:
         try:
-            data = json.loads(text)
+            data = json.loads(text, object_pairs_hook=_unique_keys)
+        except _DuplicateKey as exc:
+            raise JobFileError(f"{source}: key {exc.args[0]!r} is given twice; give it once") \
+                from None
         except json.JSONDecodeError as exc:
             raise JobFileError(f"{source}: not valid JSON: {exc.msg} "
                                f"(line {exc.lineno}, column {exc.colno})") from None
@@ -139,7 +142,11 @@ def _parse(text: str, source: str, json_syntax: bool) -> Any:
         import yaml
 
         try:
-            data = yaml.safe_load(text)
+            data = yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass
+        except _DuplicateKey as exc:
+            key, line = exc.args
+            raise JobFileError(f"{source}: key {key!r} is given twice (again at line {line}); "
+                               "give it once") from None
         except yaml.YAMLError as exc:
             raise JobFileError(f"{source}: not valid YAML: {_yaml_problem(exc)}") from None
         except ValueError as exc:
@@ -154,6 +161,77 @@ def _parse(text: str, source: str, json_syntax: bool) -> Any:
         raise JobFileError(f"{source}: a job file is a mapping of keys such as service, region "
                            f"and options, not {_kind(data)}")
     return data
+
+
+class _DuplicateKey(Exception):
+    """A mapping gives one key twice: the later value would silently win."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
+
+
+_YAML_LOADER: Any = None
+
+
+def _loader() -> Any:
+    """A safe YAML loader that refuses duplicate keys and reads scalars as YAML 1.2 does.
+
+    PyYAML follows YAML 1.1, where ``no`` is false, ``0123`` is octal and
+    ``1:30`` is 90. Here only true/false are booleans, and a number that
+    would not be written back the same (``0123``, ``1.10``, ``1e3``) stays
+    text, which option checking then reads with the option's own type.
+    """
+    global _YAML_LOADER
+    if _YAML_LOADER is not None:
+        return _YAML_LOADER
+    import re
+
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        """See :func:`_loader`."""
+
+    numeric = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag not in numeric]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    Loader.add_implicit_resolver("tag:yaml.org,2002:bool",
+                                 re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                                 list("tTfF"))
+    Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9]+$"),
+                                 list("-+0123456789"))
+    Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:float",
+        re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+|[0-9]+)(?:[eE][-+]?[0-9]+)?$"),
+        list("-+0123456789."))
+
+    def number(loader: Any, node: Any) -> Any:
+        text = loader.construct_scalar(node)
+        value: Any = int(text) if node.tag.endswith(":int") else float(text)
+        return value if str(value) == text else text
+
+    def mapping(loader: Any, node: Any, deep: bool = False) -> Any:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node, deep=deep)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise _DuplicateKey(key, key_node.start_mark.line + 1)
+            if isinstance(key, (str, int, float, bool)):
+                seen[key] = 1
+        return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+    Loader.add_constructor("tag:yaml.org,2002:int", number)
+    Loader.add_constructor("tag:yaml.org,2002:float", number)
+    Loader.construct_mapping = mapping  # type: ignore[method-assign]
+    _YAML_LOADER = Loader
+    return Loader
 
 
 def _yaml_problem(exc: Any) -> str:
@@ -232,6 +310,7 @@ def _schedule(value: dict[str, Any] | None, source: str) -> Schedule | None:
     if value is None:
         return None
     fields = dict(value)
+    _warn_if_naive(fields.get("start_at"), source)
     if isinstance(fields.get("start_at"), date) and not isinstance(fields["start_at"], datetime):
         day = fields["start_at"]
         fields["start_at"] = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
@@ -245,6 +324,22 @@ def _schedule(value: dict[str, Any] | None, source: str) -> Schedule | None:
         return Schedule.model_validate(fields)
     except ValidationError as exc:
         raise JobFileError(_explain(exc, source, Schedule, "schedule")) from None
+
+
+def _warn_if_naive(start: Any, source: str) -> None:
+    """Say (as AssumedUTCWarning) that a start time without a timezone is taken as UTC."""
+    import warnings
+
+    from eojobs.options import AssumedUTCWarning
+
+    if isinstance(start, str):
+        try:
+            start = datetime.fromisoformat(start.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return
+    if isinstance(start, date) and (not isinstance(start, datetime) or start.tzinfo is None):
+        warnings.warn(AssumedUTCWarning(f"{source}: schedule.start_at: no timezone given, "
+                                        "assuming UTC"), stacklevel=4)
 
 
 def _explain(exc: ValidationError, source: str, model: type[BaseModel], prefix: str = "") -> str:

@@ -8,8 +8,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
-from shapely.geometry import box, mapping
+from shapely.geometry import MultiPolygon, box, mapping
 from shapely.geometry.base import BaseGeometry
 
 from eojobs.errors import RegionError
@@ -21,6 +22,8 @@ __all__ = ["EARTH_RADIUS_M", "MAX_SLICES", "Region", "RegionFix", "geodesic_area
 
 #: The most slices :meth:`Region.split` makes; more means the limit is a mistake.
 MAX_SLICES = 1000
+#: Regions smaller than this (100 m by 100 m) get a note: probably not what was meant.
+TINY_M2 = 10_000.0
 
 
 class Region:
@@ -149,6 +152,8 @@ class Region:
         """Read a region file: GeoJSON, KML, KMZ, a zipped or bare shapefile, WKT or WKB."""
         from eojobs.geo.files import read_path
 
+        if not isinstance(path, (str, os.PathLike)):
+            raise RegionError(f"a region file is a path, not {type(path).__name__}")
         p = _user_path(path)
         return _union(read_path(p), p.name or str(p), fix or RegionFix())
 
@@ -165,15 +170,17 @@ class Region:
         """Read a WKT polygon or multipolygon."""
         from eojobs.geo.files import from_wkt
 
-        return _union(Parsed([Feature(from_wkt(text, source), "")]), source, fix or RegionFix())
+        if not isinstance(text, str):
+            raise RegionError(f"WKT is text, not {type(text).__name__}")
+        return _union(from_wkt(text, source), source, fix or RegionFix())
 
     @classmethod
     def from_wkb(cls, data: bytes | str, source: str = "WKB",
                  fix: RegionFix | None = None) -> Region:
         """Read binary or hex-encoded WKB."""
-        from eojobs.geo.files import from_wkb
+        from eojobs.geo.files import from_wkb, geometry_parsed
 
-        return _union(Parsed([Feature(from_wkb(data, source), "")]), source, fix or RegionFix())
+        return _union(geometry_parsed(from_wkb(data, source)), source, fix or RegionFix())
 
     @classmethod
     def from_bbox(cls, bbox: Iterable[float], source: str = "bbox",
@@ -190,15 +197,27 @@ class Region:
 
 def _union(parsed: Parsed, source: str, fix: RegionFix) -> Region:
     parts, notes = clean(parsed, fix, source)
-    geometries = [g for g, _ in parts]
-    geometry = geometries[0] if len(geometries) == 1 else shapely.union_all(geometries)
+    geometry = _merge([g for g, _ in parts])
+    area_m2 = geodesic_area_m2(geometry)
+    if area_m2 < TINY_M2:
+        notes.append(f"{source} covers only {area_m2:,.1f} m²; check it is the region you meant")
     return Region._trusted(geometry, source, notes)
+
+
+def _merge(geometries: list[BaseGeometry]) -> BaseGeometry:
+    """One (multi)polygon of valid parts: kept as they are when they do not overlap."""
+    if len(geometries) == 1:
+        return geometries[0]
+    polygons = [p for g in geometries for p in getattr(g, "geoms", [g])]
+    apart = MultiPolygon(polygons)
+    return apart if apart.is_valid else shapely.union_all(geometries)
 
 
 def _read_any(value: Any, fix: RegionFix, source: str = "") -> tuple[Parsed, str, RegionFix]:
     """Read any input ``Region.parse`` takes into features and a label for messages."""
-    from eojobs.geo.files import from_wkb, read_path
+    from eojobs.geo.files import from_wkb, geometry_parsed, read_path
     from eojobs.geo.geojson import read_geojson
+    from eojobs.geo.sniff import looks_like_wkb as _looks_like_wkb
 
     if isinstance(value, Region):
         return Parsed([Feature(value.geometry, "")]), source or value.source or "region", fix
@@ -210,15 +229,19 @@ def _read_any(value: Any, fix: RegionFix, source: str = "") -> tuple[Parsed, str
         path = _user_path(value)
         return read_path(path), source or path.name, fix
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return Parsed([Feature(from_wkb(bytes(value), "WKB"), "")]), source or "WKB", fix
+        data = bytes(value)
+        if not _looks_like_wkb(data):
+            return _read_string(data.decode("utf-8", "replace"), fix)
+        return geometry_parsed(from_wkb(data, "WKB")), source or "WKB", fix
     if isinstance(value, str):
         return _read_string(value, fix)
-    if hasattr(value, "__geo_interface__"):
+    if hasattr(type(value), "__geo_interface__") or "__geo_interface__" in getattr(
+            value, "__dict__", {}):
         label = source or type(value).__name__
         parsed = read_geojson(_geo_interface(value, label), label)
         parsed.crs = _crs_of(value)
         return parsed, label, fix
-    if isinstance(value, Sequence) and len(value) == 4:
+    if (isinstance(value, Sequence) or np.ndim(value) == 1) and len(value) == 4:
         return _bbox(value, fix), source or "bbox", fix
     raise RegionError(
         f"cannot make a region from {type(value).__name__}: give a region file, GeoJSON, WKT, "
@@ -227,7 +250,7 @@ def _read_any(value: Any, fix: RegionFix, source: str = "") -> tuple[Parsed, str
 
 
 def _read_string(text: str, fix: RegionFix) -> tuple[Parsed, str, RegionFix]:
-    from eojobs.geo.files import from_wkb, from_wkt, read_path
+    from eojobs.geo.files import from_wkb, from_wkt, geometry_parsed, read_path
     from eojobs.geo.geojson import read_geojson
     from eojobs.geo.sniff import Kind, sniff
 
@@ -237,6 +260,9 @@ def _read_string(text: str, fix: RegionFix) -> tuple[Parsed, str, RegionFix]:
     parts = stripped.split(",")
     if len(parts) == 4 and all(_is_number(p) for p in parts):
         return _bbox([float(p) for p in parts], fix), "bbox", fix
+    path = _user_path(stripped)
+    if len(stripped) < 4096 and _exists(path):
+        return read_path(path), path.name or str(path), fix
     if stripped[0] in "{[":
         return read_geojson(stripped, "GeoJSON"), "GeoJSON", fix
     try:
@@ -244,12 +270,9 @@ def _read_string(text: str, fix: RegionFix) -> tuple[Parsed, str, RegionFix]:
     except RegionError:
         kind = None
     if kind is Kind.WKT:
-        return Parsed([Feature(from_wkt(stripped, "WKT"), "")]), "WKT", fix
+        return from_wkt(stripped, "WKT"), "WKT", fix
     if kind is Kind.HEX_WKB:
-        return Parsed([Feature(from_wkb(stripped, "WKB"), "")]), "WKB", fix
-    path = _user_path(stripped)
-    if _exists(path):
-        return read_path(path), path.name or str(path), fix
+        return geometry_parsed(from_wkb(stripped, "WKB")), "WKB", fix
     if len(parts) == 4:
         raise RegionError(f"bbox {stripped!r} is not four numbers west,south,east,north "
                           "(e.g. -4.3,55.8,-4.2,55.9)")
@@ -277,8 +300,10 @@ def _bbox(bbox: Iterable[float], fix: RegionFix) -> Parsed:
                 "is west,south,east,north. For a box across the antimeridian, pass --repair "
                 "(repair=True)"
             )
-        return Parsed([Feature(box(w, s, 180, n).union(box(-180, s, e, n)), "")])
-    return Parsed([Feature(box(w, s, e, n), "")])
+        return Parsed([Feature(box(w, s, 180, n).union(box(-180, s, e, n)), "")],
+                      notes=[f"read bbox {w:g},{s:g},{e:g},{n:g} as crossing the antimeridian"])
+    # A bbox spans west to east, however wide: short edges say so to the antimeridian check.
+    return Parsed([Feature(shapely.segmentize(box(w, s, e, n), 90.0), "")])
 
 
 def _geo_interface(value: Any, label: str) -> dict[str, Any]:

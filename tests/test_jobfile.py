@@ -105,7 +105,8 @@ def test_a_region_may_be_a_bbox_or_wkt(folder, region, bounds):
 def test_repeat_every_takes_short_forms_seconds_and_iso_8601(folder, gap):
     path = write(folder, "job.yaml", yaml.safe_dump({"schedule": {
         "start_at": "2030-01-01", "repeat_count": 2, "repeat_every": gap}}))
-    schedule = load_job_file(path).schedule
+    with pytest.warns(eojobs.AssumedUTCWarning, match="schedule.start_at: no timezone given"):
+        schedule = load_job_file(path).schedule
     assert schedule is not None and schedule.repeat_every == timedelta(days=1)
     assert schedule.start_at == datetime(2030, 1, 1, tzinfo=timezone.utc)
 
@@ -361,3 +362,22 @@ def test_define_of_an_unknown_job_exits_2():
     result = invoke("define", "0000dead")
     assert result.exit_code == 2
     assert result.stderr.strip() == "error: no job 0000dead on the mock platform"
+
+
+def test_duplicate_keys_are_refused_with_their_line(folder):
+    path = write(folder, "job.yaml", "service: Elevation\nregion: 1,2,3,4\nservice: Other\n")
+    with pytest.raises(eojobs.JobFileError, match=r"key 'service' is given twice \(again at "
+                                                   r"line 3\); give it once"):
+        load_job_file(path)
+    path = write(folder, "job.json", '{"options": {"resolution": 30, "resolution": 50}}')
+    with pytest.raises(eojobs.JobFileError, match="key 'resolution' is given twice"):
+        load_job_file(path)
+
+
+def test_yaml_scalars_are_not_changed_behind_the_user(folder):
+    path = write(folder, "job.yaml", "options:\n  label: 0123\n  time: 1:30\n  version: 1.10\n"
+                 "  answer: no\n  size: 30\n  ratio: 0.5\n  flag: true\n")
+    assert load_job_file(path).options == {"label": "0123", "time": "1:30", "version": "1.10",
+                                           "answer": "no", "size": 30, "ratio": 0.5,
+                                           "flag": True}
+

@@ -6,7 +6,7 @@ import math
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +53,25 @@ def option_notices(ctx: click.Context) -> Iterator[None]:
     for other in caught:
         if not issubclass(other.category, AssumedUTCWarning):
             warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
+
+
+class IsoDateTime(click.ParamType):
+    """An ISO 8601 date or date-time (``2030-01-01``, ``2030-01-01T06:00+01:00``, ``...Z``)."""
+
+    name = "DATETIME"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> datetime:
+        """The date-time, naive when no timezone was given; a clear error otherwise."""
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        try:
+            return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z"))
+                                          else text)
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO 8601 date-time such as 2030-01-01T06:00 or "
+                      "2030-01-01T06:00+01:00", param, ctx)
 
 
 def finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:

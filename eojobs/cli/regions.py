@@ -66,19 +66,23 @@ def fix_from(params: dict[str, Any]) -> Any:
                      crs=params.get("region_crs"))
 
 
-def read_regions(ctx: click.Context, value: Any, params: dict[str, Any]) -> list[Any]:
-    """The region (or, with --per-feature, the regions) the user gave, with notes shown."""
+def read_regions(value: Any, params: dict[str, Any]) -> list[Any]:
+    """The region (or, with --per-feature, the regions) the user gave."""
     from eojobs.region import Region
 
     fix = fix_from(params)
-    regions = Region.parse_each(value, fix) if params.get("per_feature") else [
-        Region.parse(value, fix)]
+    if params.get("per_feature"):
+        return Region.parse_each(value, fix)
+    return [Region.parse(value, fix)]
+
+
+def show_notes(ctx: click.Context, regions: list[Any]) -> None:
+    """Tell the user what was changed while reading the regions (once the command worked)."""
     for note in dict.fromkeys(n for r in regions for n in r.notes):
         notice(ctx, f"note: {note}")
-    return regions
 
 
-@click.command("region")
+@click.command("region", context_settings={"ignore_unknown_options": True})
 @click.argument("region")
 @region_fix_options
 @click.option("--geojson", is_flag=True, help="Print the region as GeoJSON instead.")
@@ -93,10 +97,12 @@ def region_command(ctx: click.Context, region: str, geojson: bool, **params: Any
     \b
     Examples:
       eojobs region glasgow.geojson
+      eojobs region -4.3,55.8,-4.2,55.9
       eojobs region fields.kmz --per-feature
       eojobs region roads.shp --buffer 50m --geojson > corridor.geojson
     """
-    regions = read_regions(ctx, region, params)
+    regions = read_regions(region, params)
+    show_notes(ctx, regions)
     if geojson:
         import json
 

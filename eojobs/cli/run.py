@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -9,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from eojobs.cli.common import (
+    IsoDateTime,
     download_with_messages,
     finish_download,
     finite,
@@ -19,7 +21,7 @@ from eojobs.cli.common import (
     wait_with_messages,
 )
 from eojobs.cli.output import emit, notice, price_text
-from eojobs.cli.regions import fix_from, read_regions, region_fix_options
+from eojobs.cli.regions import fix_from, read_regions, region_fix_options, show_notes
 from eojobs.errors import InputError, InsufficientCredits, JobFailed, WaitTimeout
 
 if TYPE_CHECKING:
@@ -40,8 +42,7 @@ if TYPE_CHECKING:
 @click.option("-i", "--input", "inputs", multiple=True, metavar="NUMBER=FILE",
               help="An extra input file by input number; repeat for more.")
 @click.option("-n", "--name", help="A name for the job (default: the service name).")
-@click.option("--start-at", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S",
-                                                  "%Y-%m-%dT%H:%M", "%Y-%m-%d"]),
+@click.option("--start-at", type=IsoDateTime(),
               help="Schedule the first run at this time (ISO 8601; UTC unless given).")
 @click.option("--repeat-count", type=click.IntRange(min=1), help="Number of scheduled runs.")
 @click.option("--repeat-every", help="Time between scheduled runs, e.g. 6h or 1d.")
@@ -90,32 +91,33 @@ def run(
         raise click.UsageError("--download needs the job to finish; drop --no-wait")
     from eojobs.jobfile import JobDefinition, load_job_file
 
-    definition = (load_job_file(job_file, fix_from(region_flags)) if job_file is not None
-                  else JobDefinition())
-    service = service or definition.service
-    if not service:
-        raise InputError("no service given: name one (eojobs run SERVICE -r REGION) or give "
-                         "--from FILE with a 'service' key")
-    if region is None and definition.region is None:
-        raise InputError("no region given: pass --region (-r), or --from FILE with a "
-                         "'region' key")
-    name = name or definition.name
-    schedule = _schedule(definition.schedule, start_at, repeat_count, repeat_every)
-    files = {**definition.inputs, **parse_option_pairs(inputs, "--input", "NUMBER=FILE")}
-    values = {**definition.options, **parse_option_pairs(options)}
-    regions = read_regions(ctx, region if region is not None else definition.region_input,
-                           region_flags)
-    conn = ctx.obj.connection()
-    if len(regions) > 1:
-        _check_each(conn, service, regions)
-    many = len(regions) > 1
     with option_notices(ctx):
+        definition = (load_job_file(job_file, fix_from(region_flags)) if job_file is not None
+                      else JobDefinition())
+        service = service or definition.service
+        if not service:
+            raise InputError("no service given: name one (eojobs run SERVICE -r REGION) or give "
+                             "--from FILE with a 'service' key")
+        if region is None and definition.region is None:
+            raise InputError("no region given: pass --region (-r), or --from FILE with a "
+                             "'region' key")
+        name = name or definition.name
+        schedule = _schedule(definition.schedule, start_at, repeat_count, repeat_every)
+        files = {**definition.inputs, **parse_option_pairs(inputs, "--input", "NUMBER=FILE")}
+        values = {**definition.options, **parse_option_pairs(options)}
+        regions = read_regions(region if region is not None else definition.region_input,
+                               region_flags)
+        conn = ctx.obj.connection()
+        if len(regions) > 1:
+            _check_each(conn, service, regions)
+        many = len(regions) > 1
         jobs = [
             conn.create_job(service, piece, options=values, inputs=files, schedule=schedule,
                             name=f"{name or conn.service(service).name} ({piece.source})"
                             if many else name)
             for piece in regions
         ]
+    show_notes(ctx, regions)
     for job in jobs:
         _start(ctx, job)
     if no_wait:
@@ -184,8 +186,13 @@ def _schedule(base: Schedule | None, start_at: datetime | None, repeat_count: in
         return base
     fields: dict[str, object] = dict(base) if base is not None else {}
     if start_at is not None:
-        fields["start_at"] = start_at if start_at.tzinfo else start_at.replace(
-            tzinfo=timezone.utc)
+        if start_at.tzinfo is None:
+            from eojobs.options import AssumedUTCWarning
+
+            warnings.warn(AssumedUTCWarning("--start-at: no timezone given, assuming UTC"),
+                          stacklevel=2)
+            start_at = start_at.replace(tzinfo=timezone.utc)
+        fields["start_at"] = start_at
     if repeat_count is not None:
         fields["repeat_count"] = repeat_count
     if repeat_every is not None:

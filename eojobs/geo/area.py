@@ -13,24 +13,30 @@ EARTH_RADIUS_M = 6378137.0
 
 
 def geodesic_area_m2(geometry: BaseGeometry) -> float:
-    """Area of a lon/lat (multi)polygon on the sphere, in square metres."""
-    polygons = geometry.geoms if geometry.geom_type == "MultiPolygon" else [geometry]
-    total = 0.0
-    for polygon in polygons:
-        total += abs(_ring_area(np.asarray(polygon.exterior.coords)))
-        for interior in polygon.interiors:
-            total -= abs(_ring_area(np.asarray(interior.coords)))
-    return total
+    """Area of a lon/lat (multi)polygon on the sphere, in square metres.
 
-
-def _ring_area(coords: np.ndarray) -> float:
-    """Signed spherical area of a closed ring (the formula of Chamberlain and Duquette)."""
-    if len(coords) < 4:
+    Each ring's area follows Chamberlain and Duquette, for all rings at once:
+    shells add, holes subtract.
+    """
+    coords, ring, shell = ring_coordinates(geometry)
+    if not len(coords):
         return 0.0
     lon = np.radians(coords[:, 0])
     lat = np.radians(coords[:, 1])
-    dlon = lon[1:] - lon[:-1]
-    return float((dlon * (2 + np.sin(lat[:-1]) + np.sin(lat[1:]))).sum() * EARTH_RADIUS_M**2 / 2)
+    same = ring[1:] == ring[:-1]
+    terms = (lon[1:] - lon[:-1]) * (2 + np.sin(lat[:-1]) + np.sin(lat[1:]))
+    per_ring = np.abs(np.bincount(ring[:-1][same], weights=terms[same], minlength=len(shell)))
+    return float(np.where(shell, per_ring, -per_ring).sum() * EARTH_RADIUS_M**2 / 2)
+
+
+def ring_coordinates(geometry: BaseGeometry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every ring's coordinates, the ring each belongs to, and which rings are shells."""
+    polygons = np.asarray(list(getattr(geometry, "geoms", [geometry])), dtype=object)
+    rings, owner = shapely.get_rings(polygons, return_index=True)
+    shell = np.ones(len(rings), dtype=bool)
+    shell[1:] = owner[1:] != owner[:-1]
+    coords, ring = shapely.get_coordinates(rings, return_index=True)
+    return coords, ring, shell
 
 
 def subdivide(geometry: BaseGeometry, max_m2: float) -> list[BaseGeometry]:

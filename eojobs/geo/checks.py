@@ -21,12 +21,16 @@ from shapely.geometry.base import BaseGeometry
 
 from eojobs.errors import RegionError
 from eojobs.geo import crs as crs_mod
-from eojobs.geo.area import polygonal
+from eojobs.geo.area import geodesic_area_m2, polygonal, ring_coordinates
 from eojobs.geo.features import Feature, Parsed
 
 #: Metres in a degree of latitude (and of longitude at the equator), near enough for tolerances.
 METRES_PER_DEGREE = 111_320.0
+#: Larger buffers and tolerances are mistakes (a unit slip), not regions.
+MAX_BUFFER_M = 1_000_000.0
+MAX_SIMPLIFY_M = 100_000.0
 _POLYGONAL = ("Polygon", "MultiPolygon")
+_WORLD = box(-180, -90, 180, 90)
 
 
 @dataclass(frozen=True)
@@ -47,10 +51,17 @@ class RegionFix:
     crs: str | None = None
 
     def __post_init__(self) -> None:
-        for name in ("buffer_m", "simplify_m"):
+        for name, most in (("buffer_m", MAX_BUFFER_M), ("simplify_m", MAX_SIMPLIFY_M)):
             value = getattr(self, name)
-            if value is not None and not (math.isfinite(value) and value > 0):
-                raise RegionError(f"{name} must be a positive number of metres, got {value}")
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise RegionError(f"{name} must be a number of metres, not {value!r}")
+            if not (math.isfinite(value) and 0 < value <= most):
+                raise RegionError(f"{name} must be more than 0 and at most {most:,.0f} metres, "
+                                  f"got {value:g}")
+        if self.crs is not None and not isinstance(self.crs, str):
+            raise RegionError(f"crs must be text such as 'EPSG:27700', not {self.crs!r}")
 
 
 def clean(parsed: Parsed, fix: RegionFix,
@@ -67,7 +78,9 @@ def clean(parsed: Parsed, fix: RegionFix,
         if geometry is not None:
             out.append((geometry, feature.label))
     if not out:
-        kinds = ", ".join(sorted(skipped)) or "nothing"
+        if not skipped:
+            raise RegionError(f"{source} is empty: it has no coordinates")
+        kinds = ", ".join(sorted(skipped))
         raise RegionError(f"{source} has no polygon, only {kinds}; a region must be an area"
                           + _buffer_hint(skipped))
     if skipped:
@@ -91,7 +104,7 @@ def in_metres(geometry: BaseGeometry, operation: Any) -> BaseGeometry:
 
 
 def _crs(named: str | None, given: str | None, source: str) -> str | None:
-    if named and given and crs_mod.describe(named) != crs_mod.describe(given):
+    if named and given and not crs_mod.same(named, given):
         raise RegionError(f"{source} names its CRS as {crs_mod.describe(named)}, but "
                           f"{crs_mod.describe(given)} was given; drop the CRS option")
     return named or given
@@ -103,13 +116,15 @@ def _feature(feature: Feature, fix: RegionFix, crs: str | None, where: str, note
     if geometry is None or geometry.is_empty:
         return None
     if shapely.has_z(geometry):
+        heights = shapely.get_coordinates(geometry, include_z=True)[:, 2]
         geometry = shapely.force_2d(geometry)
-        notes.append("dropped the Z (height) values; a region is flat")
+        if np.any(np.nan_to_num(heights) != 0):
+            notes.append("dropped the Z (height) values; a region is flat")
     _check_finite(geometry, where)
     if fix.swap_xy:
         geometry = shapely.transform(geometry, lambda c: c[:, ::-1])
         notes.append("swapped the axes: read the coordinates as lat,lon")
-    geometry = _to_lonlat(geometry, crs, where, notes)
+    geometry = _to_lonlat(geometry, crs, where, notes, given=fix.crs is not None and crs == fix.crs)
     _check_range(geometry, where, crs)
     geometry = _polygons(geometry, fix, where, notes, skipped)
     if geometry is None:
@@ -145,7 +160,7 @@ def _check_finite(geometry: BaseGeometry, where: str) -> None:
 
 
 def _to_lonlat(geometry: BaseGeometry, crs: str | None, where: str,
-               notes: list[str]) -> BaseGeometry:
+               notes: list[str], given: bool) -> BaseGeometry:
     if crs_mod.is_lonlat(crs):
         return geometry
     assert crs is not None
@@ -157,7 +172,7 @@ def _to_lonlat(geometry: BaseGeometry, crs: str | None, where: str,
                          "metres at most; install pyproj for an exact transformation)")
             return geometry
     notes.append(f"reprojected from {crs_mod.describe(crs)} to lon/lat WGS84")
-    return crs_mod.to_lonlat(geometry, crs, where)
+    return crs_mod.to_lonlat(geometry, crs, where, given)
 
 
 def _check_range(geometry: BaseGeometry, where: str, crs: str | None) -> None:
@@ -194,10 +209,15 @@ def _polygons(geometry: BaseGeometry, fix: RegionFix, where: str, notes: list[st
     areas = [p for p in parts if p.geom_type in _POLYGONAL]
     others = [p for p in parts if p.geom_type not in _POLYGONAL]
     if others and fix.buffer_m:
-        buffered = [in_metres(p, lambda g: g.buffer(fix.buffer_m)) for p in others]
+        buffered = shapely.union_all([in_metres(p, lambda g: g.buffer(fix.buffer_m))
+                                      for p in others])
         kinds = ", ".join(sorted({p.geom_type for p in others}))
         notes.append(f"buffered the {kinds} of {where} by {fix.buffer_m:g} m")
-        areas.extend(buffered)
+        wrapped = _into_range(buffered)
+        if wrapped is not buffered:
+            notes.append(f"the buffer around {where} reaches past 180° or a pole: wrapped it "
+                         "across the antimeridian and cut it at the pole")
+        areas.append(wrapped)
     else:
         skipped.update(p.geom_type for p in others)
     if not areas:
@@ -207,6 +227,20 @@ def _polygons(geometry: BaseGeometry, fix: RegionFix, where: str, notes: list[st
     if all(a.is_valid for a in areas):
         return shapely.union_all(areas)
     return MultiPolygon([g for a in areas for g in getattr(a, "geoms", [a])])
+
+
+def _into_range(geometry: BaseGeometry) -> BaseGeometry:
+    """``geometry`` itself if it lies within lon/lat range; else wrapped at ±180°, cut at ±90°."""
+    w, s, e, n = geometry.bounds
+    if w >= -180 and e <= 180 and s >= -90 and n <= 90:
+        return geometry
+    parts = [geometry.intersection(_WORLD)]
+    if e > 180:
+        parts.append(affinity.translate(geometry.intersection(box(180, -90, 540, 90)), -360))
+    if w < -180:
+        parts.append(affinity.translate(geometry.intersection(box(-540, -90, -180, 90)), 360))
+    kept = [p for p in (polygonal(q) for q in parts) if p is not None and not p.is_empty]
+    return shapely.union_all(kept) if kept else geometry.intersection(_WORLD)
 
 
 def _buffer_hint(skipped: set[str]) -> str:
@@ -224,24 +258,29 @@ def _antimeridian(geometry: BaseGeometry, fix: RegionFix, where: str,
     if not fix.repair:
         (x0, y0), (x1, y1) = crossing
         raise RegionError(
-            f"{where} crosses the antimeridian (180°) between ({x0:g}, {y0:g}) and "
-            f"({x1:g}, {y1:g}); split it into parts on each side of 180°, or pass --repair "
-            "(repair=True) to split it"
+            f"{where} has an edge from ({x0:g}, {y0:g}) to ({x1:g}, {y1:g}) that spans more "
+            "than 180° of longitude. If it crosses the antimeridian (180°), pass --repair "
+            "(repair=True) to split it there; if it really goes the long way round, add "
+            "vertices so that no edge spans 180° or more"
         )
-    notes.append(f"split {where} at the antimeridian")
     polygons = list(getattr(geometry, "geoms", [geometry]))
-    return shapely.union_all([_split_at_180(p) if _crossing(p) else p for p in polygons])
+    split = shapely.union_all([_split_at_180(p) if _crossing(p) else p for p in polygons])
+    notes.append(f"split {where} at the antimeridian, taking it as crossing 180° "
+                 f"({geodesic_area_m2(split) / 1e6:,.0f} km²)")
+    return split
 
 
 def _crossing(geometry: BaseGeometry) -> tuple[Any, Any] | None:
-    for polygon in getattr(geometry, "geoms", [geometry]):
-        for ring in [polygon.exterior, *polygon.interiors]:
-            coords = np.asarray(ring.coords)
-            jumps = np.abs(np.diff(coords[:, 0])) > 180
-            if jumps.any():
-                i = int(np.argmax(jumps))
-                return tuple(coords[i]), tuple(coords[i + 1])
-    return None
+    """The first edge that spans more than 180° of longitude, if any."""
+    coords, ring, _ = ring_coordinates(geometry)
+    x = coords[:, 0]
+    # An edge along or onto ±180 is deliberate (a polar cap, the whole world).
+    jumps = ((ring[1:] == ring[:-1]) & (np.abs(np.diff(x)) > 180)
+             & (np.abs(x[:-1]) != 180) & (np.abs(x[1:]) != 180))
+    if not jumps.any():
+        return None
+    i = int(np.argmax(jumps))
+    return tuple(coords[i]), tuple(coords[i + 1])
 
 
 def _split_at_180(polygon: Polygon) -> BaseGeometry:
@@ -263,6 +302,7 @@ _REASONS = {
     "Nested shells": "one polygon lies inside another",
     "Interior is disconnected": "a hole cuts the polygon in two",
     "Too few points": "a ring has too few distinct points",
+    "Too few points in geometry component": "a ring has fewer than three distinct points",
     "Duplicate Rings": "a ring appears twice",
     "Nested holes": "a hole lies inside another hole",
 }

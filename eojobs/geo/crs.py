@@ -67,8 +67,27 @@ def is_geographic(crs: str) -> bool:
     return bool(match and match.group(1).upper().startswith("GEOG"))
 
 
-def to_lonlat(geometry: BaseGeometry, crs: str, label: str) -> BaseGeometry:
-    """Reproject ``geometry`` from ``crs`` to WGS84 lon/lat with pyproj."""
+def same(a: str, b: str) -> bool:
+    """Whether two CRS texts name the same system (pyproj decides when it is installed)."""
+    if describe(a) == describe(b) or (is_lonlat(a) and is_lonlat(b)):
+        return True
+    try:
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError
+    except ImportError:
+        return False
+    try:
+        return bool(CRS.from_user_input(a).equals(CRS.from_user_input(b),
+                                                  ignore_axis_order=True))
+    except CRSError:
+        return False
+
+
+def to_lonlat(geometry: BaseGeometry, crs: str, label: str, given: bool = False) -> BaseGeometry:
+    """Reproject ``geometry`` from ``crs`` to WGS84 lon/lat with pyproj.
+
+    ``given`` says the user named the CRS (rather than the file), for messages.
+    """
     try:
         from pyproj import CRS, Transformer
         from pyproj.exceptions import CRSError
@@ -81,7 +100,19 @@ def to_lonlat(geometry: BaseGeometry, crs: str, label: str) -> BaseGeometry:
     try:
         source = CRS.from_user_input(crs)
     except CRSError:
+        if given:
+            raise RegionError(f"the CRS given for {label} is not one pyproj knows: "
+                              f"{describe(crs)!r}; give one such as EPSG:27700") from None
         raise RegionError(f"{label} names a CRS pyproj does not know: {describe(crs)}") from None
+    coords = shapely.get_coordinates(geometry)
+    if source.is_projected and (np.abs(coords[:, 0]) <= 180).all() and (
+            np.abs(coords[:, 1]) <= 90).all():
+        whose = "the CRS given" if given else "the CRS it names"
+        raise RegionError(
+            f"{label} has coordinates that look like lon/lat degrees (e.g. {coords[0][0]:g}, "
+            f"{coords[0][1]:g}), not the metres of {describe(crs)}, {whose}; "
+            + ("drop the CRS option" if given else "check the file's CRS")
+        )
     transformer = Transformer.from_crs(source, "EPSG:4326", always_xy=True)
 
     def project(coords: np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path, PurePosixPath
 
@@ -21,9 +22,16 @@ MAX_FILE_BYTES = 512 << 20
 MAX_ARCHIVE_BYTES = 512 << 20
 
 
+_SHAPEFILE_PARTS = (".shx", ".dbf", ".prj", ".cpg")
+_EWKT_SRID = re.compile(r"^\s*SRID=(\d+)\s*;", re.IGNORECASE)
+
+
 def read_path(path: Path) -> Parsed:
     """Read the region file at ``path``; RegionError says what is wrong with it."""
     name = path.name or str(path)
+    if path.suffix.lower() in _SHAPEFILE_PARTS:
+        raise RegionError(f"{name} is one part of a shapefile; give {path.stem}.shp (with its "
+                          "parts beside it), or a zip of all the parts")
     data = _read_bytes(path)
     kind = sniff(data[:4096], name)
     check_name(path, kind)
@@ -36,21 +44,29 @@ def read_path(path: Path) -> Parsed:
     if kind is Kind.KML:
         return read_kml(data, name)
     if kind is Kind.WKB:
-        return Parsed([Feature(from_wkb(data, name), "")])
+        return geometry_parsed(from_wkb(data, name))
     text = _text(data, name)
     if kind is Kind.WKT:
-        return Parsed([Feature(from_wkt(text, name), "")])
-    return Parsed([Feature(from_wkb(text.strip(), name), "")])
+        return from_wkt(text, name)
+    return geometry_parsed(from_wkb(text.strip(), name))
 
 
-def from_wkt(text: str, source: str) -> shapely.Geometry:
-    """Parse WKT, or raise RegionError."""
+def geometry_parsed(geometry: shapely.Geometry, srid: int = 0) -> Parsed:
+    """One unlabelled feature, in the CRS its (E)WKB SRID or ``srid`` names, if any."""
+    srid = srid or int(shapely.get_srid(geometry))
+    return Parsed([Feature(geometry, "")], crs=f"EPSG:{srid}" if srid else None)
+
+
+def from_wkt(text: str, source: str) -> Parsed:
+    """Parse WKT, or EWKT with its ``SRID=n;`` prefix; RegionError if it cannot be read."""
+    match = _EWKT_SRID.match(text)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            return shapely.from_wkt(text)
+            geometry = shapely.from_wkt(text[match.end():] if match else text)
     except shapely.errors.ShapelyError as exc:
         raise RegionError(f"{source} is not valid WKT: {_geos_message(exc)}") from None
+    return geometry_parsed(geometry, int(match.group(1)) if match else 0)
 
 
 def from_wkb(data: bytes | str, source: str) -> shapely.Geometry:
@@ -70,13 +86,14 @@ def _geos_message(exc: Exception) -> str:
 
 def _read_bytes(path: Path) -> bytes:
     try:
-        size = path.stat().st_size
         if path.is_dir():
             raise RegionError(f"{path} is a directory, not a region file")
-        if size > MAX_FILE_BYTES:
-            raise RegionError(f"{path.name} is {size / 2**20:,.0f} MiB, more than a region file "
-                              f"may be ({MAX_FILE_BYTES >> 20} MiB); simplify it first")
-        return path.read_bytes()
+        with path.open("rb") as stream:  # read with a cap: a FIFO or device has no size
+            data = stream.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise RegionError(f"{path.name} is more than a region file may be "
+                              f"({MAX_FILE_BYTES >> 20} MiB); simplify it first")
+        return data
     except FileNotFoundError:
         raise RegionError(f"no such region file: {path}") from None
     except PermissionError:
@@ -110,11 +127,23 @@ def _read_zip(path: Path) -> Parsed:
         raise RegionError(str(exc)) from None
     kmls = sorted(m for m in members if m.lower().endswith(".kml"))
     if any(m.lower().endswith(".shp") for m in members):
+        if kmls:
+            raise RegionError(f"{name} holds both a shapefile and KML ({kmls[0]}); "
+                              "zip one region at a time")
         return read_zipped_shapefile(members, name)
     if kmls:
         # A KMZ's main document is doc.kml by convention, else the first at the top.
         main = next((m for m in kmls if m.lower() == "doc.kml"),
                     min(kmls, key=lambda m: (m.count("/"), m)))
         return read_kml(members[main], f"{name}:{main}")
-    raise RegionError(f"{name} holds neither a .kml nor a .shp; a region archive is a KMZ "
-                      "or a zipped shapefile (.shp, .shx, .dbf, .prj)")
+    nested = " (it holds another archive: unpack that first)" if any(
+        m.lower().endswith((".zip", ".kmz")) for m in _all_names(path)) else ""
+    raise RegionError(f"{name} holds neither a .kml nor a .shp{nested}; a region archive is a "
+                      "KMZ or a zipped shapefile (.shp, .shx, .dbf, .prj)")
+
+
+def _all_names(path: Path) -> list[str]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as zf:
+        return zf.namelist()

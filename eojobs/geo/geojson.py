@@ -16,6 +16,13 @@ from eojobs.geo.features import Feature, Parsed, feature_label
 
 def read_geojson(data: dict[str, Any] | str | bytes, source: str) -> Parsed:
     """Parse GeoJSON text or a dict into features; the geometries keep their own CRS."""
+    try:
+        return _read(data, source)
+    except RecursionError:
+        raise RegionError(f"{source} is nested too deeply to be GeoJSON") from None
+
+
+def _read(data: dict[str, Any] | str | bytes, source: str) -> Parsed:
     if isinstance(data, (str, bytes)):
         data = _load(data, source)
     if not isinstance(data, dict):
@@ -38,7 +45,7 @@ def _load(text: str | bytes, source: str) -> Any:
         if exc.pos >= len(exc.doc.rstrip()):
             raise RegionError(
                 f"{source} ends in the middle of the JSON (line {exc.lineno}); "
-                "the file looks truncated"
+                "it looks truncated"
             ) from None
         raise RegionError(
             f"{source} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"

@@ -7,6 +7,7 @@ entities, and the expat it uses refuses entity-expansion bombs.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from xml.etree import ElementTree
 
@@ -50,7 +51,7 @@ def _parse(data: bytes, source: str) -> ElementTree.Element:
         line, _ = exc.position
         if "no element found" in str(exc) or "unclosed token" in str(exc):
             raise RegionError(f"{source} ends in the middle of the XML (line {line}); "
-                              "the file looks truncated") from None
+                              "it looks truncated") from None
         raise RegionError(f"{source} is not valid KML: {exc}") from None
 
 
@@ -124,7 +125,7 @@ def _coordinates(element: ElementTree.Element, where: str) -> np.ndarray:
     text = _child_text(element, "coordinates")
     if not text:
         raise RegionError(f"{where} has a {_local(element.tag)} without coordinates")
-    tuples = [t.split(",") for t in text.split()]
+    tuples = [t.split(",") for t in re.sub(r"\s*,\s*", ",", text).split()]
     widths = {len(t) for t in tuples}
     if not widths <= {2, 3}:
         bad = next(",".join(t) for t in tuples if len(t) not in (2, 3))

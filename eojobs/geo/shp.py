@@ -7,6 +7,7 @@ own size and name checks.
 
 from __future__ import annotations
 
+import codecs
 import io
 import struct
 import warnings
@@ -43,30 +44,39 @@ def read_shapefile(path: Path, source: str) -> Parsed:
     for suffix in _PARTS:
         sibling = siblings.get((path.stem + suffix).lower())
         if sibling is not None and sibling.is_file():
-            parts[suffix] = sibling.read_bytes()
+            try:
+                parts[suffix] = sibling.read_bytes()
+            except OSError as exc:
+                raise RegionError(f"cannot read {sibling.name}, a part of {source}: "
+                                  f"{exc.strerror or exc}") from None
     parts[".shp"] = path.read_bytes()
     return _read(parts, source)
 
 
 def _read(parts: dict[str, bytes], source: str) -> Parsed:
-    streams = {s[1:]: io.BytesIO(parts[s]) for s in (".shp", ".shx", ".dbf", ".cpg") if s in parts}
+    streams = {s[1:]: io.BytesIO(parts[s]) for s in (".shp", ".shx", ".dbf") if s in parts}
+    notes: list[str] = []
     try:
         with warnings.catch_warnings():
             # pyshp only warns when the header's size disagrees with the file's: it is cut short.
             warnings.simplefilter("error", shapefile.PossiblyCorruptFileHeader)
-            reader = shapefile.Reader(**streams)
-            records = reader.shapeRecords() if ".dbf" in parts else None
-            shapes = [r.shape for r in records] if records is not None else reader.shapes()
+            reader = shapefile.Reader(**streams, encoding=_encoding(parts.get(".cpg")),
+                                      encodingErrors="replace")
+            shapes = reader.shapes()
+            records = [r.as_dict() for r in reader.records()] if ".dbf" in parts else None
     except (shapefile.ShapefileException, shapefile.PossiblyCorruptFileHeader, struct.error,
             ValueError, EOFError) as exc:
         raise RegionError(f"{source} is not a readable shapefile (truncated or damaged?): "
                           f"{exc}") from None
+    if records is not None and len(records) != len(shapes):
+        notes.append(f"{source}: the .dbf has {len(records)} records for {len(shapes)} shapes; "
+                     "read every shape, without names")
+        records = None
     features: list[Feature] = []
     for index, shp in enumerate(shapes, 1):
         if shp.shapeType == shapefile.NULL:
             continue
-        properties = records[index - 1].record.as_dict() if records is not None else None
-        label = feature_label(index, properties)
+        label = feature_label(index, records[index - 1] if records is not None else None)
         try:
             features.append(Feature(shape(shp.__geo_interface__), label))
         except Exception as exc:
@@ -75,4 +85,21 @@ def _read(parts: dict[str, bytes], source: str) -> Parsed:
         raise RegionError(f"{source} holds no shapes")
     prj = parts.get(".prj")
     crs = prj.decode("utf-8", "replace").strip() if prj else None
-    return Parsed(features, crs=crs or None)
+    return Parsed(features, crs=crs or None, notes=notes)
+
+
+_CODE_PAGES = {"ansi 1252": "cp1252", "system": "cp1252", "utf8": "utf-8"}
+
+
+def _encoding(cpg: bytes | None) -> str:
+    """The text encoding a ``.cpg`` names (``UTF-8``, ``1252``, ``ANSI 1252``...), else UTF-8.
+
+    Only feature names are read from the ``.dbf``, so an unknown code page
+    costs at most a garbled label, never the region.
+    """
+    name = (cpg or b"").decode("ascii", "replace").strip().lower()
+    name = _CODE_PAGES.get(name, f"cp{name}" if name.isdigit() else name)
+    try:
+        return codecs.lookup(name).name if name else "utf-8"
+    except LookupError:
+        return "utf-8"

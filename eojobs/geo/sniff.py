@@ -58,7 +58,7 @@ def sniff(head: bytes, name: str) -> Kind:
     for magic, what in _NOT_REGIONS:
         if head.startswith(magic):
             raise RegionError(f"{name} is {what}, not a region file")
-    if _looks_like_wkb(head):
+    if looks_like_wkb(head):
         return Kind.WKB
     text = head.lstrip(b"\xef\xbb\xbf").lstrip()
     if not text:
@@ -91,7 +91,8 @@ def check_name(path: Path, kind: Kind) -> None:
     )
 
 
-def _looks_like_wkb(head: bytes) -> bool:
+def looks_like_wkb(head: bytes) -> bool:
+    """True when ``head`` starts like (E)WKB: a byte-order mark, then a geometry type."""
     if len(head) < 9 or head[0] not in (0, 1):
         return False
     order = "little" if head[0] == 1 else "big"

@@ -144,10 +144,12 @@ CASES: list[tuple[str, Case, str]] = [
                       '[[[0, 0], [1, Infinity], [1, 0], [0, 0]]]}'),
      "region.geojson has NaN or infinite coordinates (vertex 2: 1.0, inf)"),
     ("antimeridian", geojson(polygon([(179, 0), (-179, 0), (-179, 1), (179, 1), (179, 0)])),
-     "region.geojson crosses the antimeridian (180°) between (179, 0) and (-179, 0); split it "
-     "into parts on each side of 180°, or pass --repair (repair=True) to split it"),
+     "region.geojson has an edge from (179, 0) to (-179, 0) that spans more than 180° of "
+     "longitude. If it crosses the antimeridian (180°), pass --repair (repair=True) to split "
+     "it there; if it really goes the long way round, add vertices so that no edge spans 180° "
+     "or more"),
     ("truncated GeoJSON", truncated(geojson(mapping(glasgow()))),
-     "region.geojson ends in the middle of the JSON (line 1); the file looks truncated"),
+     "region.geojson ends in the middle of the JSON (line 1); it looks truncated"),
     ("bad JSON", text("region.geojson", '{"type": "Polygon",, }'),
      "region.geojson is not valid JSON: Expecting property name enclosed in double quotes at "
      "line 1 column 20"),
@@ -172,7 +174,7 @@ CASES: list[tuple[str, Case, str]] = [
     ("Latin-1 text", text("region.geojson", '{"type": "Feature", "name": "Mal\xf6"}'.encode(
         "latin-1")), "region.geojson is not UTF-8 text; GeoJSON must be UTF-8"),
     ("truncated KML", truncated(text("area.kml", kml([("x", kml_polygon(glasgow()))]))),
-     "area.kml ends in the middle of the XML (line 1); the file looks truncated"),
+     "area.kml ends in the middle of the XML (line 1); it looks truncated"),
     ("GPX, not KML", text("track.kml", '<gpx version="1.1"><trk/></gpx>'),
      "track.kml is XML but not KML: its root element is <gpx>"),
     ("KML without polygons", text("empty.kml", kml([])),
@@ -211,7 +213,8 @@ CASES: list[tuple[str, Case, str]] = [
     ("conflicting CRS", with_flags(projected_geojson, "--region-crs", "EPSG:32630"),
      "bng.geojson names its CRS as EPSG:27700, but EPSG:32630 was given; drop the CRS option"),
     ("unknown CRS", with_flags(shp([box(0, 0, 1, 1)], prj=None), "--region-crs", "EPSG:99999"),
-     "area.shp names a CRS pyproj does not know: EPSG:99999"),
+     "the CRS given for area.shp is not one pyproj knows: 'EPSG:99999'; give one such as "
+     "EPSG:27700"),
     ("a .prj pyproj cannot read", shp([to_bng(glasgow())], prj='PROJCS["Nowhere",JUNK]'),
      "area.shp names a CRS pyproj does not know: Nowhere"),
     ("bad --buffer", with_flags(arg("POINT(1 1)"), "--buffer", "10cm"),
@@ -219,7 +222,7 @@ CASES: list[tuple[str, Case, str]] = [
     ("negative --simplify", with_flags(arg("1,1,2,2"), "--simplify", "-5"),
      "Invalid value for '--simplify': '-5' is not a distance such as 100, 100m or 1.5km"),
     ("a CRS that is no CRS", with_flags(arg("1,1,2,2"), "--region-crs", "nonsense"),
-     "bbox names a CRS pyproj does not know: nonsense"),
+     "the CRS given for bbox is not one pyproj knows: 'nonsense'"),
 ]
 
 

@@ -100,7 +100,8 @@ def test_wkt_and_wkb_in_every_form(tmp_path):
 
 def test_kml_placemarks_with_holes_namespaces_and_heights(tmp_path):
     path = tmp_path / "areas.kml"
-    path.write_text(kml([("Home", kml_polygon(HOLED, z=0)), ("Away", kml_polygon(box(5, 0, 6, 1)))],
+    path.write_text(kml([("Home", kml_polygon(HOLED, z=0)), ("Away", kml_polygon(box(5, 0, 6, 1),
+                                                                                  z=12))],
                         namespace="http://earth.google.com/kml/2.1"))
     region = Region.from_file(path)
     assert same(region, MultiPolygon([HOLED, box(5, 0, 6, 1)]))
