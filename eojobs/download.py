@@ -12,6 +12,7 @@ without reading it again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -42,6 +43,12 @@ except ImportError:  # pragma: no cover - not on Windows
     fcntl = None  # type: ignore[assignment]
 
 CHUNK = 1 << 20
+#: The most one write() call is given. Linux 6.x (ext4 and others) sizes the
+#: page-cache folios after the write; folios above 32 KiB come from the buddy
+#: allocator rather than the per-CPU lists, and on VMs that hand free memory
+#: back to the host, filling them cost 2-3 times the system time (measured on
+#: 6.18). The extra calls of small slices cost next to nothing.
+WRITE_SLICE = 32 << 10
 PART_SUFFIX = ".part"
 META_SUFFIX = ".part.json"
 MANIFEST = ".eojobs-manifest.json"
@@ -333,7 +340,10 @@ class _Job:
                 digest.update(chunk)
             return digest
         handle.seek(0)
-        handle.truncate()
+        if have:
+            # Only when there is something to drop: on ext4, truncating to zero marks the
+            # file to be flushed to disk when closed (auto_da_alloc), a quarter second a GiB.
+            handle.truncate()
         _write_json(_meta_path(dest), {"size": asset.size, "checksum": asset.checksum,
                                        "etag": None})
         return digest
@@ -380,19 +390,32 @@ class _Job:
                 raise RestartDownload(f"{asset.name} changed on the server since the last try")
             if etag and meta.get("etag") != etag:
                 _write_json(_meta_path(dest), {**meta, "etag": etag})
+            handle.flush()
+            fd = handle.fileno()
+            readinto = _readinto_of(stream)
             written = offset
+            # Hashing in line beat a hashing thread: with two cores, one serving, a third
+            # busy thread only competes (bench/download.py, 1 GiB: 0.96x curl against 0.72x).
+            buffer = memoryview(bytearray(CHUNK))
             while True:
                 if self.cancelled():
-                    handle.flush()
                     raise Cancelled("download cancelled")
-                chunk = stream.read(CHUNK)
+                if readinto is not None:
+                    chunk = buffer[:readinto(buffer) or 0]
+                else:
+                    chunk = memoryview(stream.read(CHUNK))
                 if not chunk:
                     break
-                handle.write(chunk)
+                try:
+                    _write_at(fd, chunk, written)
+                except OSError:
+                    # Keep the file and the digest in step for the retry.
+                    with contextlib.suppress(OSError):
+                        os.ftruncate(fd, written)
+                    raise
                 digest.update(chunk)
                 written += len(chunk)
                 advance(len(chunk))
-            handle.flush()
         if asset.size is not None and written < asset.size:
             raise BackendError(f"the connection closed after {written} of {asset.size} bytes",
                                transient=True)
@@ -434,6 +457,41 @@ class _locked:
     def __exit__(self, *exc: object) -> None:
         assert self.handle is not None
         self.handle.close()
+
+
+def _readinto_of(stream: Any) -> Callable[[memoryview], int | None] | None:
+    """The stream's ``readinto``, unless it may bypass what the stream's ``read`` does.
+
+    A subclass that overrides ``read`` but not ``readinto`` (to count, filter
+    or break the bytes) has to be read with ``read``.
+    """
+    readinto = getattr(stream, "readinto", None)
+    if readinto is None or "read" in getattr(stream, "__dict__", {}):
+        return None
+    mro = type(stream).__mro__
+    read_owner = next((cls for cls in mro if "read" in vars(cls)), None)
+    into_owner = next((cls for cls in mro if "readinto" in vars(cls)), None)
+    if read_owner is None or into_owner is None or not issubclass(into_owner, read_owner):
+        return None
+    return readinto  # type: ignore[no-any-return]
+
+
+def _write_at(fd: int, data: memoryview, offset: int) -> None:
+    """Write all of ``data`` at ``offset`` of ``fd``, at most WRITE_SLICE bytes a call."""
+    done = 0
+    while done < len(data):
+        piece = data[done:done + WRITE_SLICE]
+        if _pwrite is not None:
+            n = _pwrite(fd, piece, offset + done)
+        else:  # pragma: no cover - Windows
+            os.lseek(fd, offset + done, os.SEEK_SET)
+            n = os.write(fd, piece)
+        if n <= 0:
+            raise OSError(f"the disk took no bytes at offset {offset + done}")
+        done += n
+
+
+_pwrite = getattr(os, "pwrite", None)
 
 
 def _meta_path(dest: Path) -> Path:

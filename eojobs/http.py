@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import random
 import time
 from collections.abc import Callable
@@ -180,21 +181,53 @@ class ResponseStream:
 
     Read errors (a reset, a timeout, a body cut short) become transient
     BackendErrors, so the engine retries from where it stopped; ``etag`` lets
-    it notice a file that changed between tries.
+    it notice a file that changed between tries. A body without a
+    Content-Encoding is read straight from the socket with ``readinto``, past
+    urllib3's buffering and copies; a body that ends before its Content-Length
+    is an error either way.
     """
 
     def __init__(self, response: requests.Response) -> None:
         self.response = response
         self.etag = response.headers.get("ETag")
         response.raw.decode_content = True
+        encoding = response.headers.get("Content-Encoding", "").strip().lower()
+        body = getattr(response.raw, "_fp", None)
+        self._body = body if isinstance(body, http.client.HTTPResponse) \
+            and encoding in ("", "identity") else None
+        self._left = _content_length(response) if self._body is not None else None
 
     def read(self, size: int = -1) -> bytes:
         """Up to ``size`` bytes; ``b""`` at the end."""
         try:
-            return bytes(self.response.raw.read(size))
-        except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as exc:
-            raise BackendError(f"the download broke off ({type(exc).__name__})",
-                               transient=True) from None
+            if self._body is None:
+                return bytes(self.response.raw.read(size))
+            data = self._body.read(size if size >= 0 else None)
+        except _READ_ERRORS as exc:
+            raise _broke_off(exc) from None
+        self._count(len(data), size != 0)
+        return data
+
+    def readinto(self, buffer: memoryview | bytearray) -> int:
+        """Fill ``buffer`` with the next bytes; how many, 0 at the end."""
+        if self._body is None:
+            data = self.read(len(buffer))
+            buffer[:len(data)] = data
+            return len(data)
+        try:
+            n = self._body.readinto(buffer)
+        except _READ_ERRORS as exc:
+            raise _broke_off(exc) from None
+        self._count(n, len(buffer) > 0)
+        return n
+
+    def _count(self, n: int, wanted: bool) -> None:
+        if self._left is None:
+            return
+        if n == 0 and wanted and self._left > 0:
+            raise BackendError(f"the download broke off {self._left} bytes before its end",
+                               transient=True)
+        self._left -= n
 
     def close(self) -> None:
         """Release the connection."""
@@ -205,3 +238,19 @@ class ResponseStream:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_READ_ERRORS = (urllib3.exceptions.HTTPError, requests.RequestException, http.client.HTTPException,
+                OSError)
+
+
+def _broke_off(exc: BaseException) -> BackendError:
+    return BackendError(f"the download broke off ({type(exc).__name__})", transient=True)
+
+
+def _content_length(response: requests.Response) -> int | None:
+    try:
+        length = int(response.headers.get("Content-Length", ""))
+    except ValueError:
+        return None
+    return length if length >= 0 else None

@@ -245,3 +245,73 @@ def test_raise_for_failures_names_the_first_failure(tmp_path):
         report.raise_for_failures()
     ok = get([], Source({}))
     ok.raise_for_failures()
+
+
+def test_a_write_that_failed_midway_is_rolled_back_before_the_retry(tmp_path, monkeypatch):
+    import eojobs.download as engine
+
+    data = random_bytes(3 * 1024 * 1024 + 17)
+    real = engine._write_at
+    failures = []
+
+    def disk_full_once(fd: int, chunk: memoryview, offset: int) -> None:
+        if offset >= 1024 * 1024 and not failures:
+            failures.append(offset)
+            real(fd, chunk[:1000], offset)
+            raise OSError(28, "No space left on device")
+        real(fd, chunk, offset)
+
+    monkeypatch.setattr(engine, "_write_at", disk_full_once)
+    source = Source({"a.bin": data})
+    report = get([(asset("a.bin", data), tmp_path / "a.bin")], source)
+    assert report.ok, report.failed
+    assert source.opened == [("a.bin", 0), ("a.bin", failures[0])]
+    assert (tmp_path / "a.bin").read_bytes() == data
+
+
+def test_a_plain_body_is_read_into_the_buffer_and_one_cut_short_is_a_transient_error():
+    import socket
+    import threading
+
+    import requests
+
+    from eojobs.errors import BackendError
+    from eojobs.http import ResponseStream
+
+    body = random_bytes(300_000)
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve(sent: int) -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nETag: \"v1\"\r\n"
+                         b"Connection: close\r\n\r\n" % len(body) + body[:sent])
+
+    got = {}
+    for sent in (len(body), 123_456):
+        thread = threading.Thread(target=serve, args=(sent,))
+        thread.start()
+        response = requests.get(f"http://127.0.0.1:{listener.getsockname()[1]}/", stream=True,
+                                timeout=10)
+        with ResponseStream(response) as stream:
+            assert stream.etag == '"v1"'
+            buffer, parts = bytearray(100_000), [stream.read(1000)]
+            try:
+                while n := stream.readinto(buffer):
+                    parts.append(bytes(buffer[:n]))
+            except BackendError as exc:
+                got[sent] = exc
+            else:
+                got[sent] = b"".join(parts)
+        thread.join()
+    listener.close()
+    assert got[len(body)] == body
+    assert isinstance(got[123_456], BackendError) and got[123_456].transient
+    assert "broke off" in str(got[123_456])
+
+
+def random_bytes(n: int) -> bytes:
+    import random
+
+    return random.Random(n).randbytes(n)
