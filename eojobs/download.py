@@ -308,7 +308,13 @@ class _Job:
             if dest.exists() and not self.overwrite and not ours and self._same(dest, asset):
                 return ("skipped", "")
             digest = self._resume(asset, dest, handle)
-            checksum = self._transfer(asset, dest, handle, digest, advance)
+            try:
+                checksum = self._transfer(asset, dest, handle, digest, advance)
+            except NotReady:
+                if os.fstat(handle.fileno()).st_size == 0:  # nothing to resume: leave no trace
+                    part.unlink(missing_ok=True)
+                    _meta_path(dest).unlink(missing_ok=True)
+                raise
             os.replace(part, dest)
         _meta_path(dest).unlink(missing_ok=True)
         if self.manifest is not None:

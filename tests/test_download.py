@@ -315,3 +315,25 @@ def random_bytes(n: int) -> bytes:
     import random
 
     return random.Random(n).randbytes(n)
+
+
+def test_a_file_not_ready_yet_is_scheduled_and_fetched_by_the_next_call(tmp_path):
+    from eojobs.errors import NotReady
+
+    files = {"a.tif": b"A" * 5000, "b.tif": b"B" * 7000}
+    ready = Source(files)
+
+    def not_b(a: Asset, offset: int) -> io.BytesIO:
+        if a.name == "b.tif":
+            raise NotReady("b.tif is still being analysed")
+        return ready(a, offset)
+
+    items = [(asset(n, d), tmp_path / n) for n, d in files.items()]
+    first = download_assets(items, not_b, retry=FAST, progress=False)
+    assert first.done == [tmp_path / "a.tif"] and first.scheduled == [tmp_path / "b.tif"]
+    assert first.failed == [] and first.ok
+    assert not (tmp_path / "b.tif").exists()
+    assert not list(tmp_path.glob("b.tif.part*"))
+    second = download_assets(items, ready, retry=FAST, progress=False)
+    assert second.done == [tmp_path / "b.tif"] and second.skipped == [tmp_path / "a.tif"]
+    assert (tmp_path / "b.tif").read_bytes() == files["b.tif"]

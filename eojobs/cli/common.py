@@ -132,6 +132,9 @@ def download_with_messages(
         f"downloaded {len(report.done)} files ({human_size(report.bytes_written)}) to "
         f"{directory}; {len(report.skipped)} already there, {len(report.failed)} failed",
     )
+    if report.scheduled:
+        notice(ctx, f"{len(report.scheduled)} files are not ready yet; run the same download "
+                    f"again later to fetch them: eojobs download {job.id} --dir {directory}")
     for path, reason in report.failed:
         click.echo(f"failed: {path}: {reason}", err=True)
     return report
