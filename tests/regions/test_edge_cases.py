@@ -161,3 +161,21 @@ def test_odd_python_inputs_are_read_or_refused_clearly():
         Region.from_wkt(5)  # type: ignore[arg-type]
     with pytest.raises(RegionError, match="is empty: it has no coordinates"):
         Region.parse("POLYGON EMPTY")
+
+
+def test_kml_entity_bombs_and_external_entities_are_refused(tmp_path):
+    laughs = ('<?xml version="1.0"?><!DOCTYPE kml [<!ENTITY a "lol">'
+              + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">'
+                        for i in range(9))
+              + ']><kml><Placemark><name>&j;</name></Placemark></kml>')
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not read")
+    external = (f'<?xml version="1.0"?><!DOCTYPE kml [<!ENTITY x SYSTEM "file://{secret}">]>'
+                "<kml><Placemark><name>&x;</name></Placemark></kml>")
+    for name, text in (("laughs.kml", laughs), ("external.kml", external)):
+        path = tmp_path / name
+        path.write_text(text)
+        with pytest.raises(RegionError) as info:
+            Region.from_file(path)
+        assert str(info.value).startswith(f"{name} ")
+        assert "do not read" not in str(info.value)
