@@ -60,8 +60,10 @@ class TokenIssuer:
 
     def issue(self, user_id: str, email: str) -> LoginTokens:
         """Tokens for a user who just logged in."""
-        now = int(self.clock())
-        expires = now + max(1, math.ceil(self.lifetime_s))
+        moment = self.clock()
+        now = int(moment)
+        # JWT times are whole seconds: round the end up, so no token lives less than asked.
+        expires = math.ceil(moment + max(1.0, self.lifetime_s))
 
         def token(use: str, **claims: str) -> str:
             payload = {"iss": ISSUER, "sub": user_id, "iat": now, "exp": expires,

@@ -173,7 +173,7 @@ def test_an_expired_token_logs_in_again_once(user_dir, monkeypatch):
         with eojobs.connect("fusion", email=server.email, password=server.password) as conn:
             first = conn.services()
             token = conn.backend.client.token
-            time.sleep(1.5)
+            time.sleep(2.1)  # whole-second expiry: a 1 s token ends within 2 s
             assert [s.id for s in conn.services()] == [s.id for s in first]
             assert conn.backend.client.token != token
             user_id = conn.backend.auth.user_id
