@@ -379,6 +379,7 @@ class FusionBackend(Backend):
     def set_dispatcher(self, job_id: str, name: str, options: dict[str, Any] | None,
                        attach: bool) -> list[Dispatcher]:
         """Attach, reconfigure or detach one dispatcher with a PATCH of the process."""
+        job_id = _checked(job_id)
         process, extras = self.client.get_process_with_extras(self.org, job_id)
         current = [d for d in process.get("dispatchers") or [] if d.get("name") != name]
         if attach:
