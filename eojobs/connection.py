@@ -159,6 +159,36 @@ class Connection:
         )
         return Job(self, self.backend.submit(request))
 
+    def create_jobs(
+        self,
+        service: str | Service,
+        regions: Iterable[Any],
+        options: Mapping[str, Any] | None = None,
+        inputs: Mapping[int | str, str | os.PathLike[str]] | None = None,
+        name: str | None = None,
+        schedule: Schedule | Mapping[str, Any] | None = None,
+    ) -> list[Job]:
+        """One job per region (e.g. from :meth:`Region.parse_each`), all checked first.
+
+        Every region is checked against the backend's limits, and the options,
+        inputs and schedule once, before the first job is created; with more
+        than one region each job is named after its region's source.
+        """
+        svc = self.service(service)
+        parsed = [Region.parse(region) for region in regions]
+        limits = self.backend.region_limits(svc)
+        for region in parsed:
+            check_limits(region, limits, self.backend.name)
+        coerce_options(svc, options)
+        self._check_inputs(svc, inputs or {})
+        self._schedule(schedule)
+        many = len(parsed) > 1
+        return [
+            self.create_job(svc, region, options, inputs,
+                            f"{name or svc.name} ({region.source})" if many else name, schedule)
+            for region in parsed
+        ]
+
     def jobs(self) -> list[Job]:
         """All jobs of the account, newest first."""
         return [Job(self, info) for info in self.backend.list_jobs()]

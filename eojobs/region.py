@@ -14,11 +14,11 @@ from shapely.geometry import MultiPolygon, box, mapping
 from shapely.geometry.base import BaseGeometry
 
 from eojobs.errors import RegionError
-from eojobs.geo.area import EARTH_RADIUS_M, geodesic_area_m2, subdivide
+from eojobs.geo.area import geodesic_area_m2, subdivide
 from eojobs.geo.checks import RegionFix, clean
 from eojobs.geo.features import Feature, Parsed
 
-__all__ = ["EARTH_RADIUS_M", "MAX_SLICES", "Region", "RegionFix", "geodesic_area_m2"]
+__all__ = ["MAX_SLICES", "Region", "RegionFix"]
 
 #: The most slices :meth:`Region.split` makes; more means the limit is a mistake.
 MAX_SLICES = 1000

@@ -107,16 +107,9 @@ def run(
         values = {**definition.options, **parse_option_pairs(options)}
         regions = read_regions(region if region is not None else definition.region_input,
                                region_flags)
-        conn = ctx.obj.connection()
-        if len(regions) > 1:
-            _check_each(conn, service, regions)
-        many = len(regions) > 1
-        jobs = [
-            conn.create_job(service, piece, options=values, inputs=files, schedule=schedule,
-                            name=f"{name or conn.service(service).name} ({piece.source})"
-                            if many else name)
-            for piece in regions
-        ]
+        jobs = ctx.obj.connection().create_jobs(service, regions, options=values, inputs=files,
+                                                name=name, schedule=schedule)
+    many = len(jobs) > 1
     show_notes(ctx, regions)
     for job in jobs:
         _start(ctx, job)
@@ -136,15 +129,6 @@ def run(
 
 def _one_or_all(items: list[dict[str, Any]]) -> Any:
     return items[0] if len(items) == 1 else items
-
-
-def _check_each(conn: Any, service: str, regions: list[Any]) -> None:
-    """Check every region against the backend's limits before the first job is created."""
-    from eojobs.geo.limits import check_limits
-
-    svc = conn.service(service)
-    for piece in regions:
-        check_limits(piece, conn.backend.region_limits(svc), conn.backend.name)
 
 
 def _start(ctx: click.Context, job: Any) -> None:

@@ -38,7 +38,7 @@ def read_path(path: Path) -> Parsed:
     if kind is Kind.ZIP:
         return _read_zip(path)
     if kind is Kind.SHP:
-        return read_shapefile(path, name)
+        return read_shapefile(path, data, name)
     if kind is Kind.GEOJSON:
         return read_geojson(data, name)
     if kind is Kind.KML:
@@ -113,8 +113,10 @@ def _text(data: bytes, name: str) -> str:
 
 def _read_zip(path: Path) -> Parsed:
     name = path.name
+    seen: list[str] = []
 
     def wanted(member: str) -> bool:
+        seen.append(member)
         base = PurePosixPath(member).name
         junk = member.startswith("__MACOSX/") or base.startswith("._")
         return not junk and base.lower().endswith((".kml", ".shp", ".shx", ".dbf", ".prj", ".cpg"))
@@ -137,13 +139,7 @@ def _read_zip(path: Path) -> Parsed:
                     min(kmls, key=lambda m: (m.count("/"), m)))
         return read_kml(members[main], f"{name}:{main}")
     nested = " (it holds another archive: unpack that first)" if any(
-        m.lower().endswith((".zip", ".kmz")) for m in _all_names(path)) else ""
+        m.lower().endswith((".zip", ".kmz")) for m in seen) else ""
     raise RegionError(f"{name} holds neither a .kml nor a .shp{nested}; a region archive is a "
                       "KMZ or a zipped shapefile (.shp, .shx, .dbf, .prj)")
 
-
-def _all_names(path: Path) -> list[str]:
-    import zipfile
-
-    with zipfile.ZipFile(path) as zf:
-        return zf.namelist()

@@ -37,8 +37,8 @@ def read_zipped_shapefile(members: dict[str, bytes], source: str) -> Parsed:
     return _read(parts, source)
 
 
-def read_shapefile(path: Path, source: str) -> Parsed:
-    """Read a bare ``.shp`` with its ``.shx``, ``.dbf``, ``.prj`` and ``.cpg`` beside it."""
+def read_shapefile(path: Path, data: bytes, source: str) -> Parsed:
+    """Read a bare ``.shp`` (its bytes, ``data``) with the parts beside it."""
     siblings = {p.name.lower(): p for p in path.parent.iterdir()} if path.parent.is_dir() else {}
     parts: dict[str, bytes] = {}
     for suffix in _PARTS:
@@ -49,7 +49,7 @@ def read_shapefile(path: Path, source: str) -> Parsed:
             except OSError as exc:
                 raise RegionError(f"cannot read {sibling.name}, a part of {source}: "
                                   f"{exc.strerror or exc}") from None
-    parts[".shp"] = path.read_bytes()
+    parts[".shp"] = data
     return _read(parts, source)
 
 

@@ -85,3 +85,18 @@ def test_region_flags_apply_to_the_region_of_a_job_file(tmp_path):
     each = invoke("--json", "run", "--from", str(job), "--no-wait", "--per-feature")
     assert each.exit_code == 0, each.stderr
     assert len(json.loads(each.stdout)) == 2
+
+
+def test_create_jobs_checks_every_region_before_creating_any(conn):
+    from eojobs import Region, RegionError
+
+    small, huge = Region.parse("-4.3,55.8,-4.25,55.85"), Region.parse("-20,30,40,70")
+    try:
+        conn.create_jobs("elevation", [small, huge], options={"resolution": 30})
+    except RegionError as exc:
+        assert "covers 18,731,195 km²" in str(exc)
+    else:
+        raise AssertionError("a region over the limit was accepted")
+    assert conn.jobs() == []
+    jobs = conn.create_jobs("elevation", [small, small], name="pair")
+    assert [j.name for j in jobs] == ["pair (bbox)", "pair (bbox)"]

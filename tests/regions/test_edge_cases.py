@@ -179,3 +179,13 @@ def test_kml_entity_bombs_and_external_entities_are_refused(tmp_path):
             Region.from_file(path)
         assert str(info.value).startswith(f"{name} ")
         assert "do not read" not in str(info.value)
+
+
+def test_an_archive_inside_an_archive_says_to_unpack_it(tmp_path):
+    from tests.regions.samples import zip_files
+
+    inner = zip_files(tmp_path / "inner.zip", {"a.txt": "x"})
+    outer = zip_files(tmp_path / "outer.zip", {"inner.zip": inner.read_bytes()})
+    with pytest.raises(RegionError, match=r"outer.zip holds neither a .kml nor a .shp \(it holds "
+                                          r"another archive: unpack that first\)"):
+        Region.from_file(outer)
