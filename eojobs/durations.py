@@ -15,12 +15,15 @@ def parse_duration(text: str) -> timedelta:
     Raises ValueError for anything else, or a duration too long to represent.
     """
     match = _DURATION.match(text)
-    if not match or float(match.group(1)) <= 0:
+    if not match:
         raise ValueError(f"{text!r} is not a duration such as 30m, 6h or 1d")
     try:
-        return timedelta(seconds=float(match.group(1)) * _SECONDS[match.group(2).lower()])
+        gap = timedelta(seconds=float(match.group(1)) * _SECONDS[match.group(2).lower()])
     except OverflowError:
         raise ValueError(f"{text!r} is too long a duration") from None
+    if gap <= timedelta(0):  # also what rounds to nothing, such as 0.0000001s
+        raise ValueError(f"{text!r} is not a duration such as 30m, 6h or 1d")
+    return gap
 
 
 def format_duration(gap: timedelta) -> str:

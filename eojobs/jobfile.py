@@ -330,7 +330,7 @@ def _warn_if_naive(start: Any, source: str) -> None:
     """Say (as AssumedUTCWarning) that a start time without a timezone is taken as UTC."""
     import warnings
 
-    from eojobs.options import AssumedUTCWarning
+    from eojobs.options import AssumedUTCWarning, outside_eojobs
 
     if isinstance(start, str):
         try:
@@ -339,7 +339,7 @@ def _warn_if_naive(start: Any, source: str) -> None:
             return
     if isinstance(start, date) and (not isinstance(start, datetime) or start.tzinfo is None):
         warnings.warn(AssumedUTCWarning(f"{source}: schedule.start_at: no timezone given, "
-                                        "assuming UTC"), stacklevel=4)
+                                        "assuming UTC"), stacklevel=outside_eojobs())
 
 
 def _explain(exc: ValidationError, source: str, model: type[BaseModel], prefix: str = "") -> str:
@@ -404,10 +404,8 @@ def job_document(job: Job) -> dict[str, Any]:
     return document
 
 
-def dump_job_document(document: dict[str, Any], as_json: bool = False) -> str:
-    """A job file's text: YAML, or JSON with ``as_json``; ends with a newline."""
-    if as_json:
-        return json.dumps(document, indent=2) + "\n"
+def dump_job_document(document: dict[str, Any]) -> str:
+    """A job file's text in YAML, ending with a newline (``--json`` prints the dict as JSON)."""
     import yaml
 
     class Dumper(yaml.SafeDumper):

@@ -174,12 +174,12 @@ def _datetime(spec: OptionSpec, value: Any) -> datetime:
         raise _Bad(f"expects a date-time, got {type(value).__name__}")
     if moment.tzinfo is None or moment.utcoffset() is None:
         warnings.warn(AssumedUTCWarning(f"option {spec.name!r}: no timezone given, assuming UTC"),
-                      stacklevel=_outside_eojobs())
+                      stacklevel=outside_eojobs())
         moment = moment.replace(tzinfo=timezone.utc)
     return moment
 
 
-def _outside_eojobs() -> int:
+def outside_eojobs() -> int:
     """The ``stacklevel`` that points a warning at the first caller outside eojobs."""
     frame = sys._getframe(1)
     level = 1

@@ -149,6 +149,36 @@ def test_json_run_of_a_failing_job_still_prints_its_document():
     assert data["status"] == "failed" and data["error"].startswith("simulated failure")
 
 
+def test_json_wait_on_one_failing_job_still_prints_its_document():
+    job_id = run_json("run", "failing", "-r", str(GLASGOW), "--no-wait")["id"]
+    result = invoke("--json", "wait", job_id)
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["status"] == "failed"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--repeat-count", "2", "--repeat-every", "0.0000001s"],
+     "'0.0000001s' is not a duration such as 30m, 6h or 1d"),
+    (["--start-at", "0001-01-01T00:00:00+05:00"],
+     "'0001-01-01T00:00:00+05:00' is out of range once taken to UTC"),
+])
+def test_schedules_that_cannot_be_represented_are_refused(args, message):
+    result = invoke("run", "elevation", "-r", str(GLASGOW), "--no-wait", *args)
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+    assert run_json("jobs") == []
+
+
+def test_a_start_time_without_timezone_is_taken_as_utc_and_said():
+    result = invoke("run", "elevation", "-r", str(GLASGOW), "--no-wait",
+                    "--start-at", "2030-01-01T06:00")
+    assert result.exit_code == 0
+    assert "--start-at: no timezone given, assuming UTC" in result.stderr
+    job = run_json("jobs")[0]
+    assert job["schedule"]["start_at"].startswith("2030-01-01T06:00:00")
+    status = invoke("status", job["id"]).stdout
+    assert "every -" in status
+
+
 def test_environment_problems_are_one_line_not_a_traceback(monkeypatch, tmp_path):
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("x")

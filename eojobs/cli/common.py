@@ -6,13 +6,13 @@ import math
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from eojobs.cli.output import emit, human_size, notice
+from eojobs.cli.output import emit, human_size, notice, price_text
 
 if TYPE_CHECKING:
     from eojobs.download import DownloadReport
@@ -67,11 +67,33 @@ class IsoDateTime(click.ParamType):
             return value
         text = str(value).strip()
         try:
-            return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z"))
-                                          else text)
+            moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z"))
+                                            else text)
         except ValueError:
             self.fail(f"{value!r} is not an ISO 8601 date-time such as 2030-01-01T06:00 or "
                       "2030-01-01T06:00+01:00", param, ctx)
+        try:
+            moment.astimezone(timezone.utc)  # years 1 to 9999 in UTC too
+        except (OverflowError, ValueError):
+            self.fail(f"{value!r} is out of range once taken to UTC", param, ctx)
+        return moment
+
+
+def announce_created(ctx: click.Context, job: Job) -> None:
+    """The new job's id on stdout (unless --json), and its name and price as a notice."""
+    if not ctx.find_root().obj.json:
+        click.echo(job.id)
+    notice(ctx, f"created job {job.id} ({job.name}), price {price_text(job.price)}")
+
+
+def assume_utc(moment: datetime, what: str) -> datetime:
+    """``moment`` with UTC as its timezone if it has none, saying so (AssumedUTCWarning)."""
+    if moment.tzinfo is not None:
+        return moment
+    from eojobs.options import AssumedUTCWarning
+
+    warnings.warn(AssumedUTCWarning(f"{what}: no timezone given, assuming UTC"), stacklevel=2)
+    return moment.replace(tzinfo=timezone.utc)
 
 
 def finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
@@ -97,10 +119,18 @@ def job_dict(job: Job) -> dict[str, Any]:
 
 
 def wait_with_messages(ctx: click.Context, job: Job, timeout: float | None) -> None:
-    """Wait for a job; on Ctrl-C, say how to resume and exit 130."""
+    """Wait for a job; on Ctrl-C, say how to resume and exit 130.
+
+    When the job fails or the wait times out, ``--json`` still prints the job.
+    """
+    from eojobs.errors import JobFailed, WaitTimeout
+
     state = ctx.find_root().obj
     try:
         job.wait(timeout=timeout, progress=state.progress)
+    except (JobFailed, WaitTimeout):
+        emit(ctx, job_dict(job.refresh()), lambda: None)
+        raise
     except KeyboardInterrupt:
         click.echo(
             f"\nstopped waiting; job {job.id} keeps running. Resume with: eojobs wait {job.id}",

@@ -7,8 +7,15 @@ from typing import Any
 
 import click
 
-from eojobs.cli.common import job_dict, parse_option_pairs
-from eojobs.cli.output import emit, notice, price_text, table
+from eojobs.cli.common import (
+    IsoDateTime,
+    announce_created,
+    assume_utc,
+    job_dict,
+    option_notices,
+    parse_option_pairs,
+)
+from eojobs.cli.output import emit, notice, table
 
 
 @click.group()
@@ -101,16 +108,13 @@ def copy(ctx: click.Context, job_id: str, name: str | None) -> None:
       eojobs copy 3f2a9c1e --name "again next week"
     """
     new = _job(ctx, job_id, "copy", "copying jobs").copy(name)
-    if not ctx.obj.json:
-        click.echo(new.id)
-    notice(ctx, f"created job {new.id} ({new.name}), price {price_text(new.price)}")
+    announce_created(ctx, new)
     emit(ctx, job_dict(new), lambda: None)
 
 
 @click.command()
 @click.argument("job_id")
-@click.argument("until", metavar="UNTIL", type=click.DateTime(
-    ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]))
+@click.argument("until", metavar="UNTIL", type=IsoDateTime())
 @click.option("--execution", help="Only this execution (default: all of the job's).")
 @click.pass_context
 def keep(ctx: click.Context, job_id: str, until: datetime, execution: str | None) -> None:
@@ -121,7 +125,9 @@ def keep(ctx: click.Context, job_id: str, until: datetime, execution: str | None
       eojobs -b fusion keep 3f2a9c1e 2027-01-31
     """
     job = _job(ctx, job_id, "delete-expiry", "changing when outputs are deleted")
-    job.keep_until(until, execution)
+    with option_notices(ctx):
+        until = assume_utc(until, "UNTIL")
+        job.keep_until(until, execution)
     notice(ctx, f"job {job.id}: outputs kept until {until.isoformat()}")
     emit(ctx, {"id": job.id, "keep_until": until.isoformat()}, lambda: None)
 

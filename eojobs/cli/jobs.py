@@ -57,7 +57,10 @@ def status(ctx: click.Context, job_id: str) -> None:
         click.echo(f"status:   {info.status.value} ({info.progress:.0f}%)")
         click.echo(f"price:    {price_text(info.price)}")
         if info.schedule:
-            every = info.schedule.repeat_every or "-"
+            from eojobs.durations import format_duration
+
+            gap = info.schedule.repeat_every
+            every = format_duration(gap) if gap else "-"
             click.echo(f"schedule: {info.schedule.repeat_count} runs from "
                        f"{info.schedule.start_at.isoformat()}, every {every}")
         if info.error:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -11,6 +10,8 @@ import click
 
 from eojobs.cli.common import (
     IsoDateTime,
+    announce_created,
+    assume_utc,
     download_with_messages,
     finish_download,
     finite,
@@ -20,9 +21,9 @@ from eojobs.cli.common import (
     parse_option_pairs,
     wait_with_messages,
 )
-from eojobs.cli.output import emit, notice, price_text
+from eojobs.cli.output import emit, notice
 from eojobs.cli.regions import fix_from, read_regions, region_fix_options, show_notes
-from eojobs.errors import InputError, InsufficientCredits, JobFailed, WaitTimeout
+from eojobs.errors import InputError, InsufficientCredits
 
 if TYPE_CHECKING:
     from eojobs.models import Schedule
@@ -132,9 +133,7 @@ def _one_or_all(items: list[dict[str, Any]]) -> Any:
 
 
 def _start(ctx: click.Context, job: Any) -> None:
-    if not ctx.obj.json:
-        click.echo(job.id)
-    notice(ctx, f"created job {job.id} ({job.name}), price {price_text(job.price)}")
+    announce_created(ctx, job)
     try:
         job.start()
     except InsufficientCredits as exc:
@@ -147,12 +146,7 @@ def _start(ctx: click.Context, job: Any) -> None:
 def _finish(ctx: click.Context, job: Any, timeout: float | None, download_dir: Path | None,
             parallel: int) -> tuple[dict[str, Any], Any]:
     """Wait for a started job and download it; its JSON form and the download report."""
-    try:
-        wait_with_messages(ctx, job, timeout)
-    except (JobFailed, WaitTimeout):
-        if ctx.obj.json:
-            emit(ctx, job_dict(job.refresh()), lambda: None)
-        raise
+    wait_with_messages(ctx, job, timeout)
     notice(ctx, f"job {job.id} {job.status.value}")
     report = None
     if download_dir is not None:
@@ -170,13 +164,7 @@ def _schedule(base: Schedule | None, start_at: datetime | None, repeat_count: in
         return base
     fields: dict[str, object] = dict(base) if base is not None else {}
     if start_at is not None:
-        if start_at.tzinfo is None:
-            from eojobs.options import AssumedUTCWarning
-
-            warnings.warn(AssumedUTCWarning("--start-at: no timezone given, assuming UTC"),
-                          stacklevel=2)
-            start_at = start_at.replace(tzinfo=timezone.utc)
-        fields["start_at"] = start_at
+        fields["start_at"] = assume_utc(start_at, "--start-at")
     if repeat_count is not None:
         fields["repeat_count"] = repeat_count
     if repeat_every is not None:

@@ -213,10 +213,16 @@ def _polygons(geometry: BaseGeometry, fix: RegionFix, where: str, notes: list[st
                                       for p in others])
         kinds = ", ".join(sorted({p.geom_type for p in others}))
         notes.append(f"buffered the {kinds} of {where} by {fix.buffer_m:g} m")
-        wrapped = _into_range(buffered)
+        _, south, _, north = buffered.bounds
+        if south < -90 or north > 90:
+            raise RegionError(
+                f"the {fix.buffer_m:g} m buffer around {where} reaches a pole, where a buffer "
+                "drawn in lon/lat would be wrong; give the polar area as a polygon or a bbox "
+                "instead (e.g. -180,80,180,90)")
+        wrapped = _wrap(buffered)
         if wrapped is not buffered:
-            notes.append(f"the buffer around {where} reaches past 180° or a pole: wrapped it "
-                         "across the antimeridian and cut it at the pole")
+            notes.append(f"the buffer around {where} reaches past 180°: wrapped it across "
+                         "the antimeridian")
         areas.append(wrapped)
     else:
         skipped.update(p.geom_type for p in others)
@@ -229,10 +235,10 @@ def _polygons(geometry: BaseGeometry, fix: RegionFix, where: str, notes: list[st
     return MultiPolygon([g for a in areas for g in getattr(a, "geoms", [a])])
 
 
-def _into_range(geometry: BaseGeometry) -> BaseGeometry:
-    """``geometry`` itself if it lies within lon/lat range; else wrapped at ±180°, cut at ±90°."""
-    w, s, e, n = geometry.bounds
-    if w >= -180 and e <= 180 and s >= -90 and n <= 90:
+def _wrap(geometry: BaseGeometry) -> BaseGeometry:
+    """``geometry`` itself if it lies within ±180°; else what lies beyond, moved by 360°."""
+    w, _, e, _ = geometry.bounds
+    if w >= -180 and e <= 180:
         return geometry
     parts = [geometry.intersection(_WORLD)]
     if e > 180:

@@ -98,6 +98,10 @@ def test_fusion_extras_through_the_cli(server_env, monkeypatch):
     assert copied.exit_code == 0 and len(copied.stdout.strip()) == 36
     kept = invoke("-b", "fusion", "keep", job_id, "2031-02-03")
     assert kept.exit_code == 0, kept.stderr
+    assert "UNTIL: no timezone given, assuming UTC" in kept.stderr
+    assert "kept until 2031-02-03T00:00:00+00:00" in kept.stderr
+    late = invoke("-b", "fusion", "keep", job_id, "9999-12-31T23:59:59-05:00")
+    assert late.exit_code == 2 and "is out of range once taken to UTC" in late.stderr
     credits = json.loads(invoke("-b", "fusion", "--json", "credits").stdout)["credits"]
     orgs = json.loads(invoke("-b", "fusion", "--json", "organisations").stdout)
     assert [o["credits"] for o in orgs] == [credits]

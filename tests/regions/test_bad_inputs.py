@@ -250,8 +250,8 @@ def test_a_bad_region_is_refused_clearly_and_nothing_changes(build, message, tmp
     if lines[-1].startswith("Error: "):  # click's usage errors: usage, hint, blank, error
         assert len(lines) == 4, result.stderr
     else:
-        assert lines == [f"error: {message}"] or (len(lines) == 1 and lines[0].startswith(
-            "error: ")), result.stderr
+        # Some messages are the start of a longer line; the one line holds them all.
+        assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     assert snapshot(work) == before
     jobs = runner.invoke(cli, ["--json", "jobs"], catch_exceptions=False)
     assert json.loads(jobs.stdout) == []

@@ -49,14 +49,20 @@ def test_repairing_an_antimeridian_crossing_says_what_it_took():
     assert wrapped.notes == ("read bbox 170,0,-170,10 as crossing the antimeridian",)
 
 
-@pytest.mark.parametrize(("point", "inside"), [("POINT (179.99 0)", (-180, -1, 180, 1)),
-                                                ("POINT (0 89.99)", (-1, 89, 1, 90))])
-def test_a_buffer_past_180_or_a_pole_is_wrapped_and_cut(point, inside):
-    region = Region.parse(point, RegionFix(buffer_m=10_000))
+def test_a_buffer_past_180_is_wrapped_and_keeps_its_area():
+    region = Region.parse("POINT (179.99 0)", RegionFix(buffer_m=10_000))
     w, s, e, n = region.bounds
-    assert -180 <= w and e <= 180 and -90 <= s and n <= 90
-    assert "wrapped it across the antimeridian and cut it at the pole" in region.notes[-1]
-    assert region.area_km2 == pytest.approx(np.pi * 10**2, rel=0.2) or n == 90
+    assert (w, e) == (-180, 180) and -1 < s and n < 1
+    assert region.geometry.geom_type == "MultiPolygon"
+    assert region.notes[-1] == ("the buffer around WKT reaches past 180°: wrapped it across "
+                                "the antimeridian")
+    assert region.area_km2 == pytest.approx(np.pi * 10**2, rel=0.01)
+
+
+def test_a_buffer_that_reaches_a_pole_is_refused():
+    with pytest.raises(RegionError, match=r"the 10000 m buffer around WKT reaches a pole, "
+                                          r"where a buffer drawn in lon/lat would be wrong"):
+        Region.parse("POINT (0 89.99)", RegionFix(buffer_m=10_000))
 
 
 @pytest.mark.parametrize(("fix", "message"), [

@@ -28,9 +28,12 @@ def test_login_returns_three_tokens_whose_id_token_names_the_user(mock_server):
     assert claims["sub"] == mock_server.state.user_id
     access = jwt.decode(tokens["access_token"], options={"verify_signature": False})
     assert access["exp"] - access["iat"] in (86400, 86401)  # the end rounded up
-    with pytest.raises(jwt.InvalidSignatureError):
-        jwt.decode(tokens["access_token"], "not the secret of this workspace!",
-                   algorithms=["HS256"])
+    forged = TokenIssuer(derive_key(b"another workspace", "jwt"), 60, clock=__import__(
+        "time").time).issue(mock_server.state.user_id, "me@org.com")
+    path = f"{mock_server.url}/users/{mock_server.state.user_id}"
+    assert requests.get(path, headers={"Authorization": f"Bearer {forged.access_token}"}
+                        ).status_code == 401
+    assert requests.get(path, headers={"Authorization": f"Bearer {tokens['access_token']}"}).ok
 
 
 def test_login_by_user_id_and_case_insensitive_email(mock_server):
