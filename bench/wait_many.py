@@ -60,7 +60,6 @@ def main() -> None:
         home = Path(tmp) / "home"
         os.environ["EOJOBS_HOME"] = str(home)
         import eojobs
-        from eojobs.waiting import WaitPolicy
         from eojobs_mock.server.runner import start_server
         from eojobs_mock.server.state import EngineSettings
 
@@ -73,8 +72,7 @@ def main() -> None:
                                 password=server.password) as conn:
                 jobs = start_jobs(conn, args.jobs)
                 before, start = counter.count, time.perf_counter()
-                conn.wait_all(jobs, progress=False,
-                              policy=WaitPolicy(fastest=args.poll, slowest=args.poll))
+                conn.wait_all(jobs, progress=False, poll_interval=args.poll)
                 results["eojobs wait_all"] = (counter.count - before,
                                               time.perf_counter() - start)
                 jobs = start_jobs(conn, args.jobs)

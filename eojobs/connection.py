@@ -23,7 +23,7 @@ from eojobs.models import Capability, JobStatus, Organisation, Schedule, Service
 from eojobs.options import coerce_options
 from eojobs.plugins import backend_classes
 from eojobs.region import Region
-from eojobs.waiting import WaitPolicy, wait_for_jobs
+from eojobs.waiting import WaitPolicy, intervals_for, wait_for_jobs
 
 DEFAULT_BACKEND = "mock"
 
@@ -229,12 +229,9 @@ class Connection:
         if idle:
             raise EOJobsError(f"job {idle[0]} has not been started: start it first with "
                               f"`eojobs start {idle[0]}`")
-        if poll_interval is not None and poll_interval <= 0:
-            raise InputError("poll_interval must be positive")
-        intervals = (poll_interval, poll_interval) if poll_interval else \
-            self.backend.poll_interval
         states = wait_for_jobs(self.backend.get_jobs, [j.id for j in found], timeout=timeout,
-                               intervals=intervals, progress=progress,
+                               intervals=intervals_for(poll_interval, self.backend.poll_interval),
+                               progress=progress,
                                label=f"{len(found)} jobs", policy=policy)
         for job in found:
             job.info = states[job.id]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable
 from datetime import datetime, timezone
@@ -22,7 +21,7 @@ from eojobs.models import (
     Service,
 )
 from eojobs.options import coerce_options
-from eojobs.waiting import WaitPolicy, wait_until_finished
+from eojobs.waiting import WaitPolicy, intervals_for, wait_for_jobs
 
 if TYPE_CHECKING:
     from eojobs.connection import Connection
@@ -103,22 +102,16 @@ class Job:
                 f"job {self.id} has not been started: start it with job.start() "
                 f"or `eojobs start {self.id}`"
             )
-        if timeout is not None and not (timeout >= 0 and math.isfinite(timeout)):
-            raise InputError("timeout must be a finite number of seconds, 0 or more")
-        if poll_interval is not None and poll_interval <= 0:
-            raise InputError("poll_interval must be positive")
-        intervals = (
-            (poll_interval, poll_interval) if poll_interval else self._backend.poll_interval
-        )
-        self.info = wait_until_finished(
-            lambda: self._backend.get_job(self.id),
-            job_id=self.id,
+        states = wait_for_jobs(
+            lambda _: [self._backend.get_job(self.id)],
+            [self.id],
             policy=policy,
             timeout=timeout,
-            intervals=intervals,
+            intervals=intervals_for(poll_interval, self._backend.poll_interval),
             progress=progress,
             label=f"{self.name} ({self.id[:8]})",
         )
+        self.info = states[self.id]
         self._raise_if_unsuccessful()
         return self
 

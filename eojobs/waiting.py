@@ -1,7 +1,8 @@
-"""The one polling loop: wait until jobs finish, with adaptive intervals and a timeout."""
+"""Waiting: one polling loop with adaptive intervals, a timeout and a soft-error budget."""
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from eojobs.errors import BackendError, WaitTimeout
+from eojobs.errors import BackendError, InputError, WaitTimeout
 from eojobs.models import JobInfo
 
 BACKOFF = 1.5
@@ -25,16 +26,13 @@ def poll_intervals(fastest: float, slowest: float) -> Any:
 
 @dataclass(frozen=True)
 class WaitPolicy:
-    """How a wait polls, and how many transient errors it rides out.
+    """How many transient errors a wait rides out.
 
-    ``fastest``/``slowest`` bound the interval (None: the backend's own).
     A run of transient errors (network drops, 5xx) is tolerated while it
     stays within ``soft_errors`` failures and ``soft_error_seconds``; any
     success resets it, so a drop of minutes does not end a wait of hours.
     """
 
-    fastest: float | None = None
-    slowest: float | None = None
     soft_errors: int = 30
     soft_error_seconds: float = 900.0
 
@@ -48,9 +46,9 @@ class SoftErrors:
         self.count = 0
         self.since: float | None = None
 
-    def absorb(self, exc: Exception) -> bool:
+    def absorb(self, exc: BackendError) -> bool:
         """True if the error is transient and the budget still covers it."""
-        if not isinstance(exc, BackendError) or not exc.transient:
+        if not exc.transient:
             return False
         now = self.clock()
         self.since = now if self.since is None else self.since
@@ -62,6 +60,15 @@ class SoftErrors:
         """A success ends the run of failures."""
         self.count = 0
         self.since = None
+
+
+def intervals_for(poll_interval: float | None, backend: tuple[float, float]) -> tuple[float, float]:
+    """The fastest and slowest pause: ``poll_interval`` always, else the backend's own range."""
+    if poll_interval is None:
+        return backend
+    if not (poll_interval > 0 and math.isfinite(poll_interval)):
+        raise InputError("poll_interval must be a positive number of seconds")
+    return (poll_interval, poll_interval)
 
 
 def wait_for_jobs(
@@ -82,54 +89,78 @@ def wait_for_jobs(
     seconds pass first, and re-raises an error once it is not transient or
     the soft-error budget of ``policy`` is spent.
     """
-    policy = policy or WaitPolicy()
-    fastest = policy.fastest or intervals[0]
-    slowest = max(fastest, policy.slowest or intervals[1])
-    deadline = None if timeout is None else clock() + timeout
-    errors = SoftErrors(policy, clock)
     latest: dict[str, JobInfo] = {}
-    bar = _bar(label) if progress else nullcontext()
-    with bar as shown:
-        ticks = poll_intervals(fastest, slowest)
-        while True:
+    with (_bar(label) if progress else nullcontext()) as shown:
+        def attempt() -> Any:
             waiting = [j for j in job_ids if j not in latest or not latest[j].status.finished]
-            try:
-                for info in fetch(waiting):
-                    latest[info.id] = info
-                errors.reset()
-            except BackendError as exc:
-                if not errors.absorb(exc):
-                    raise
+            for info in fetch(waiting):
+                latest[info.id] = info
             if shown is not None and latest:
                 _show(shown, [latest[j] for j in job_ids if j in latest], len(job_ids))
             if all(j in latest and latest[j].status.finished for j in job_ids):
                 return latest
-            pause = next(ticks)
-            if deadline is not None:
-                left = deadline - clock()
-                if left <= 0:
-                    raise _timeout(job_ids, latest, timeout)
-                pause = min(pause, left)
-            sleep(pause)
+            return _NOT_YET
+
+        return _poll(attempt, timeout=timeout, intervals=intervals, policy=policy,
+                     sleep=sleep, clock=clock,
+                     timed_out=lambda: _timeout(job_ids, latest, timeout))
 
 
-def wait_until_finished(
-    fetch: Callable[[], JobInfo],
+def poll_until(
+    fetch: Callable[[], Any],
+    done: Callable[[Any], bool],
     *,
-    job_id: str,
-    timeout: float | None,
+    timeout: float,
     intervals: tuple[float, float],
-    progress: bool,
-    label: str,
+    what: str,
     policy: WaitPolicy | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
-) -> JobInfo:
-    """Poll ``fetch`` until the one job it reports has finished; return its last state."""
-    states = wait_for_jobs(lambda _: [fetch()], [job_id], timeout=timeout,
-                           intervals=intervals, progress=progress, label=label, policy=policy,
-                           sleep=sleep, clock=clock)
-    return states[job_id]
+) -> Any:
+    """Call ``fetch`` until ``done`` says its answer is ready; for backends that must wait.
+
+    Transient errors are ridden out as in :func:`wait_for_jobs`. Raises
+    WaitTimeout naming ``what`` when ``timeout`` seconds pass first.
+    """
+    def attempt() -> Any:
+        value = fetch()
+        return value if done(value) else _NOT_YET
+
+    return _poll(attempt, timeout=timeout, intervals=intervals, policy=policy, sleep=sleep,
+                 clock=clock,
+                 timed_out=lambda: WaitTimeout(f"gave up waiting for {what} after {timeout:g} s"))
+
+
+_NOT_YET = object()
+
+
+def _poll(attempt: Callable[[], Any], *, timeout: float | None,
+          intervals: tuple[float, float], policy: WaitPolicy | None,
+          sleep: Callable[[float], None], clock: Callable[[], float],
+          timed_out: Callable[[], Exception]) -> Any:
+    """The one polling loop: ``attempt()`` until it has an answer, pausing longer each time."""
+    if timeout is not None and not (timeout >= 0 and math.isfinite(timeout)):
+        raise InputError("timeout must be a finite number of seconds, 0 or more")
+    deadline = None if timeout is None else clock() + timeout
+    errors = SoftErrors(policy or WaitPolicy(), clock)
+    ticks = poll_intervals(intervals[0], max(intervals))
+    while True:
+        try:
+            answer = attempt()
+            errors.reset()
+        except BackendError as exc:
+            if not errors.absorb(exc):
+                raise
+            answer = _NOT_YET
+        if answer is not _NOT_YET:
+            return answer
+        pause = next(ticks)
+        if deadline is not None:
+            left = deadline - clock()
+            if left <= 0:
+                raise timed_out()
+            pause = min(pause, left)
+        sleep(pause)
 
 
 def _show(shown: Any, infos: list[JobInfo], total: int) -> None:
@@ -155,32 +186,6 @@ def _timeout(job_ids: list[str], latest: dict[str, JobInfo], timeout: float | No
         f"{len(unfinished)} of {len(job_ids)} jobs are still running after {timeout:g} s; "
         f"they keep running. Wait again with: eojobs wait {' '.join(unfinished)}"
     )
-
-
-def poll_until(
-    fetch: Callable[[], Any],
-    done: Callable[[Any], bool],
-    *,
-    timeout: float,
-    intervals: tuple[float, float],
-    what: str,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
-) -> Any:
-    """Call ``fetch`` until ``done`` says its answer is ready; for backends that must wait.
-
-    Raises WaitTimeout naming ``what`` when ``timeout`` seconds pass first.
-    """
-    deadline = clock() + timeout
-    ticks = poll_intervals(*intervals)
-    while True:
-        value = fetch()
-        if done(value):
-            return value
-        left = deadline - clock()
-        if left <= 0:
-            raise WaitTimeout(f"gave up waiting for {what} after {timeout:g} s")
-        sleep(min(next(ticks), left))
 
 
 def _bar(label: str) -> Any:

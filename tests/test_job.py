@@ -56,9 +56,15 @@ def test_poll_intervals_back_off_to_the_slowest():
     assert [next(ticks) for _ in range(6)] == [1, 1.5, 2.25, 3.375, 4, 4]
 
 
+def wait_one(fetch, **kwargs):
+    """Wait, through the core's one loop, for the one job ``fetch`` reports (id "j")."""
+    from eojobs.waiting import wait_for_jobs
+
+    return wait_for_jobs(lambda _: [fetch()], ["j"], progress=False, label="j", **kwargs)["j"]
+
+
 def test_wait_polls_until_finished_and_never_sleeps_past_the_timeout():
     from eojobs.models import JobInfo
-    from eojobs.waiting import wait_until_finished
 
     now = [0.0]
     sleeps: list[float] = []
@@ -72,16 +78,14 @@ def test_wait_polls_until_finished_and_never_sleeps_past_the_timeout():
         sleeps.append(seconds)
         now[0] += seconds
 
-    info = wait_until_finished(fetch, job_id="j", timeout=None, intervals=(1, 2),
-                               progress=False, label="j", sleep=sleep, clock=lambda: now[0])
+    info = wait_one(fetch, timeout=None, intervals=(1, 2), sleep=sleep, clock=lambda: now[0])
     assert info.status is JobStatus.SUCCEEDED
     assert sleeps == [1, 1.5, 2]
     states = iter(["running"] * 10)
     sleeps.clear()
     now[0] = 0
     with pytest.raises(WaitTimeout):
-        wait_until_finished(fetch, job_id="j", timeout=2.0, intervals=(1, 2), progress=False,
-                            label="j", sleep=sleep, clock=lambda: now[0])
+        wait_one(fetch, timeout=2.0, intervals=(1, 2), sleep=sleep, clock=lambda: now[0])
     assert sum(sleeps) == pytest.approx(2.0)
 
 
@@ -187,7 +191,7 @@ def test_wait_all_follows_many_jobs_with_one_batch_call_per_interval(user_dir):
 def test_soft_errors_are_ridden_out_within_the_budget():
     from eojobs.errors import BackendError
     from eojobs.models import JobInfo
-    from eojobs.waiting import WaitPolicy, wait_until_finished
+    from eojobs.waiting import WaitPolicy
 
     def info(status: str) -> JobInfo:
         return JobInfo(id="j", name="j", service_id="s", service_name="s",
@@ -206,21 +210,45 @@ def test_soft_errors_are_ridden_out_within_the_budget():
 
     drop = BackendError("connection refused", transient=True)
     steps = ["running", drop, drop, drop, "running", drop, drop, drop, "succeeded"]
-    done = wait_until_finished(script(steps), job_id="j", timeout=None, intervals=(1, 1),
-                               progress=False, label="j", sleep=lambda s: None,
-                               policy=WaitPolicy(soft_errors=3))
+    done = wait_one(script(steps), timeout=None, intervals=(1, 1), sleep=lambda s: None,
+                    policy=WaitPolicy(soft_errors=3))
     assert done.status is JobStatus.SUCCEEDED
     with pytest.raises(BackendError, match="connection refused"):
-        wait_until_finished(script(["running", drop, drop, drop, drop, "succeeded"]),
-                            job_id="j", timeout=None, intervals=(1, 1), progress=False,
-                            label="j", sleep=lambda s: None, policy=WaitPolicy(soft_errors=3))
+        wait_one(script(["running", drop, drop, drop, drop, "succeeded"]), timeout=None,
+                 intervals=(1, 1), sleep=lambda s: None, policy=WaitPolicy(soft_errors=3))
     with pytest.raises(BackendError, match="denied"):
-        wait_until_finished(script([BackendError("denied", transient=False)]), job_id="j",
-                            timeout=None, intervals=(1, 1), progress=False, label="j",
-                            sleep=lambda s: None)
+        wait_one(script([BackendError("denied", transient=False)]), timeout=None,
+                 intervals=(1, 1), sleep=lambda s: None)
     clock = iter(range(0, 10_000, 100))
     with pytest.raises(BackendError):
-        wait_until_finished(script(["running"] + [drop] * 20), job_id="j", timeout=None,
-                            intervals=(1, 1), progress=False, label="j", sleep=lambda s: None,
-                            clock=lambda: next(clock),
-                            policy=WaitPolicy(soft_errors=100, soft_error_seconds=250))
+        wait_one(script(["running"] + [drop] * 20), timeout=None, intervals=(1, 1),
+                 sleep=lambda s: None, clock=lambda: next(clock),
+                 policy=WaitPolicy(soft_errors=100, soft_error_seconds=250))
+
+
+def test_every_wait_checks_its_timeout_and_interval(conn, glasgow):
+    job = conn.create_job("Elevation", glasgow)
+    job.start()
+    for bad in ({"timeout": -1}, {"timeout": float("nan")}, {"poll_interval": 0},
+                {"poll_interval": float("inf")}):
+        with pytest.raises(eojobs.InputError):
+            conn.wait_all([job], progress=False, **bad)
+        with pytest.raises(eojobs.InputError):
+            job.wait(progress=False, **bad)
+
+
+def test_a_backend_wait_rides_out_transient_errors_too():
+    from eojobs.errors import BackendError
+    from eojobs.waiting import poll_until
+
+    answers = iter([BackendError("reset", transient=True), [], BackendError("503", transient=True),
+                    ["ready"]])
+
+    def fetch():
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert poll_until(fetch, bool, timeout=60, intervals=(1, 1), what="x",
+                      sleep=lambda s: None) == ["ready"]
