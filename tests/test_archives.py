@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import zipfile
 
 import pytest
@@ -49,3 +50,19 @@ def test_a_file_that_is_not_a_zip_is_refused(tmp_path):
     fake.write_text("not a zip")
     with pytest.raises(InputError, match="is not a readable ZIP archive"):
         extract_zip(fake, tmp_path / "fake")
+
+
+def test_a_damaged_member_stops_extraction_and_leaves_nothing(tmp_path):
+    archive = tmp_path / "out.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("first.txt", b"fine" * 1000)
+        zf.writestr("second.txt", os.urandom(100_000))
+    data = bytearray(archive.read_bytes())
+    info = zipfile.ZipFile(archive).getinfo("second.txt")
+    body = info.header_offset + 30 + len("second.txt") + 10
+    data[body:body + 20] = bytes(20)
+    archive.write_bytes(bytes(data))
+    target = tmp_path / "out"
+    with pytest.raises(InputError, match=r"out.zip: second.txt cannot be read"):
+        extract_zip(archive, target)
+    assert [p for p in target.rglob("*") if p.is_file()] == []

@@ -188,7 +188,7 @@ CASES: list[tuple[str, Case, str]] = [
      "evil.kmz: member '../../evil.kml' would land outside archive/; refusing the archive"),
     ("zip bomb", bomb, "bomb.kmz: doc.kml expands 20,971,531 bytes from"),
     ("truncated zip", truncated(shp([box(0, 0, 1, 1)], zipped=True)),
-     "area.zip is not a complete ZIP archive (truncated or damaged)"),
+     "area.zip is not a readable ZIP archive (truncated or damaged)"),
     ("zip without a region", archive("photos.zip", {"a.jpg": b"\xff\xd8\xff"}),
      "photos.zip holds neither a .kml nor a .shp"),
     ("two shapefiles in a zip", two_shapefiles,
