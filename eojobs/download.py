@@ -27,6 +27,7 @@ from pathlib import Path
 from queue import Queue
 from typing import IO, TYPE_CHECKING, Any
 
+from eojobs.backoff import backoff_delay
 from eojobs.errors import (
     BackendError,
     DownloadError,
@@ -116,10 +117,7 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait before retry number ``attempt`` (1-based), with jitter."""
-        import random
-
-        base = min(self.backoff_max, self.backoff * 2 ** (attempt - 1))
-        return base * (0.5 + random.random() / 2)
+        return backoff_delay(attempt, self.backoff, self.backoff_max)
 
 
 def safe_name(name: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.client
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from eojobs.backoff import backoff_delay
 from eojobs.errors import (
     AuthenticationError,
     BackendError,
@@ -128,8 +128,7 @@ def send(session: requests.Session, policy: HttpPolicy, method: str, url: str,
             if method.upper() not in SAFE or kwargs.get("stream") or attempt > policy.retries:
                 raise
             if attempt > 1:
-                pause = min(policy.backoff_max, policy.backoff * 2 ** (attempt - 1))
-                time.sleep(pause * random.uniform(0.5, 1.0))
+                time.sleep(backoff_delay(attempt, policy.backoff, policy.backoff_max))
 
 
 MessageOf = Callable[[requests.Response], str]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from eojobs.backoff import backoff_delay
 from eojobs.errors import BackendError, EOJobsError
 
 T = TypeVar("T")
+#: The least pause before the state is read, whatever the backoff setting (even 0): a call
+#: still under way upstream must have a moment to land, or it is taken for one that failed.
+SETTLE_S = 0.2
 
 
 def repeat_unless_done(
@@ -43,8 +46,7 @@ def repeat_unless_done(
                 raise
             failure = exc
         attempt += 1
-        pause = min(backoff_max, backoff * 2 ** (attempt - 1))
-        sleep(pause * random.uniform(0.5, 1.0))
+        sleep(max(SETTLE_S, backoff_delay(attempt, backoff, backoff_max)))
         try:
             done = outcome()
         except EOJobsError as exc:
