@@ -143,21 +143,8 @@ class Connection:
         ``region`` is anything :meth:`Region.parse` takes. Options are coerced
         to the service's declared types before anything reaches the backend.
         """
-        svc = self.service(service)
-        parsed_region = Region.parse(region)
-        check_limits(parsed_region, self.backend.region_limits(svc), self.backend.name)
-        coerced = coerce_options(svc, options)
-        files = self._check_inputs(svc, inputs or {})
-        plan = self._schedule(schedule)
-        request = JobRequest(
-            service=svc,
-            region=parsed_region,
-            options=coerced,
-            name=name or svc.name,
-            inputs=files,
-            schedule=plan,
-        )
-        return Job(self, self.backend.submit(request))
+        [job] = self.create_jobs(service, [region], options, inputs, name, schedule)
+        return job
 
     def create_jobs(
         self,
@@ -179,15 +166,17 @@ class Connection:
         limits = self.backend.region_limits(svc)
         for region in parsed:
             check_limits(region, limits, self.backend.name)
-        coerce_options(svc, options)
-        self._check_inputs(svc, inputs or {})
-        self._schedule(schedule)
-        many = len(parsed) > 1
-        return [
-            self.create_job(svc, region, options, inputs,
-                            f"{name or svc.name} ({region.source})" if many else name, schedule)
+        coerced = coerce_options(svc, options)
+        files = self._check_inputs(svc, inputs or {})
+        plan = self._schedule(schedule)
+        base = name or svc.name
+        requests = [
+            JobRequest(service=svc, region=region, options=coerced, inputs=files,
+                       name=f"{base} ({region.source})" if len(parsed) > 1 else base,
+                       schedule=plan)
             for region in parsed
         ]
+        return [Job(self, self.backend.submit(request)) for request in requests]
 
     def jobs(self) -> list[Job]:
         """All jobs of the account, newest first."""
