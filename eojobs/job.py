@@ -162,7 +162,7 @@ class Job:
 
     def add_dispatcher(self, name: str, options: dict[str, Any] | None = None) -> Dispatcher:
         """Attach a dispatcher by name, with option values."""
-        return self._set_dispatcher(name, options, attach=True)
+        return self._set_dispatcher(self._dispatcher(name), options, attach=True)
 
     def configure_dispatcher(self, name: str, options: dict[str, Any]) -> Dispatcher:
         """Change the option values of an attached dispatcher."""
@@ -170,14 +170,14 @@ class Job:
         if not found.attached:
             raise InputError(f"dispatcher {found.name!r} is not attached to job {self.id}; "
                              "add it first")
-        return self._set_dispatcher(name, options, attach=True)
+        return self._set_dispatcher(found, options, attach=True)
 
     def remove_dispatcher(self, name: str) -> None:
         """Detach a dispatcher."""
         found = self._dispatcher(name)
         if not found.attached:
             raise InputError(f"dispatcher {found.name!r} is not attached to job {self.id}")
-        self._set_dispatcher(name, None, attach=False)
+        self._set_dispatcher(found, None, attach=False)
 
     def _dispatcher(self, name: str) -> Dispatcher:
         available = self.dispatchers()
@@ -187,9 +187,8 @@ class Job:
         names = ", ".join(d.name for d in available) or "none"
         raise InputError(f"no dispatcher {name!r}; available: {names}")
 
-    def _set_dispatcher(self, name: str, options: dict[str, Any] | None,
+    def _set_dispatcher(self, found: Dispatcher, options: dict[str, Any] | None,
                         attach: bool) -> Dispatcher:
-        found = self._dispatcher(name)
         coerced = None
         if options is not None:
             service = Service(id="dispatcher", name=found.name, options=found.option_specs)
