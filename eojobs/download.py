@@ -13,6 +13,7 @@ without reading it again.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -219,7 +220,6 @@ def download_assets(
                 stop.set()
     except KeyboardInterrupt:
         stop.set()
-        pool.shutdown(wait=True, cancel_futures=True)
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
@@ -240,29 +240,21 @@ class Manifest:
         self._lock = threading.Lock()
 
     def _load(self) -> dict[str, dict[str, Any]]:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return data if isinstance(data, dict) else {}
+        return _read_json(self.path)
 
     def entry(self, dest: Path) -> dict[str, Any] | None:
         """What an earlier download recorded about ``dest``, if it wrote it."""
         entry = self._load().get(self._key(dest))
         return entry if isinstance(entry, dict) else None
 
-    def verified(self, dest: Path) -> dict[str, Any] | None:
-        """The entry of a file whose size and modification time still match it."""
-        entry = self.entry(dest)
-        if entry is None:
-            return None
+    @staticmethod
+    def unchanged(dest: Path, entry: dict[str, Any]) -> bool:
+        """Whether ``dest`` still has the size and modification time its entry recorded."""
         try:
             info = dest.stat()
         except OSError:
-            return None
-        if entry.get("size") == info.st_size and entry.get("mtime_ns") == info.st_mtime_ns:
-            return entry
-        return None
+            return False
+        return entry.get("size") == info.st_size and entry.get("mtime_ns") == info.st_mtime_ns
 
     def record(self, dest: Path, sha256: str) -> None:
         """Note a completed, verified file."""
@@ -293,9 +285,10 @@ class _Job:
               advance: Callable[[int], None]) -> tuple[str, str]:
         if dest.is_dir():
             return ("failed", f"{dest} is a directory")
-        ours = self.manifest is not None and self.manifest.entry(dest) is not None
+        recorded = self.manifest.entry(dest) if self.manifest is not None else None
+        ours = recorded is not None
         if dest.exists() and not self.overwrite:
-            if self._same(dest, asset):
+            if self._same(dest, asset, recorded):
                 return ("skipped", "")
             if not ours:
                 return ("failed", f"a different file already exists at {dest}; download "
@@ -303,7 +296,8 @@ class _Job:
         dest.parent.mkdir(parents=True, exist_ok=True)
         part = dest.with_name(dest.name + PART_SUFFIX)
         with _locked(part) as handle:
-            if dest.exists() and not self.overwrite and not ours and self._same(dest, asset):
+            if dest.exists() and not self.overwrite and not ours and self._same(dest, asset,
+                                                                                None):
                 return ("skipped", "")
             digest = self._resume(asset, dest, handle)
             try:
@@ -319,13 +313,13 @@ class _Job:
             self.manifest.record(dest, checksum)
         return ("done", "")
 
-    def _same(self, dest: Path, asset: Asset) -> bool:
+    def _same(self, dest: Path, asset: Asset, recorded: dict[str, Any] | None) -> bool:
+        """Whether ``dest`` already is the asset (``recorded``: its manifest entry, if any)."""
         if asset.size is not None and dest.stat().st_size != asset.size:
             return False
-        if self.manifest is not None and self.manifest.entry(dest) is not None:
-            known = self.manifest.verified(dest)
-            have = known["sha256"] if known else _sha256(dest)
-            recorded = self.manifest.entry(dest) or {}
+        if recorded is not None:
+            have = recorded.get("sha256") if Manifest.unchanged(dest, recorded) \
+                else _sha256(dest)
             wanted = asset.checksum.lower() if asset.checksum else recorded.get("sha256")
             return bool(have == wanted)
         if asset.checksum:
@@ -335,7 +329,7 @@ class _Job:
     def _resume(self, asset: Asset, dest: Path, handle: IO[bytes]) -> Any:
         """Keep what an earlier attempt wrote if it is of this asset; else start afresh."""
         digest = hashlib.sha256()
-        meta = _read_meta(dest)
+        meta = _read_json(_meta_path(dest))
         have = os.fstat(handle.fileno()).st_size
         same_asset = meta.get("size") == asset.size and meta.get("checksum") == asset.checksum
         if have and same_asset and (asset.size is None or have <= asset.size):
@@ -343,14 +337,7 @@ class _Job:
             for chunk in iter(lambda: handle.read(CHUNK), b""):
                 digest.update(chunk)
             return digest
-        handle.seek(0)
-        if have:
-            # Only when there is something to drop: on ext4, truncating to zero marks the
-            # file to be flushed to disk when closed (auto_da_alloc), a quarter second a GiB.
-            handle.truncate()
-        _write_json(_meta_path(dest), {"size": asset.size, "checksum": asset.checksum,
-                                       "etag": None})
-        return digest
+        return _start_afresh(asset, dest, handle, have)
 
     def _transfer(self, asset: Asset, dest: Path, handle: IO[bytes], digest: Any,
                   advance: Callable[[int], None]) -> str:
@@ -362,13 +349,10 @@ class _Job:
                 self._copy(asset, dest, handle, digest, offset, advance)
                 break
             except RestartDownload:
-                handle.seek(0)
-                handle.truncate()
-                digest = hashlib.sha256()
-                _write_json(_meta_path(dest), {"size": asset.size, "checksum": asset.checksum,
-                                               "etag": None})
+                digest = _start_afresh(asset, dest, handle, os.fstat(handle.fileno()).st_size)
             except (BackendError, OSError) as exc:
-                transient = getattr(exc, "transient", True)
+                transient = getattr(exc, "transient", exc.errno not in _LOCAL_FAILURES
+                                    if isinstance(exc, OSError) else True)
                 attempt += 1
                 if not transient or attempt >= self.retry.attempts:
                     raise
@@ -389,7 +373,7 @@ class _Job:
             return
         with self.opener(asset, offset) as stream:
             etag = getattr(stream, "etag", None)
-            meta = _read_meta(dest)
+            meta = _read_json(_meta_path(dest))
             if offset and etag and meta.get("etag") and meta["etag"] != etag:
                 raise RestartDownload(f"{asset.name} changed on the server since the last try")
             if etag and meta.get("etag") != etag:
@@ -498,13 +482,30 @@ def _write_at(fd: int, data: memoryview, offset: int) -> None:
 _pwrite = getattr(os, "pwrite", None)
 
 
+#: Failures of the local disk that waiting will not mend: no retries.
+_LOCAL_FAILURES = {errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EDQUOT, errno.EFBIG}
+
+
+def _start_afresh(asset: Asset, dest: Path, handle: IO[bytes], have: int) -> Any:
+    """Empty the ``.part`` (``have`` bytes long), note which asset it is for; a new digest."""
+    handle.seek(0)
+    if have:
+        # Only when there is something to drop: on ext4, truncating to zero marks the
+        # file to be flushed to disk when closed (auto_da_alloc), a quarter second a GiB.
+        handle.truncate()
+    _write_json(_meta_path(dest), {"size": asset.size, "checksum": asset.checksum,
+                                   "etag": None})
+    return hashlib.sha256()
+
+
 def _meta_path(dest: Path) -> Path:
     return dest.with_name(dest.name + META_SUFFIX)
 
 
-def _read_meta(dest: Path) -> dict[str, Any]:
+def _read_json(path: Path) -> dict[str, Any]:
+    """The JSON object in ``path``; ``{}`` when it is missing, unreadable or not an object."""
     try:
-        data = json.loads(_meta_path(dest).read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}

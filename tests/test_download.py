@@ -258,7 +258,7 @@ def test_a_write_that_failed_midway_is_rolled_back_before_the_retry(tmp_path, mo
         if offset >= 1024 * 1024 and not failures:
             failures.append(offset)
             real(fd, chunk[:1000], offset)
-            raise OSError(28, "No space left on device")
+            raise OSError(5, "Input/output error")
         real(fd, chunk, offset)
 
     monkeypatch.setattr(engine, "_write_at", disk_full_once)
@@ -267,6 +267,26 @@ def test_a_write_that_failed_midway_is_rolled_back_before_the_retry(tmp_path, mo
     assert report.ok, report.failed
     assert source.opened == [("a.bin", 0), ("a.bin", failures[0])]
     assert (tmp_path / "a.bin").read_bytes() == data
+
+
+def test_a_full_disk_fails_the_file_at_once_and_keeps_what_arrived(tmp_path, monkeypatch):
+    import eojobs.download as engine
+
+    data = random_bytes(3 * 1024 * 1024)
+    real = engine._write_at
+
+    def full_after_a_mebibyte(fd: int, chunk: memoryview, offset: int) -> None:
+        if offset >= 1024 * 1024:
+            raise OSError(28, "No space left on device")
+        real(fd, chunk, offset)
+
+    monkeypatch.setattr(engine, "_write_at", full_after_a_mebibyte)
+    source = Source({"a.bin": data})
+    report = get([(asset("a.bin", data), tmp_path / "a.bin")], source)
+    assert [reason for _, reason in report.failed] == [
+        f"No space left on device ({tmp_path / 'a.bin'})"]
+    assert source.opened == [("a.bin", 0)]
+    assert (tmp_path / "a.bin.part").stat().st_size == 1024 * 1024
 
 
 def test_a_plain_body_is_read_into_the_buffer_and_one_cut_short_is_a_transient_error():
