@@ -27,7 +27,7 @@ def entry_points(group: str, path: Iterable[str] | None = None) -> list[tuple[st
         for name in names:
             if not name.endswith((".dist-info", ".egg-info")):
                 continue
-            dist = name[: -len(".dist-info")].split("-", 1)[0].lower().replace(".", "_")
+            dist = name.rsplit(".", 1)[0].split("-", 1)[0].lower().replace(".", "_")
             if dist in seen:
                 continue
             seen.add(dist)

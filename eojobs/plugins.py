@@ -67,7 +67,20 @@ def backend_classes() -> dict[str, type[Backend]]:
     found: dict[str, type[Backend]] = {}
 
     def register(backend_class: type[Backend]) -> None:
-        found[backend_class.name] = backend_class
+        name = getattr(backend_class, "name", None)
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"{backend_class!r} has no backend name")
+        found[name] = backend_class
 
-    load_plugins().hook.register_backends(register=register)
+    call_each("register_backends", register=register)
     return dict(sorted(found.items()))
+
+
+def call_each(hook: str, **kwargs: object) -> None:
+    """Call every plugin's implementation of ``hook``; one that fails is skipped with a warning."""
+    for impl in getattr(load_plugins().hook, hook).get_hookimpls():
+        try:
+            impl.function(*(kwargs[name] for name in impl.argnames))
+        except Exception as exc:  # noqa: BLE001 - one broken plugin must not break all
+            warnings.warn(f"plugin {impl.plugin_name!r} failed in {hook} and is skipped: "
+                          f"{type(exc).__name__}: {exc}", PluginWarning, stacklevel=2)

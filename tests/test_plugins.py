@@ -70,3 +70,46 @@ def test_entry_point_reader_takes_the_first_distribution_of_a_name(tmp_path):
     (broken / "entry_points.txt").write_text("[eojobs\nnot ini")
     found = entry_points("eojobs", [str(tmp_path / "a"), str(tmp_path / "b"), "/nonexistent"])
     assert found == [("demo", "first:x")]
+
+
+def test_an_egg_info_name_is_read_whole(tmp_path):
+    from eojobs.entrypoints import entry_points
+
+    for name, target in (("tool.egg-info", "egg:x"), ("too-1.0.dist-info", "wheel:x")):
+        info = tmp_path / name
+        info.mkdir()
+        (info / "entry_points.txt").write_text(f"[eojobs]\n{name[:4]} = {target}\n")
+    assert entry_points("eojobs", [str(tmp_path)]) == [("too-", "wheel:x"), ("tool", "egg:x")]
+
+
+def test_a_plugin_whose_hook_fails_is_skipped_with_a_warning():
+    import pytest
+
+    from eojobs.hookspecs import hookimpl
+    from eojobs.plugins import PluginWarning, backend_classes, pm
+
+    class Broken:
+        @hookimpl
+        def register_backends(self, register):
+            raise RuntimeError("cannot reach its licence server")
+
+    class Nameless:
+        @hookimpl
+        def register_backends(self, register):
+            register(object)
+
+    for plugin, name in ((Broken(), "broken-hook"), (Nameless(), "nameless")):
+        pm.register(plugin, name=name)
+    try:
+        with pytest.warns(PluginWarning) as caught:
+            found = backend_classes()
+    finally:
+        pm.unregister(name="broken-hook")
+        pm.unregister(name="nameless")
+    assert {"mock", "fusion"} <= set(found)
+    assert sorted(str(w.message) for w in caught) == [
+        "plugin 'broken-hook' failed in register_backends and is skipped: RuntimeError: "
+        "cannot reach its licence server",
+        "plugin 'nameless' failed in register_backends and is skipped: TypeError: "
+        "<class 'object'> has no backend name",
+    ]

@@ -84,12 +84,12 @@ def cli(ctx: click.Context, backend: str, as_json: bool, quiet: bool) -> None:
 
 def _add_commands() -> None:
     from eojobs.cli import account, catalogue, extras, jobs, regions, run
-    from eojobs.plugins import load_plugins
+    from eojobs.plugins import call_each
 
     for module in (account, catalogue, regions, run, jobs, extras):
         for command in module.COMMANDS:
             cli.add_command(command)
-    load_plugins().hook.register_commands(cli=cli)
+    call_each("register_commands", cli=cli)
 
 
 def main(argv: list[str] | None = None) -> Any:
