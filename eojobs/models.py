@@ -21,7 +21,11 @@ class DataType(str, enum.Enum):
 
 
 class Capability(str, enum.Enum):
-    """A feature a backend may or may not have; the core refuses missing ones up front."""
+    """A feature a backend may or may not have.
+
+    The core refuses a missing one up front where it guards a call (schedules,
+    stop, logs, credits, ...); the others are shown in ``eojobs backends``.
+    """
 
     SCHEDULES = "schedules"
     STOP = "stop"
@@ -181,6 +185,7 @@ class Asset(_Model):
     media_type: str = "application/octet-stream"
     execution_id: str
     component: str = ""
+    #: The sha256 of the file as lower- or upper-case hex, where the backend gives one.
     checksum: str | None = None
     href: str
     metadata: dict[str, Any] = Field(default_factory=dict)

@@ -24,7 +24,7 @@ ITEM_SUFFIX = ".stac.json"
 
 
 def item(result: Result, asset: Asset) -> dict[str, Any]:
-    """The STAC Item of one asset, with hrefs relative to the download directory."""
+    """The STAC Item of one asset; its hrefs are relative to the item file beside the asset."""
     job = result.job
     path = result.relative_path(asset)
     executions = {e.id: e for e in job.executions}

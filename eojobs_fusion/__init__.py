@@ -1,1 +1,1 @@
-"""eojobs_fusion: the Fusion Platform backend (not yet implemented)."""
+"""eojobs_fusion: the Fusion Platform backend, over its REST API."""

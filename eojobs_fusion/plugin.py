@@ -1,4 +1,4 @@
-"""Registers the Fusion Platform backend (a placeholder until its backend is written)."""
+"""Registers the Fusion Platform backend."""
 
 from __future__ import annotations
 
