@@ -58,6 +58,10 @@ class _Stop(Exception):
     """Raised by the SIGTERM handler to end ``serve``."""
 
 
+#: Ten years: longer lifetimes overflow the token's expiry time.
+MAX_TOKEN_LIFETIME_S = 10 * 365 * 86400
+
+
 @mock.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
@@ -68,7 +72,8 @@ class _Stop(Exception):
               help="Password of the demo account (8+ characters with upper and lower case, "
                    "a digit and a special character).")
 @click.option("--token-lifetime", default=86400.0, show_default=True,
-              type=click.FloatRange(min=1), help="Seconds a login token stays valid.")
+              type=click.FloatRange(min=1, max=MAX_TOKEN_LIFETIME_S),
+              help="Seconds a login token stays valid.")
 @click.option("--faults", metavar="SPEC", envvar="EOJOBS_MOCK_FAULTS",
               help="Fail some requests on purpose, as SPEC says (env EOJOBS_MOCK_FAULTS).")
 def serve(host: str, port: int, email: str, password: str, token_lifetime: float,
@@ -139,11 +144,13 @@ def serve(host: str, port: int, email: str, password: str, token_lifetime: float
     logger = logging.getLogger("eojobs_mock.server")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
+    home = ensure_home()
     try:
-        server = create_server(ensure_home(), host=host, port=port, options=ServerOptions(
+        server = create_server(home, host=host, port=port, options=ServerOptions(
             email=email, password=password, token_lifetime_s=token_lifetime), faults=plan)
     except OSError as error:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {error.strerror}") from None
+        reason = str(error.strerror or error).split(" (while attempting", 1)[0]
+        raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from None
 
     def stop(signum: int, frame: object) -> None:
         raise _Stop

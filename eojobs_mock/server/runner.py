@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,7 @@ class MockServer:
         self.state = state
         #: The fault injector (its ``plan``, ``events`` and ``transfers``), if faults are on.
         self.faults = faults
-        self.host = server.server_address[0]
-        self.port = int(server.server_port)
+        self.host, self.port = server.socket.getsockname()[:2]
         self.url = f"http://{_url_host(str(self.host))}:{self.port}"
         self.email = state.options.email
         self.password = state.options.password
@@ -86,12 +86,17 @@ def create_server(home: Path, *, host: str = "127.0.0.1", port: int = 0,
     :mod:`eojobs_mock.server.faults`) makes it fail some requests on purpose.
     """
     plan = parse_faults(faults) if isinstance(faults, str) else faults
-    state = ServerState(home, options, settings)
-    app: Any = FusionApp(state)
-    injector = None
-    if plan is not None:
-        app = injector = FaultInjector(app, plan)
-    server = make_server(host, port, app, threaded=True, request_handler=_RequestHandler)
+    # Bound here, not by werkzeug: it prints and exits the process when binding fails,
+    # where a caller wants an OSError it can report.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.create_server((host, port), family=family) as listening:
+        state = ServerState(home, options, settings)
+        app: Any = FusionApp(state)
+        injector = None
+        if plan is not None:
+            app = injector = FaultInjector(app, plan)
+        server = make_server(host, listening.getsockname()[1], app, threaded=True,
+                             request_handler=_RequestHandler, fd=listening.fileno())
     return MockServer(server, state, injector)
 
 

@@ -43,3 +43,18 @@ def test_serve_refuses_a_weak_password(user_dir):
                            "--password", "password"], capture_output=True, text=True, timeout=30)
     assert done.returncode == 2
     assert "upper-case" in done.stderr and done.stdout == ""
+
+
+def test_a_port_in_use_is_an_error_the_caller_can_report(user_dir):
+    from click.testing import CliRunner
+
+    from eojobs.cli import cli
+    from eojobs_mock.server.runner import create_server, start_server
+
+    with start_server(user_dir) as running:
+        with pytest.raises(OSError):
+            create_server(user_dir, port=running.port)
+        result = CliRunner().invoke(cli, ["mock", "serve", "--port", str(running.port)])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (f"Error: cannot listen on 127.0.0.1:{running.port}: "
+                                     "Address already in use")
