@@ -148,7 +148,6 @@ class MockBackend(Backend):
     def delete(self, job_id: str) -> None:
         """Delete the job and its files."""
         self.platform.delete(job_id)
-        shutil.rmtree(self.platform.root / "inputs" / job_id, ignore_errors=True)
 
     def get_job(self, job_id: str) -> JobInfo:
         """One job as of now."""

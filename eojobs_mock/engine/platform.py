@@ -12,7 +12,9 @@ from typing import Any
 
 from eojobs.errors import EOJobsError, InputError, InsufficientCredits, NotFound
 from eojobs_mock.engine.catalogue import BY_ID, SERVICES, DemoService
+from eojobs_mock.engine.datastore import DataStore
 from eojobs_mock.engine.outputs import OutputFile, outputs
+from eojobs_mock.engine.processrecords import ProcessRecords
 from eojobs_mock.engine.store import JobRow, Store
 from eojobs_mock.engine.timeline import JobState, job_state
 
@@ -104,10 +106,15 @@ class MockPlatform:
         return self.job(job_id)
 
     def delete(self, job_id: str) -> None:
-        """Delete a job and its output files."""
+        """Delete a job and all it left: outputs, inputs, and what the server face recorded."""
         if not self.store.delete_job(job_id):
             raise NotFound(f"no job {job_id} on the mock platform")
         shutil.rmtree(self.root / "outputs" / job_id, ignore_errors=True)
+        shutil.rmtree(self.root / "inputs" / job_id, ignore_errors=True)
+        data = DataStore(self.store, self.root, self.clock)
+        while (made := data.job_input(job_id)) is not None:
+            data.delete_item(made.id)
+        ProcessRecords(self.store).forget_job(job_id)
 
     def outputs(self, job_id: str) -> list[OutputFile]:
         """The files of every succeeded execution of a job."""

@@ -336,3 +336,25 @@ def test_ids_of_a_job_deleted_in_process_are_not_found(api: Api, conn):
     assert api.error("GET", api.org_path(f"/process_executions/{execution['id']}"), 404)
     assert api.error("GET", api.org_path(f"/data/{component['outputs'][0]}"), 404)
     assert api.error("GET", api.org_path(f"/process_service_executions/{component['id']}"), 404)
+
+
+def test_deleting_a_job_in_process_leaves_nothing_the_server_made_for_it(mock_server, user_dir):
+    import sqlite3
+
+    from tests.conftest import GLASGOW
+
+    with eojobs.connect("mock") as conn:
+        job = conn.create_job("Elevation", GLASGOW)
+        token = requests.post(f"{mock_server.url}/users/login", json={"User": {
+            "email": mock_server.email, "user_id": None,
+            "password": mock_server.password}}).json()["access_token"]
+        org = mock_server.state.organisation_id
+        seen = requests.get(f"{mock_server.url}/organisations/{org}/processes/{job.id}",
+                            headers={"Authorization": f"Bearer {token}"})
+        assert seen.ok
+        job.delete()
+    db = sqlite3.connect(user_dir / "mock" / "state.sqlite")
+    counts = {table: db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+              for table in ("processes", "data_items", "data_files")}
+    assert counts == {"processes": 0, "data_items": 0, "data_files": 0}
+    assert [p for p in (user_dir / "mock" / "files").rglob("*") if p.is_file()] == []

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from dataclasses import replace
 from typing import Any
 
 from eojobs.errors import InsufficientCredits
 from eojobs_mock.engine.catalogue import DemoService
-from eojobs_mock.engine.datastore import JOB_INPUT
 from eojobs_mock.engine.timeline import JobState
 from eojobs_mock.server import execution_view, process_build
 from eojobs_mock.server.app import Call
@@ -153,14 +151,7 @@ def delete_process(call: Call, organisation_id: uuid.UUID,
                    process_id: uuid.UUID) -> dict[str, Any]:
     """Stop and delete a process, its executions and their outputs."""
     job = _job(call, organisation_id, process_id)
-    state = call.state
-    state.platform.delete(job.row.id)
-    shutil.rmtree(state.root / "inputs" / job.row.id, ignore_errors=True)
-    made = state.data.job_input(job.row.id)
-    while made is not None and made.kind == JOB_INPUT:
-        state.data.delete_item(made.id)
-        made = state.data.job_input(job.row.id)
-    state.records.forget_job(job.row.id)
+    call.state.platform.delete(job.row.id)
     return {}
 
 
