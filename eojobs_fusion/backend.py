@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -34,9 +35,26 @@ from eojobs_fusion.auth import Authenticator
 from eojobs_fusion.client import DEFAULT_API_URL, FusionClient
 
 Json = dict[str, Any]
+T = TypeVar("T")
 REGION_PREFIX = "eojobs region "
 #: Processes per page when many jobs' status is read at once.
 BATCH_PAGE = 100
+
+
+def _answers(method: Callable[..., T]) -> Callable[..., T]:
+    """A backend method whose reading of an answer of an unexpected shape is a BackendError.
+
+    A missing key or a value of the wrong type in what the platform sent
+    would otherwise end in a traceback.
+    """
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return method(*args, **kwargs)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise BackendError(f"the Fusion Platform answered in an unexpected shape "
+                               f"({type(exc).__name__}: {exc})") from exc
+    return wrapper
 
 
 class FusionSettings(BackendSettings):
@@ -111,6 +129,7 @@ class FusionBackend(Backend):
         return self.config.email or self.auth.user_id or ""
 
     @property
+    @_answers
     def org(self) -> str:
         """The organisation id every call works in."""
         if self._org is None:
@@ -136,6 +155,7 @@ class FusionBackend(Backend):
             f"no organisation {wanted!r} for this account; yours: {', '.join(names.values())}"
         )
 
+    @_answers
     def organisations(self) -> list[Organisation]:
         """The user's organisations, each with its credits."""
         user = self.client.get_user(self.auth.ensure())
@@ -147,18 +167,21 @@ class FusionBackend(Backend):
                                     credits=float(credit.get("any_credits") or 0)))
         return out
 
+    @_answers
     def credits(self) -> float:
         """Credits of the organisation in use."""
         return float(self.client.get_credit(self.org).get("any_credits") or 0)
 
     # Services
 
+    @_answers
     def list_services(self, search: str | None = None) -> list[Service]:
         """The latest services (summaries; options come with :meth:`get_service`)."""
         services = [mapping.service(s) for s in self.client.services(self.org, search=search)]
         self._service_names.update({s.id: s.name for s in services})
         return services
 
+    @_answers
     def get_service(self, service_id: str) -> Service:
         """One service with its options and inputs, read from its process template."""
         found = list(self.client.services(self.org, id__eq=service_id))
@@ -175,6 +198,7 @@ class FusionBackend(Backend):
 
     # Jobs
 
+    @_answers
     def submit(self, request: JobRequest) -> JobInfo:
         """Upload the region (once), build a process from the template, and create it."""
         template, _ = self.client.new_process(self.org, request.service.id)
@@ -243,6 +267,7 @@ class FusionBackend(Backend):
                              f"as {slot.get('file_type', file_type)}")
         return data_id
 
+    @_answers
     def start(self, job_id: str) -> JobInfo:
         """Execute the process, and never twice: an execute charges credits.
 
@@ -270,6 +295,7 @@ class FusionBackend(Backend):
             return process
         return None
 
+    @_answers
     def stop(self, job_id: str) -> JobInfo:
         """Stop the process and its running executions."""
         return self._info(self.client.stop(self.org, _checked(job_id)), None)
@@ -278,10 +304,12 @@ class FusionBackend(Backend):
         """Delete the process, its executions and their outputs."""
         self.client.delete_process(self.org, _checked(job_id))
 
+    @_answers
     def get_job(self, job_id: str) -> JobInfo:
         """The process and its executions."""
         return self._info(self.client.get_process(self.org, _checked(job_id)), None)
 
+    @_answers
     def get_jobs(self, job_ids: Iterable[str]) -> list[JobInfo]:
         """Many jobs with one paged listing of processes, plus one call per settled job.
 
@@ -305,6 +333,7 @@ class FusionBackend(Backend):
                 out.append(mapping.interim_info(process, self._service_name(process)))
         return out
 
+    @_answers
     def list_jobs(self) -> list[JobInfo]:
         """Every process of the organisation, newest first."""
         processes = list(self.client.processes(self.org))
@@ -324,6 +353,7 @@ class FusionBackend(Backend):
             self._service_names[service_id] = found[0].get("name", "") if found else ""
         return self._service_names[service_id]
 
+    @_answers
     def copy_job(self, job_id: str, name: str) -> JobInfo:
         """Create a new process from the copy template of this one."""
         template = self.client.copy_process(self.org, _checked(job_id))
@@ -331,6 +361,7 @@ class FusionBackend(Backend):
             self.org, {**template, "organisation_id": self.org, "name": name})
         return self._info(process, [])
 
+    @_answers
     def job_region(self, job_id: str) -> dict[str, Any]:
         """The GeoJSON file of the process's first input, the region uploaded at submit."""
         process = self.client.get_process(self.org, _checked(job_id))
@@ -347,6 +378,7 @@ class FusionBackend(Backend):
         except ValueError:
             raise BackendError(f"the region file of Fusion job {job_id} is not GeoJSON") from None
 
+    @_answers
     def set_delete_expiry(self, job_id: str, when: datetime,
                           execution_id: str | None = None) -> None:
         """Change the delete expiry of one execution, or of every execution of the job."""
@@ -366,6 +398,7 @@ class FusionBackend(Backend):
 
     # Dispatchers
 
+    @_answers
     def dispatchers(self, job_id: str) -> list[Dispatcher]:
         """Available dispatchers, marked attached when the process has them."""
         process, extras = self.client.get_process_with_extras(self.org, _checked(job_id))
@@ -376,6 +409,7 @@ class FusionBackend(Backend):
             out.append(mapping.dispatcher(wire, current, wire.get("name") in attached))
         return out
 
+    @_answers
     def set_dispatcher(self, job_id: str, name: str, options: dict[str, Any] | None,
                        attach: bool) -> list[Dispatcher]:
         """Attach, reconfigure or detach one dispatcher with a PATCH of the process."""
@@ -396,6 +430,7 @@ class FusionBackend(Backend):
 
     # Results and logs
 
+    @_answers
     def list_assets(self, job_id: str) -> list[Asset]:
         """The files of the output data items of every finished execution's components."""
         assets = []
@@ -418,6 +453,7 @@ class FusionBackend(Backend):
         url = self.client.download_url(self.org, data_id, file_id)
         return self.client.open_url(url, offset)
 
+    @_answers
     def logs(self, job_id: str) -> list[LogEntry]:
         """The log lines of every component of every execution."""
         entries = []

@@ -154,6 +154,9 @@ class FusionClient:
                     params[f"filter[{key}]"] = str(value)
             params.update({f"last[{k}]": v for k, v in last.items()})
             body = self.request("GET", path, params=params)
+            if not isinstance(body, dict) or not isinstance(body.get("list") or [], list) \
+                    or not isinstance(body.get("last") or {}, dict):
+                raise BackendError(f"GET {path}: the answer is not a page of items")
             yield from body.get("list") or []
             last = body.get("last") or {}
             if not last:
