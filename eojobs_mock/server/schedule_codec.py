@@ -113,4 +113,8 @@ def _parts(value: Any, field: str) -> dict[str, Any] | None:
         raise bad_request(f"{field} must be a JSON object in a string, got {value!r}") from None
     if not isinstance(parts, dict):
         raise bad_request(f"{field} must be a JSON object in a string, got {value!r}")
+    for key, number in parts.items():
+        if number is not None and (isinstance(number, bool)
+                                   or not isinstance(number, (int, float))):
+            raise bad_request(f"{field}: {key} must be a number, got {number!r}")
     return parts

@@ -87,6 +87,10 @@ def test_invalid_inputs_and_fields_are_400_saying_what_is_wrong(api: Api):
                                                   repeat_count=3, status=400)
     assert "months" in api.create(region=region, run_type="run_schedule", repeat_count=2,
                                   repeat_gap=json.dumps({"months": 1}), status=400)
+    for bad in ({"days": "x"}, {"days": [1]}):
+        assert "repeat_gap: days must be a number" in api.create(
+            region=region, run_type="run_schedule", repeat_count=2,
+            repeat_gap=json.dumps(bad), status=400)
     assert "no option 'colour'" in api.error("POST", api.org_path("/processes"), 400, body={
         "Process[service_id]": api.service("Elevation")["id"], "Process[name]": "x",
         "Process[options]": [{"name": "colour", "value": "red"}]})

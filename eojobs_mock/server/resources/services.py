@@ -64,16 +64,8 @@ def get_service(call: Call, organisation_id: uuid.UUID, service_id: uuid.UUID) -
 
 
 @ROUTES.add("PATCH", "/organisations/<uuid:organisation_id>/services/<uuid:service_id>")
-def patch_service(call: Call, organisation_id: uuid.UUID,
-                  service_id: uuid.UUID) -> dict[str, Any]:
-    """Refused: the organisation does not own the platform's services."""
-    _service(call, organisation_id, service_id)
-    raise forbidden("Services of the mock platform are read-only: your organisation does not "
-                    "own them.")
-
-
 @ROUTES.add("DELETE", "/organisations/<uuid:organisation_id>/services/<uuid:service_id>")
-def delete_service(call: Call, organisation_id: uuid.UUID,
+def change_service(call: Call, organisation_id: uuid.UUID,
                    service_id: uuid.UUID) -> dict[str, Any]:
     """Refused: the organisation does not own the platform's services."""
     _service(call, organisation_id, service_id)
