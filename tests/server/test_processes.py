@@ -362,3 +362,9 @@ def test_deleting_a_job_in_process_leaves_nothing_the_server_made_for_it(mock_se
               for table in ("processes", "data_items", "data_files")}
     assert counts == {"processes": 0, "data_items": 0, "data_files": 0}
     assert [p for p in (user_dir / "mock" / "files").rglob("*") if p.is_file()] == []
+
+
+def test_services_are_read_only(api: Api):
+    path = api.org_path(f"/services/{api.service('Elevation')['id']}")
+    for method in ("PATCH", "DELETE"):
+        assert "read-only" in api.error(method, path, 403)
