@@ -192,9 +192,7 @@ class FusionBackend(Backend):
 
     def region_limits(self, service: Service) -> RegionLimits:
         """The vertex limit of the settings; the platform states no area limit."""
-        settings = self.settings
-        assert isinstance(settings, FusionSettings)
-        return RegionLimits(max_vertices=settings.max_region_vertices)
+        return RegionLimits(max_vertices=self.config.max_region_vertices)
 
     # Jobs
 
@@ -207,8 +205,6 @@ class FusionBackend(Backend):
             raise BackendError(f"{request.service.name} takes no region input")
         slots[0]["id"] = self._region_data(request)
         for number, path in request.inputs.items():
-            if number - 1 >= len(slots):
-                raise InputError(f"{request.service.name} has no input {number}")
             slots[number - 1]["id"] = self._upload(path.name, path, slots[number - 1])
         for option in template.get("options") or []:
             if option.get("name") in request.options:

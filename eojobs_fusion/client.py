@@ -195,14 +195,6 @@ class FusionClient:
         """``POST /organisations/{o}/data`` with a flat body."""
         return self.model("POST", f"/organisations/{org}/data", body=flat("Data", fields))
 
-    def get_data(self, org: str, data_id: str) -> Json:
-        """``GET /organisations/{o}/data/{d}``."""
-        return self.model("GET", f"/organisations/{org}/data/{data_id}")
-
-    def delete_data(self, org: str, data_id: str) -> None:
-        """``DELETE /organisations/{o}/data/{d}``."""
-        self.request("DELETE", f"/organisations/{org}/data/{data_id}")
-
     def add_file(self, org: str, data_id: str, name: str, file_type: str) -> tuple[str, str]:
         """``POST .../data/{d}/add_file``: the new file's id and its upload URL."""
         body = self.request("POST", f"/organisations/{org}/data/{data_id}/add_file",
@@ -254,10 +246,6 @@ class FusionClient:
         """``GET /organisations/{o}/services/latest``."""
         return self.pages(f"/organisations/{org}/services/latest", search=search,
                           filters=filters)
-
-    def dispatcher_services(self, org: str) -> Iterator[Json]:
-        """``GET /organisations/{o}/services/dispatchers``."""
-        return self.pages(f"/organisations/{org}/services/dispatchers")
 
     # Processes
 
@@ -312,10 +300,6 @@ class FusionClient:
                                filters=filters))
 
     # Executions, components, logs
-
-    def get_execution(self, org: str, execution_id: str) -> Json:
-        """``GET .../process_executions/{e}``."""
-        return self.model("GET", f"/organisations/{org}/process_executions/{execution_id}")
 
     def change_delete_expiry(self, org: str, execution_id: str, when: str) -> None:
         """``POST .../process_executions/{e}/change_delete_expiry``."""

@@ -199,7 +199,7 @@ def execution_status(wire: Json) -> ExecutionStatus:
     return ExecutionStatus.RUNNING
 
 
-def executions(process: Json, wires: list[Json]) -> list[Execution]:
+def executions(wires: list[Json]) -> list[Execution]:
     """The executions of a process, oldest run first, each with its run number."""
     ordered = sorted(wires, key=lambda w: str(w.get("started_at") or ""))
     runs: dict[str, int] = {}
@@ -260,7 +260,7 @@ def _was_stopped(process: Json) -> bool:
 
 def job_info(process: Json, wires: list[Json], service_name: str) -> JobInfo:
     """A process and its executions as an eojobs JobInfo."""
-    execs = executions(process, wires)
+    execs = executions(wires)
     status = job_status(process, execs)
     schedule = None
     if process.get("run_type") == "run_schedule" and process.get("repeat_start"):

@@ -62,6 +62,7 @@ class MockBackend(Backend):
     def __init__(self, settings: BackendSettings) -> None:
         super().__init__(settings)
         assert isinstance(settings, MockSettings)
+        self.config = settings
         self.platform = MockPlatform(
             home(), speed=settings.speed, initial_credits=settings.initial_credits
         )
@@ -100,18 +101,14 @@ class MockBackend(Backend):
         """As many slices as a split makes at most, and the vertex limit of the settings."""
         from eojobs.region import MAX_SLICES
 
-        settings = self.settings
-        assert isinstance(settings, MockSettings)
-        return RegionLimits(max_area_km2=settings.max_slice_km2 * MAX_SLICES,
-                            max_vertices=settings.max_region_vertices)
+        return RegionLimits(max_area_km2=self.config.max_slice_km2 * MAX_SLICES,
+                            max_vertices=self.config.max_region_vertices)
 
     def submit(self, request: JobRequest) -> JobInfo:
         """Split the region, copy the inputs, and create a priced job."""
-        settings = self.settings
-        assert isinstance(settings, MockSettings)
         slices = [
             {"geometry": piece.to_geojson(), "area_km2": piece.area_km2}
-            for piece in request.region.split(settings.max_slice_km2)
+            for piece in request.region.split(self.config.max_slice_km2)
         ]
         schedule = None
         if request.schedule is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from eojobs.models import DataType, InputSpec, OptionSpec, Service
@@ -29,7 +29,6 @@ class DemoService:
     price_per_km2: float
     seconds_per_km2: float
     fails_at: float | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def price(self, area_km2: float, options: dict[str, Any]) -> float:
         """FPUs one run of a job costs."""

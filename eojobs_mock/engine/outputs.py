@@ -99,10 +99,10 @@ def _generate(folder: Path, demo: DemoService, options: dict[str, Any],
             "height": data.shape[0], "resolution_m": transform[1] * METRES_PER_DEGREE,
             "selectors": [_selector(product, data)], "preview": f"{product.band}.png",
         }
-        _add(entries, folder, f"{product.band}.tif", _geotiff(data, transform, product),
+        _add(entries, folder, f"{product.band}.tif", _geotiff(data, transform),
              "image/tiff; application=geotiff; profile=cloud-optimized", main_component,
              raster_meta)
-        _add(entries, folder, f"{product.band}.png", _png(data, product), "image/png",
+        _add(entries, folder, f"{product.band}.png", _png(data), "image/png",
              main_component, {"preview_of": f"{product.band}.tif"})
         _add(entries, folder, "statistics.csv", _csv([stats], options), "text/csv",
              stats_component, {"rows": 1})
@@ -154,9 +154,12 @@ def _raster(product: Product, region: dict[str, Any],
     return data, (w, step, 0.0, n, step, 0.0)
 
 
+def _nodata(data: np.ndarray) -> float:
+    return NODATA_CLASS if data.dtype == np.uint8 else NODATA_FLOAT
+
+
 def _valid(data: np.ndarray) -> np.ndarray:
-    nodata = NODATA_CLASS if data.dtype == np.uint8 else NODATA_FLOAT
-    return data[data != nodata].astype(np.float64)
+    return data[data != _nodata(data)].astype(np.float64)
 
 
 def _selector(product: Product, data: np.ndarray) -> dict[str, Any]:
@@ -215,7 +218,7 @@ def _geojson(region: dict[str, Any], stats: dict[str, Any]) -> bytes:
     return json.dumps({"type": "FeatureCollection", "features": [feature]}).encode()
 
 
-def _geotiff(data: np.ndarray, transform: tuple[float, ...], product: Product) -> bytes:
+def _geotiff(data: np.ndarray, transform: tuple[float, ...]) -> bytes:
     import tifffile
 
     west, step, _, north, _, _ = transform
@@ -226,7 +229,7 @@ def _geotiff(data: np.ndarray, transform: tuple[float, ...], product: Product) -
         2048, 0, 1, 4326,  # GeographicTypeGeoKey: WGS 84
         2054, 0, 1, 9102,  # GeogAngularUnitsGeoKey: degree
     ]
-    nodata = str(NODATA_CLASS if data.dtype == np.uint8 else int(NODATA_FLOAT))
+    nodata = str(int(_nodata(data)))
     buffer = io.BytesIO()
     tifffile.imwrite(
         buffer, data, photometric="minisblack", compression="zlib", software="eojobs-mock",
@@ -241,10 +244,10 @@ def _geotiff(data: np.ndarray, transform: tuple[float, ...], product: Product) -
     return buffer.getvalue()
 
 
-def _png(data: np.ndarray, product: Product) -> bytes:
+def _png(data: np.ndarray) -> bytes:
     from PIL import Image
 
-    valid_mask = data != (NODATA_CLASS if data.dtype == np.uint8 else NODATA_FLOAT)
+    valid_mask = data != _nodata(data)
     valid = data[valid_mask].astype(np.float64)
     low, high = (float(valid.min()), float(valid.max())) if valid.size else (0.0, 1.0)
     scaled = (data.astype(np.float64) - low) / (high - low or 1.0)

@@ -105,7 +105,7 @@ class FaultInjector:
                 self._token_uses[token] = uses + 1
             expired = token in self._expired
         if expired:
-            return _answer(environ, start_response, 401, EXPIRED_MESSAGE)
+            return _answer(start_response, 401, EXPIRED_MESSAGE)
         fault = plan.choose(scope, number, applicable(plan, scope, method, uses))
         if fault is not None:
             self.events.append(FaultEvent(scope, number, method, path, fault.kind))
@@ -121,17 +121,17 @@ class FaultInjector:
     def _inject(self, fault: Fault, plan: FaultPlan, environ: dict[str, Any],
                 start_response: Callable[..., Any], token: str | None) -> Any:
         if fault.kind == "5xx":
-            return _answer(environ, start_response, fault.status,
+            return _answer(start_response, fault.status,
                            "The service is unavailable for a moment (injected fault).")
         if fault.kind == "429":
-            return _answer(environ, start_response, 429,
+            return _answer(start_response, 429,
                            "Too many requests (injected fault): try again later.",
                            [("Retry-After", str(plan.retry_after_s))])
         if fault.kind == "expire":
             assert token is not None
             with self._lock:
                 self._expired.add(token)
-            return _answer(environ, start_response, 401, EXPIRED_MESSAGE)
+            return _answer(start_response, 401, EXPIRED_MESSAGE)
         if fault.kind == "reset":
             _hang_up(environ)
             raise InjectedDrop("injected fault: connection reset")
@@ -194,8 +194,8 @@ def _send(body: Iterable[bytes], transfer: Transfer, limit: int | None,
             close()
 
 
-def _answer(environ: dict[str, Any], start_response: Callable[..., Any], status: int,
-            message: str, headers: list[tuple[str, str]] | None = None) -> list[bytes]:
+def _answer(start_response: Callable[..., Any], status: int, message: str,
+            headers: list[tuple[str, str]] | None = None) -> list[bytes]:
     body = json.dumps({"error_message": message}).encode()
     start_response(f"{status} {HTTPStatus(status).phrase}", [
         ("Content-Type", "application/json"), ("Content-Length", str(len(body))),

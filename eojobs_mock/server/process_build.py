@@ -25,8 +25,6 @@ from eojobs_mock.server.state import ServerState
 from eojobs_mock.server.wire import parse_time
 
 MAX_STORAGE_DAYS = 365
-SCHEDULE_FIELDS = ("run_type", "repeat_count", "repeat_start", "repeat_end", "repeat_gap",
-                   "repeat_offset", "output_storage_period")
 
 
 @dataclass

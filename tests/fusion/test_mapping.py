@@ -16,8 +16,7 @@ def wire(i: int, index: int | None, progress: int = 100, success: bool = True) -
 
 
 def test_slices_are_numbered_from_one_and_the_aggregator_follows_them():
-    process = {"id": "p", "non_aggregator_count": 3}
-    execs = mapping.executions(process, [wire(1, 1), wire(2, 2), wire(3, 3), wire(4, 4)])
+    execs = mapping.executions([wire(1, 1), wire(2, 2), wire(3, 3), wire(4, 4)])
     assert [(e.index, e.aggregator) for e in execs] == [(0, False), (1, False), (2, False),
                                                         (None, True)]
 
