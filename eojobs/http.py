@@ -134,15 +134,23 @@ def send(session: requests.Session, policy: HttpPolicy, method: str, url: str,
 MessageOf = Callable[[requests.Response], str]
 
 
-def error_for(response: requests.Response, message_of: MessageOf, what: str) -> EOJobsError:
+#: What a backend knows of its platform's answers that the status alone does not say:
+#: the error class a status and message stand for, or None to go by the status.
+Refine = Callable[[int, str], type[EOJobsError] | None]
+
+
+def error_for(response: requests.Response, message_of: MessageOf, what: str,
+              refine: Refine | None = None) -> EOJobsError:
     """The eojobs error for a failed response, carrying the server's own message."""
     message = message_of(response) or f"HTTP {response.status_code}"
     text = f"{what}: {message}"
     status = response.status_code
-    lowered = message.lower()
-    if status in (401, 403) or "incorrect username or password" in lowered:
+    kind = refine(status, message) if refine is not None else None
+    if kind is not None:
+        return kind(text)
+    if status in (401, 403):
         return AuthenticationError(text)
-    if status == 402 or "insufficient credit" in lowered or "not enough credit" in lowered:
+    if status == 402:
         return InsufficientCredits(text)
     if status == 404:
         return NotFound(text)
@@ -164,10 +172,11 @@ def transport_error(exc: requests.RequestException, what: str) -> BackendError:
     return BackendError(f"{what}: {text} ({type(exc).__name__})", transient=True)
 
 
-def json_or_error(response: requests.Response, message_of: MessageOf, what: str) -> Any:
+def json_or_error(response: requests.Response, message_of: MessageOf, what: str,
+                  refine: Refine | None = None) -> Any:
     """The JSON body of a successful response; an eojobs error otherwise."""
     if response.status_code >= 400:
-        raise error_for(response, message_of, what)
+        raise error_for(response, message_of, what, refine)
     try:
         return response.json()
     except ValueError:

@@ -14,7 +14,13 @@ from typing import Any
 
 import requests
 
-from eojobs.errors import AuthenticationError, BackendError, RestartDownload
+from eojobs.errors import (
+    AuthenticationError,
+    BackendError,
+    EOJobsError,
+    InsufficientCredits,
+    RestartDownload,
+)
 from eojobs.http import (
     HttpPolicy,
     ResponseStream,
@@ -42,6 +48,16 @@ def error_message(response: requests.Response) -> str:
     if isinstance(body, dict) and body.get("error_message"):
         return str(body["error_message"])
     return f"HTTP {response.status_code} {response.reason or ''}".strip()
+
+
+def platform_error(status: int, message: str) -> type[EOJobsError] | None:
+    """The error the platform means by a 400 whose message says a login or credits failed."""
+    lowered = message.lower()
+    if "incorrect username or password" in lowered:
+        return AuthenticationError
+    if "insufficient credit" in lowered or "not enough credit" in lowered:
+        return InsufficientCredits
+    return None
 
 
 def flat(model: str, fields: Mapping[str, Any]) -> Json:
@@ -107,7 +123,7 @@ class FusionClient:
                         )
                 if fresh is not None:
                     continue
-            return json_or_error(response, error_message, what)
+            return json_or_error(response, error_message, what, platform_error)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _current_token(self) -> str:
