@@ -8,11 +8,12 @@ from typing import Any
 import pytest
 
 import eojobs
+from eojobs_mock.server.faults import parse_faults
 from eojobs_mock.server.runner import MockServer, start_server
 from eojobs_mock.server.state import EngineSettings
 from tests.conftest import FAST
 
-#: A region the mock cuts into 30 slices of 4 files each, plus 2 aggregated files.
+#: A region the mock cuts into 32 slices of 4 files each, plus the aggregated files.
 WIDE = (-4.0, 54.0, -2.0, 55.0)
 SLICE_KM2 = 500.0
 
@@ -33,6 +34,12 @@ def fusion_env(monkeypatch: pytest.MonkeyPatch):
         monkeypatch.setenv("EOJOBS_FUSION_PASSWORD", server.password)
 
     return point
+
+
+def use(server: MockServer, spec: str) -> None:
+    """Give a running faulty server a new fault plan (a SPEC) from now on."""
+    assert server.faults is not None
+    server.faults.plan = parse_faults(spec)
 
 
 def connect(server: MockServer, **settings: Any) -> eojobs.Connection:

@@ -10,8 +10,9 @@ import sys
 import pytest
 import requests
 
-from eojobs_mock.server.faults import SEASONED_TOKEN_USES, parse_faults
+from eojobs_mock.server.faults import SEASONED_TOKEN_USES
 from eojobs_mock.server.runner import MockServer, start_server
+from tests.faults.conftest import use
 from tests.server.conftest import Api
 
 CONTENT = bytes(range(256)) * 4096
@@ -24,11 +25,6 @@ def server(user_dir):
         yield running
     finally:
         running.shutdown()
-
-
-def use(server: MockServer, spec: str) -> None:
-    assert server.faults is not None
-    server.faults.plan = parse_faults(spec)
 
 
 def login(server: MockServer) -> requests.Response:

@@ -7,10 +7,9 @@ from collections.abc import Iterator
 import pytest
 
 from eojobs import BackendError, JobStatus
-from eojobs_mock.server.faults import parse_faults
 from eojobs_mock.server.runner import MockServer
 from tests.conftest import GLASGOW
-from tests.faults.conftest import connect, faulty_server
+from tests.faults.conftest import connect, faulty_server, use
 
 #: Quick pauses between tries, and two repeats at most, to keep the tests fast.
 QUICK = {"retries": 2, "backoff": 0.01}
@@ -23,11 +22,6 @@ def server(user_dir) -> Iterator[MockServer]:
         yield running
     finally:
         running.shutdown()
-
-
-def use(server: MockServer, spec: str) -> None:
-    assert server.faults is not None
-    server.faults.plan = parse_faults(spec)
 
 
 class FaultyExecutes:
