@@ -36,15 +36,21 @@ def connect(backend: str | None = None, **settings: Any) -> Connection:
     the user directory.
     """
     name = backend or os.environ.get("EOJOBS_BACKEND") or DEFAULT_BACKEND
+    found = backend_class(name)
+    resolved = resolve_settings(name, found.settings_model, settings)
+    return Connection(found(resolved))
+
+
+def backend_class(name: str) -> type[Backend]:
+    """The installed, usable backend class called ``name``; ConfigError lists the others."""
     classes = backend_classes()
-    backend_class = classes.get(name)
-    if backend_class is None:
+    found = classes.get(name)
+    if found is None:
         known = ", ".join(classes) or "none"
         raise ConfigError(f"no backend named {name!r}; installed backends: {known}")
-    if not backend_class.implemented:
+    if not found.implemented:
         raise Unsupported(f"the {name} backend is not yet implemented")
-    resolved = resolve_settings(name, backend_class.settings_model, settings)
-    return Connection(backend_class(resolved))
+    return found
 
 
 class Connection:

@@ -23,17 +23,15 @@ def login(ctx: click.Context, backend: str) -> None:
     """
     import os
 
-    from eojobs.config import env_var, profile
-    from eojobs.connection import connect
-    from eojobs.plugins import backend_classes
+    from eojobs.config import env_var, profile, resolve_settings
+    from eojobs.connection import backend_class, connect
 
-    backend_class = backend_classes().get(backend)
-    if backend_class is None:
-        raise click.BadParameter(f"no backend named {backend!r}", param_hint="'BACKEND'")
+    found = backend_class(backend)
+    resolve_settings(backend, found.settings_model, {})  # bad settings fail before any prompt
     known = profile(backend)
     given: dict[str, object] = {}
-    fields = backend_class.settings_model.model_fields
-    for name in backend_class.login_settings:
+    fields = found.settings_model.model_fields
+    for name in found.login_settings:
         if os.environ.get(env_var(backend, name)) or known.get(name):
             continue
         secret = "SecretStr" in str(fields[name].annotation)

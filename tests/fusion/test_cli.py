@@ -46,6 +46,17 @@ def test_wrong_password_at_login_is_one_line_exit_1(server_env):
     assert "Not-The-Password-1" not in result.output + result.stderr
 
 
+def test_login_checks_the_settings_before_asking_anything(monkeypatch):
+    monkeypatch.setenv("EOJOBS_FUSION_API_URL", "notaurl")
+    result = invoke("login", "fusion", input="")
+    assert result.exit_code == 2
+    assert "'notaurl' is not an http(s) URL" in result.stderr
+    assert "Email" not in result.output + result.stderr
+    unknown = invoke("login", "nope")
+    assert unknown.exit_code == 2
+    assert unknown.stderr == "error: no backend named 'nope'; installed backends: fusion, mock\n"
+
+
 def test_run_download_and_clean_up_with_b_fusion(server_env, monkeypatch, tmp_path):
     monkeypatch.setenv("EOJOBS_FUSION_EMAIL", server_env.email)
     monkeypatch.setenv("EOJOBS_FUSION_PASSWORD", server_env.password)
