@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from eojobs.backend import BackendSettings
 from eojobs.errors import ConfigError
+from eojobs.suggest import did_you_mean
 
 HOME_ENV = "EOJOBS_HOME"
 PROFILE_FILE = "config.toml"
@@ -34,21 +35,62 @@ def ensure_home() -> Path:
     return path
 
 
-def profile(backend: str) -> dict[str, Any]:
-    """The ``[backend]`` table of ``config.toml`` in the user directory, or ``{}``."""
+#: The top-level keys of ``config.toml`` that are not a backend's table.
+TOP_LEVEL_KEYS = ("backend",)
+
+
+def read_profile() -> dict[str, Any]:
+    """The whole of ``config.toml`` in the user directory, or ``{}`` when there is none."""
     path = home() / PROFILE_FILE
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}; check {HOME_ENV}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}; fix or remove it") from None
-    table = data.get(backend, {})
+
+
+def profile(backend: str) -> dict[str, Any]:
+    """The ``[backend]`` table of ``config.toml`` in the user directory, or ``{}``."""
+    table = read_profile().get(backend, {})
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: [{backend}] must be a table of settings")
+        raise ConfigError(f"{home() / PROFILE_FILE}: [{backend}] must be a table of settings")
     return table
+
+
+def check_profile(backends: Collection[str]) -> None:
+    """Refuse a ``config.toml`` with a key that is neither a known setting nor a backend's table.
+
+    ``backends`` are the installed backends' names; each table's own keys are
+    checked against its backend's settings when that backend is used.
+    """
+    path = home() / PROFILE_FILE
+    for key, value in read_profile().items():
+        if isinstance(value, dict):
+            if key not in backends:
+                raise ConfigError(f"{path}: [{key}] is not an installed backend"
+                                  f"{did_you_mean(key, backends)}; installed backends: "
+                                  f"{', '.join(sorted(backends)) or 'none'}")
+        elif key in backends:
+            raise ConfigError(f"{path}: [{key}] must be a table of settings")
+        elif key not in TOP_LEVEL_KEYS:
+            raise ConfigError(f"{path}: unknown setting {key!r}"
+                              f"{did_you_mean(key, TOP_LEVEL_KEYS)}; the top-level settings "
+                              f"are: {', '.join(TOP_LEVEL_KEYS)}, and one [table] per backend")
+
+
+def default_backend(fallback: str) -> str:
+    """The backend to use when none is named.
+
+    ``EOJOBS_BACKEND`` first, then ``backend`` in config.toml, else ``fallback``.
+    """
+    name = os.environ.get("EOJOBS_BACKEND") or read_profile().get("backend") or fallback
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"{home() / PROFILE_FILE}: 'backend' must be a backend name, "
+                          f"such as backend = \"{fallback}\"")
+    return name.strip()
 
 
 def env_var(backend: str, setting: str) -> str:
@@ -69,8 +111,11 @@ def resolve_settings(
         )
     merged: dict[str, Any] = {}
     for key, value in profile(backend).items():
-        if key in fields:
-            merged[key] = value
+        if key not in fields:
+            valid = ", ".join(sorted(fields)) or "none"
+            raise ConfigError(f"{home() / PROFILE_FILE}: unknown setting {key!r} in [{backend}]"
+                              f"{did_you_mean(key, fields)}; its settings are: {valid}")
+        merged[key] = value
     for key in fields:
         value = os.environ.get(env_var(backend, key))
         if value is not None and value != "":

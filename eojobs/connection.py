@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from eojobs.backend import Backend, JobRequest
-from eojobs.config import resolve_settings
+from eojobs.config import check_profile, default_backend, resolve_settings
 from eojobs.errors import (
     AmbiguousName,
     ConfigError,
@@ -29,13 +29,15 @@ DEFAULT_BACKEND = "mock"
 
 
 def connect(backend: str | None = None, **settings: Any) -> Connection:
-    """Open a connection to a backend (default ``EOJOBS_BACKEND``, else ``mock``).
+    """Open a connection to a backend (default ``EOJOBS_BACKEND``, then ``backend`` in
+    ``config.toml``, else ``mock``).
 
     Settings come from these keyword arguments, then ``EOJOBS_<BACKEND>_<SETTING>``
     environment variables, then the ``[backend]`` table of ``config.toml`` in
     the user directory.
     """
-    name = backend or os.environ.get("EOJOBS_BACKEND") or DEFAULT_BACKEND
+    name = backend or default_backend(DEFAULT_BACKEND)
+    check_profile(backend_classes())
     found = backend_class(name)
     resolved = resolve_settings(name, found.settings_model, settings)
     return Connection(found(resolved))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 import sys
@@ -15,6 +14,7 @@ from typing import Any
 
 from eojobs.errors import OptionError
 from eojobs.models import DataType, OptionSpec, Service
+from eojobs.suggest import did_you_mean as _did_you_mean
 
 _TRUE = {"true", "yes", "y", "on", "1", "t"}
 _FALSE = {"false", "no", "n", "off", "0", "f"}
@@ -205,12 +205,6 @@ def _constrained(spec: OptionSpec, value: Any) -> str:
             return choice
     hint = _did_you_mean(text, allowed)
     raise _Bad(f"must be one of {', '.join(allowed)}; got {text!r}{hint}")
-
-
-def _did_you_mean(word: str, choices: list[str]) -> str:
-    lowered = {c.lower(): c for c in choices}
-    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
-    return f" (did you mean {lowered[close[0]]!r}?)" if close else ""
 
 
 def to_jsonable(value: Any) -> Any:

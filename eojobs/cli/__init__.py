@@ -48,6 +48,9 @@ class EOJobsGroup(click.Group):
         """Run the command; translate library errors."""
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            _quiet_stdout()
+            ctx.exit(0)
         except EOJobsError as exc:
             click.echo(f"error: {exc}", err=True)
             for line in getattr(exc, "logs", [])[-5:]:
@@ -59,24 +62,42 @@ class EOJobsGroup(click.Group):
             ctx.exit(1)
 
 
+def _set_global(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    """Record a global option given after the command name on the root's State."""
+    if value is None or value is False or ctx.resilient_parsing:
+        return
+    state = ctx.find_root().obj
+    if state is not None:
+        setattr(state, param.name or "", value)
+
+
+_BACKEND_HELP = ("Backend to use (env EOJOBS_BACKEND, or `backend` in config.toml; "
+                 "default: mock).")
+_GLOBAL_OPTIONS = (
+    (("-b", "--backend"), {"help": _BACKEND_HELP}),
+    (("--json", "json"), {"is_flag": True, "help": "Print machine-readable JSON on stdout."}),
+    (("-q", "--quiet"), {"is_flag": True, "help": "No progress bars or notices."}),
+)
+
+
 @click.group(cls=EOJobsGroup, context_settings=CONTEXT_SETTINGS)
-@click.option("-b", "--backend", envvar="EOJOBS_BACKEND", default="mock", show_default=True,
-              help="Backend to use (env EOJOBS_BACKEND).")
+@click.option("-b", "--backend", envvar="EOJOBS_BACKEND", help=_BACKEND_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or notices.")
 @click.version_option(package_name="eojobs", prog_name="eojobs")
 @click.pass_context
-def cli(ctx: click.Context, backend: str, as_json: bool, quiet: bool) -> None:
+def cli(ctx: click.Context, backend: str | None, as_json: bool, quiet: bool) -> None:
     """Run Earth-observation processing jobs on any platform.
 
     The default backend is the offline mock platform, so every command works
-    without an account.
+    without an account. The options below may also come after the command
+    (eojobs jobs --json).
 
     \b
     Examples:
       eojobs services --search elevation
       eojobs run elevation --region glasgow.geojson --download out/
-      eojobs -b mock --json jobs
+      eojobs jobs --json -b mock
     """
     ctx.obj = State(backend=backend, json=as_json, quiet=quiet)
     ctx.call_on_close(lambda: ctx.obj._connection and ctx.obj._connection.close())
@@ -90,6 +111,32 @@ def _add_commands() -> None:
         for command in module.COMMANDS:
             cli.add_command(command)
     call_each("register_commands", cli=cli)
+    for command in cli.commands.values():
+        _accept_global_options(command)
+
+
+def _accept_global_options(command: click.Command) -> None:
+    """Let ``-b``, ``--json`` and ``-q`` follow the command name too, as in ``eojobs jobs -q``."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _accept_global_options(sub)
+        return
+    taken = {opt for param in command.params for opt in (*param.opts, param.name)}
+    for decls, attrs in _GLOBAL_OPTIONS:
+        if taken.isdisjoint(decls) and decls[-1].lstrip("-") not in taken:
+            command.params.append(click.Option(list(decls), expose_value=False, hidden=True,
+                                               callback=_set_global, **attrs))
+
+
+def _quiet_stdout() -> None:
+    """After the reader of stdout went away (``| head``), send the rest nowhere, quietly."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def main(argv: list[str] | None = None) -> Any:
