@@ -23,6 +23,7 @@ from eojobs.models import Capability, JobStatus, Organisation, Schedule, Service
 from eojobs.options import coerce_options
 from eojobs.plugins import backend_classes
 from eojobs.region import Region
+from eojobs.suggest import close_matches
 from eojobs.waiting import WaitPolicy, intervals_for, wait_for_jobs
 
 DEFAULT_BACKEND = "mock"
@@ -108,10 +109,14 @@ class Connection:
         return services
 
     def service(self, ref: str | Service) -> Service:
-        """One service by id, exact name, an unambiguous name prefix, or a unique keyword.
+        """One service by id, name, or a unique whole-word start of its name or keyword.
 
-        Names, prefixes and keywords match case-insensitively; ids also match
-        the backend's other ids for a service (``Service.aliases``).
+        An exact id (or one of the backend's other ids, ``Service.aliases``) or
+        name wins. Otherwise the name may be given in any letter case, or
+        shortened to whole words ("vegetation" for "Vegetation Index"), and a
+        keyword may stand for the service, each only when one service fits.
+        Part of a word ("veg") is never enough, since running a service may
+        cost credits: the error suggests the names it might have meant.
         """
         if isinstance(ref, Service):
             return ref
@@ -119,23 +124,16 @@ class Connection:
         if not ref:
             raise InputError("a service name or id is needed")
         services = self.backend.list_services()
-        for service in services:
-            if ref in (service.id, service.name, *service.aliases):
-                return self.backend.get_service(service.id)
+        found = _find_service(ref, services)
+        if found is not None:
+            return self.backend.get_service(found.id)
         lowered = ref.lower()
-        exact = [s for s in services if s.name.lower() == lowered]
-        if len(exact) == 1:
-            return self.backend.get_service(exact[0].id)
-        matches = [s for s in services if s.name.lower().startswith(lowered)]
-        if not matches:
-            matches = [s for s in services if lowered in (k.lower() for k in s.keywords)]
-        if len(matches) == 1:
-            return self.backend.get_service(matches[0].id)
-        if matches:
-            names = ", ".join(s.name for s in matches)
-            raise AmbiguousName(f"{ref!r} matches several services: {names}; give more of the name")
+        starts = [s.name for s in services if s.name.lower().startswith(lowered)]
+        close = list(dict.fromkeys([*starts, *close_matches(ref, [s.name for s in services],
+                                                            n=3)]))
+        hint = f" (did you mean {' or '.join(repr(n) for n in close[:3])}?)" if close else ""
         known = ", ".join(s.name for s in services)
-        raise NotFound(f"no service {ref!r} on {self.backend.name}; services: {known}")
+        raise NotFound(f"no service {ref!r} on {self.backend.name}{hint}; services: {known}")
 
     def create_job(
         self,
@@ -307,6 +305,30 @@ def _check_file_type(name: str, file_type: str, path: Path) -> None:
                          "whatever its name")
     if file_type == "CSV" and b"\x00" in head:
         raise InputError(f"input {name}: {path.name} is not a CSV file: it is not text")
+
+
+def _find_service(ref: str, services: list[Service]) -> Service | None:
+    """The one service ``ref`` names (see :meth:`Connection.service`), or None."""
+    for service in services:
+        if ref in (service.id, service.name, *service.aliases):
+            return service
+    lowered = ref.lower()
+    for rule in (lambda s: s.name.lower() == lowered,
+                 lambda s: _starts_with_words(s.name.lower(), lowered),
+                 lambda s: lowered in (k.lower() for k in s.keywords)):
+        matches = [s for s in services if rule(s)]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            names = ", ".join(s.name for s in matches)
+            raise AmbiguousName(f"{ref!r} matches several services: {names}; "
+                                "give more of the name")
+    return None
+
+
+def _starts_with_words(name: str, start: str) -> bool:
+    """True when ``start`` is the beginning of ``name`` and ends where a word of it ends."""
+    return name.startswith(start) and (len(name) == len(start) or not name[len(start)].isalnum())
 
 
 def _matches(service: Service, needle: str) -> bool:

@@ -66,7 +66,7 @@ def test_copy_credits_and_organisations_on_the_mock():
 
 def test_services_and_service():
     assert "Elevation" in invoke("services", "--search", "terrain").stdout
-    shown = invoke("service", "veg")
+    shown = invoke("service", "vegetation")
     assert shown.exit_code == 0
     assert "start_date" in shown.stdout and "datetime" in shown.stdout
     assert "2  mask (GeoTIFF, optional)" in shown.stdout
@@ -222,10 +222,10 @@ BAD_INPUT = [
      "'resolution' is not NAME=VALUE"),
     (["run", "elevation", "-r", str(GLASGOW), "-o", "dem_source=srtn"],
      "must be one of COPERNICUS, SRTM, ALOS; got 'srtn' (did you mean 'SRTM'?)"),
-    (["run", "veg", "-r", str(GLASGOW)], "Vegetation Index needs option 'start_date'"),
-    (["run", "veg", "-r", str(GLASGOW), "-o", "start_date=2024-01-01", "-o",
+    (["run", "vegetation", "-r", str(GLASGOW)], "Vegetation Index needs option 'start_date'"),
+    (["run", "vegetation", "-r", str(GLASGOW), "-o", "start_date=2024-01-01", "-o",
       "end_date=2024-02-01", "-i", "7=x.tif"], "has no input '7'"),
-    (["run", "veg", "-r", str(GLASGOW), "-o", "start_date=2024-01-01", "-o",
+    (["run", "vegetation", "-r", str(GLASGOW), "-o", "start_date=2024-01-01", "-o",
       "end_date=2024-02-01", "-i", "2=missing.tif"], "input mask: no such file missing.tif"),
     (["run", "elevation", "-r", str(GLASGOW), "--repeat-count", "3"],
      "--repeat-count above 1 needs --repeat-every"),
@@ -321,7 +321,7 @@ def test_extra_inputs_are_checked_against_the_declared_type_before_anything_is_c
     csv.write_text("a,b\n")
     fake = tmp_path / "mask.tif"
     fake.write_text("not a tiff")
-    base = ["run", "veg", "-r", str(GLASGOW), "-o", "start_date=2024-01-01",
+    base = ["run", "vegetation", "-r", str(GLASGOW), "-o", "start_date=2024-01-01",
             "-o", "end_date=2024-02-01"]
     result = invoke(*base, "-i", f"2={csv}")
     assert result.exit_code == 2

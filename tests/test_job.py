@@ -127,14 +127,25 @@ def test_a_third_party_backend_registers_and_missing_capabilities_are_refused(no
             job.logs()
         with pytest.raises(eojobs.Unsupported, match="does not support scheduled jobs"):
             conn.create_job("Elevation", GLASGOW, schedule={"start_at": "2030-01-01T00:00:00"})
-        with pytest.raises(eojobs.AmbiguousName, match="'elev' matches several services: "
-                           "Elevation, Elevation Contours; give more of the name"):
+        with pytest.raises(eojobs.NotFound, match=r"no service 'elev' on nostop \(did you mean "
+                           r"'Elevation' or 'Elevation Contours'\?\)"):
             conn.service("elev")
         assert conn.service("elevation").name == "Elevation"
+        assert conn.service("elevation contours").name == "Elevation Contours"
 
 
 def test_ambiguous_and_unknown_services(conn):
-    assert conn.service("elev").name == "Elevation"
+    # Part of a word is never enough: running a service costs credits.
+    for ref in ("e", "elev", "Elevatoin"):
+        with pytest.raises(eojobs.NotFound) as info:
+            conn.service(ref)
+        assert str(info.value).startswith(
+            f"no service {ref!r} on mock (did you mean 'Elevation'?); services: Elevation, ")
+    assert conn.service("ELEVATION").name == "Elevation"
+    assert conn.service("vegetation").name == "Vegetation Index"
+    assert conn.service("ndvi").name == "Vegetation Index"
+    with pytest.raises(eojobs.AmbiguousName, match="'demo' matches several services"):
+        conn.service("demo")
     assert conn.service("0b6c2a5e-5d1e-4c1b-9d3e-000000000001").name == "Elevation"
     with pytest.raises(eojobs.NotFound, match="no service 'nope'"):
         conn.service("nope")

@@ -323,7 +323,7 @@ def equivalent(first: dict, second: dict) -> None:
 
 @pytest.mark.parametrize("as_json", [False, True])
 def test_define_then_run_from_recreates_an_equivalent_job(tmp_path, as_json):
-    created = invoke("--json", "run", "veg", "-r", str(GLASGOW), "-n", "original",
+    created = invoke("--json", "run", "vegetation", "-r", str(GLASGOW), "-n", "original",
                      "-o", "start_date=2024-05-01T00:00:00Z", "-o", "end_date=2024-06-01Z",
                      "-o", "index=evi", "-o", "mask_clouds=no", "--start-at",
                      "2030-01-01T06:00:00", "--repeat-count", "3", "--repeat-every", "90m",

@@ -29,7 +29,7 @@ def test_services_come_with_options_of_every_type(fusion):
     names = {s.name for s in fusion.services()}
     assert {"Elevation", "Cloud Classification", "Vegetation Index",
             "Statistics Aggregator"} <= names
-    veg = fusion.service("veg")
+    veg = fusion.service("vegetation")
     kinds = {o.name: o.data_type.value for o in veg.options}
     assert kinds["start_date"] == "datetime" and kinds["index"] == "constrained"
     assert [i.number for i in veg.inputs] == [2]
