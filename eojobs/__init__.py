@@ -28,7 +28,9 @@ from eojobs.errors import (
     InsufficientCredits,
     JobFailed,
     JobFileError,
+    NoResults,
     NotFound,
+    NotStarted,
     OptionError,
     RegionError,
     Unsupported,
@@ -89,10 +91,16 @@ __all__ = [
     "BackendError", "BackendSettings", "Capability", "ConfigError", "Connection", "DataType",
     "DownloadError", "DownloadReport", "EOJobsError", "Execution", "ExecutionStatus",
     "InputError", "InputSpec", "InsufficientCredits", "Job", "JobDefinition", "JobFailed",
-    "JobFileError", "JobInfo", "JobRequest", "JobStatus", "LogEntry", "NotFound", "OptionError",
+    "JobFileError", "JobInfo", "JobRequest", "JobStatus", "LogEntry", "NoResults", "NotFound",
+    "NotStarted", "OptionError",
     "OptionSpec", "Region", "RegionError", "RegionFix", "Result", "Schedule", "Service",
     "Unsupported", "WaitTimeout", "connect", "hookimpl", "load_job_file",
 ]
+
+
+def __dir__() -> list[str]:
+    """Every public name, loaded or not yet, so that tab completion and help() find them."""
+    return sorted({*__all__, *(name for name in globals() if name.startswith("__"))})
 
 
 def __getattr__(name: str) -> Any:

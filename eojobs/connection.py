@@ -12,9 +12,9 @@ from eojobs.config import check_profile, default_backend, resolve_settings
 from eojobs.errors import (
     AmbiguousName,
     ConfigError,
-    EOJobsError,
     InputError,
     NotFound,
+    NotStarted,
     Unsupported,
 )
 from eojobs.geo.limits import check_limits
@@ -184,9 +184,17 @@ class Connection:
         ]
         return [Job(self, self.backend.submit(request)) for request in requests]
 
-    def jobs(self) -> list[Job]:
-        """All jobs of the account, newest first."""
-        return [Job(self, info) for info in self.backend.list_jobs()]
+    def jobs(self, *, status: Any = None, service: str | None = None, since: Any = None,
+             limit: int | None = None) -> list[Job]:
+        """All jobs of the account, newest first (TEMPORARY until the listing branch lands)."""
+        found = [Job(self, info) for info in self.backend.list_jobs()]
+        if status:
+            found = [j for j in found if j.status.value in status]
+        if service:
+            found = [j for j in found if j.info.service_name.lower() == service.lower()]
+        if since:
+            found = [j for j in found if j.info.created_at and j.info.created_at >= since]
+        return found[:limit] if limit else found
 
     def job(self, job_id: str) -> Job:
         """One job by id (or an unambiguous prefix of its id)."""
@@ -222,8 +230,9 @@ class Connection:
         found = [j if isinstance(j, Job) else self.job(j) for j in jobs]
         idle = [j.id for j in found if j.status is JobStatus.CREATED]
         if idle:
-            raise EOJobsError(f"job {idle[0]} has not been started: start it first with "
-                              f"`eojobs start {idle[0]}`")
+            raise NotStarted(f"{'job ' + idle[0] if len(idle) == 1 else f'{len(idle)} jobs'} "
+                             f"{'has' if len(idle) == 1 else 'have'} not been started: start "
+                             f"{'it' if len(idle) == 1 else 'them'} first", job_ids=idle)
         states = wait_for_jobs(self.backend.get_jobs, [j.id for j in found], timeout=timeout,
                                intervals=intervals_for(poll_interval, self.backend.poll_interval),
                                progress=progress,

@@ -85,11 +85,33 @@ class JobFailed(EOJobsError):
 
 
 class WaitTimeout(EOJobsError):
-    """A wait ran past its timeout; the job itself keeps running."""
+    """A wait ran past its timeout; the jobs keep running.
 
-    def __init__(self, message: str, *, job: Any = None) -> None:
+    ``job_ids`` are the jobs that had not finished; ``job`` is the last state
+    of the job when one job was waited for.
+    """
+
+    def __init__(self, message: str, *, job: Any = None, job_ids: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.job = job
+        self.job_ids = list(job_ids) or ([job.id] if job is not None else [])
+
+
+class NotStarted(EOJobsError):
+    """A job was asked for something that needs it started (a wait); ``job_ids`` says which."""
+
+    def __init__(self, message: str, *, job_ids: Sequence[str]) -> None:
+        super().__init__(message)
+        self.job_ids = list(job_ids)
+
+
+class NoResults(EOJobsError):
+    """A job has no output files; ``finished`` says whether it may still produce some."""
+
+    def __init__(self, message: str, *, job_id: str, finished: bool) -> None:
+        super().__init__(message)
+        self.job_id = job_id
+        self.finished = finished
 
 
 class DownloadError(EOJobsError):

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eojobs.download import DownloadReport, RetryPolicy, download_assets, safe_name
-from eojobs.errors import EOJobsError, InputError, JobFailed
+from eojobs.errors import InputError, JobFailed, NoResults, NotStarted
 from eojobs.models import (
     Asset,
     Capability,
@@ -36,7 +36,11 @@ class Job:
         self.info = info
 
     def __repr__(self) -> str:
-        return f"<Job {self.id} {self.name!r} {self.status.value}>"
+        price = "" if self.price is None else f", {self.price:g} credits"
+        return f"<Job {self.id} {self.name!r} {self.status.value} {self.progress:.0f}%{price}>"
+
+    def __str__(self) -> str:
+        return f"job {self.id} ({self.name}, {self.status.value})"
 
     @property
     def _backend(self) -> Any:
@@ -98,10 +102,8 @@ class Job:
         """
         self.refresh()
         if self.status is JobStatus.CREATED:
-            raise EOJobsError(
-                f"job {self.id} has not been started: start it with job.start() "
-                f"or `eojobs start {self.id}`"
-            )
+            raise NotStarted(f"job {self.id} has not been started: start it first",
+                             job_ids=[self.id])
         states = wait_for_jobs(
             lambda _: [self._backend.get_job(self.id)],
             [self.id],
@@ -212,11 +214,10 @@ class Job:
         assets = self._backend.list_assets(self.id)
         if not assets:
             if self.status.finished:
-                raise EOJobsError(f"job {self.id} {self.status.value} and has no results")
-            raise EOJobsError(
-                f"job {self.id} has no results yet (it is {self.status.value}); "
-                f"wait for it with `eojobs wait {self.id}`"
-            )
+                raise NoResults(f"job {self.id} {self.status.value} and has no results",
+                                job_id=self.id, finished=True)
+            raise NoResults(f"job {self.id} has no results yet (it is {self.status.value}); "
+                            "wait for it to finish", job_id=self.id, finished=False)
         return Result(self, assets)
 
     def _raise_if_unsuccessful(self) -> None:
@@ -238,7 +239,9 @@ class Result:
         self.assets = assets
 
     def __repr__(self) -> str:
-        return f"<Result of {self.job.id}: {len(self.assets)} assets>"
+        names = ", ".join(a.name for a in self.assets[:4])
+        more = f", ... {len(self.assets) - 4} more" if len(self.assets) > 4 else ""
+        return f"<Result of job {self.job.id}: {len(self.assets)} files ({names}{more})>"
 
     def relative_path(self, asset: Asset) -> Path:
         """Where an asset goes below the download directory.

@@ -86,6 +86,23 @@ class OptionSpec(_Model):
     description: str = ""
     title: str = ""
 
+    def __repr__(self) -> str:
+        return f"<OptionSpec {self}>"
+
+    def __str__(self) -> str:
+        parts = [self.data_type.value, "required" if self.required else ""]
+        if self.default is not None:
+            parts.append(f"default {self.default}")
+        if self.allowed:
+            parts.append("one of " + "|".join(self.allowed))
+        if self.minimum is not None or self.maximum is not None:
+            low = "" if self.minimum is None else f"{self.minimum:g}"
+            high = "" if self.maximum is None else f"{self.maximum:g}"
+            parts.append(f"{low}..{high}")
+        if self.unit:
+            parts.append(self.unit)
+        return f"{self.name}: {', '.join(p for p in parts if p)}"
+
 
 class InputSpec(_Model):
     """One file input a service accepts, besides the region."""
@@ -112,6 +129,13 @@ class Service(_Model):
     def option(self, name: str) -> OptionSpec | None:
         """The option called ``name``, or None."""
         return next((o for o in self.options if o.name == name), None)
+
+    def __repr__(self) -> str:
+        names = ", ".join(o.name for o in self.options) or "no options"
+        return f"<Service {self.name!r} {self.id} ({names})>"
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.summary}" if self.summary else self.name
 
 
 class Schedule(_Model):
@@ -176,6 +200,9 @@ class JobInfo(_Model):
     executions: list[Execution] = Field(default_factory=list)
     error: str | None = None
 
+    def __repr__(self) -> str:
+        return f"<JobInfo {self.id} {self.name!r} {self.status.value} {self.progress:.0f}%>"
+
 
 class Asset(_Model):
     """One output file of a job."""
@@ -190,6 +217,14 @@ class Asset(_Model):
     href: str
     metadata: dict[str, Any] = Field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        size = "size unknown" if self.size is None else f"{self.size} B"
+        of = f" of {self.component}" if self.component else ""
+        return f"<Asset {self.name!r}{of}, {size}, {self.media_type}>"
+
+    def __str__(self) -> str:
+        return self.name
+
 
 class LogEntry(_Model):
     """One line of a job's log."""
@@ -199,6 +234,13 @@ class LogEntry(_Model):
     component: str
     level: str = "info"
     message: str
+
+    def __repr__(self) -> str:
+        return f"<LogEntry {self}>"
+
+    def __str__(self) -> str:
+        return (f"{self.time:%Y-%m-%d %H:%M:%S} {self.level.upper()} {self.component}: "
+                f"{self.message}")
 
 
 class Dispatcher(_Model):

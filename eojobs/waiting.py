@@ -179,12 +179,12 @@ def _timeout(job_ids: list[str], latest: dict[str, JobInfo], timeout: float | No
         info = latest[job_ids[0]]
         return WaitTimeout(
             f"job {info.id} is still {info.status.value} ({info.progress:.0f}%) after "
-            f"{timeout:g} s; it keeps running. Wait again with: eojobs wait {info.id}",
+            f"{timeout:g} s; it keeps running",
             job=info,
         )
     return WaitTimeout(
         f"{len(unfinished)} of {len(job_ids)} jobs are still running after {timeout:g} s; "
-        f"they keep running. Wait again with: eojobs wait {' '.join(unfinished)}"
+        "they keep running", job_ids=unfinished,
     )
 
 

@@ -42,7 +42,7 @@ def mock() -> None:
 @click.pass_context
 def credits(ctx: click.Context, amount: float | None) -> None:
     """Show or set the credits of the mock account."""
-    from eojobs.cli.output import emit
+    from eojobs.cli.output import emit, price_text
     from eojobs_mock.backend import MockBackend
 
     conn = eojobs.connect("mock")
@@ -51,7 +51,7 @@ def credits(ctx: click.Context, amount: float | None) -> None:
     if amount is not None:
         backend.platform.set_credits(amount)
     value = backend.platform.credits()
-    emit(ctx, {"credits": value}, lambda: click.echo(f"{value:g} credits"))
+    emit(ctx, {"credits": value}, lambda: click.echo(price_text(value)))
 
 
 class _Stop(Exception):

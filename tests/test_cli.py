@@ -93,7 +93,7 @@ def test_run_json_and_the_rest_of_the_workflow(tmp_path):
     assert data["status"] == "succeeded" and data["name"] == "zonal"
     assert data["options"]["label"] == "a=b" and data["options"]["statistic"] == "maximum"
     job_id = data["id"]
-    assert job_id in invoke("jobs").stdout
+    assert f"\n{job_id[:8]}  zonal" in invoke("jobs").stdout
     assert [j["id"] for j in run_json("jobs")] == [job_id]
     assert "Land Cover started" in invoke("logs", job_id).stdout
     results = run_json("results", job_id)
@@ -114,7 +114,7 @@ def test_no_wait_then_wait_and_stop(monkeypatch):
     assert data["status"] == "running"
     timed_out = invoke("wait", data["id"], "--timeout", "0.05")
     assert timed_out.exit_code == 1
-    assert f"keeps running. Wait again with: eojobs wait {data['id']}" in timed_out.stderr
+    assert f"keeps running; wait again with: eojobs wait {data['id']}\n" in timed_out.stderr
     stopped = run_json("stop", data["id"])
     assert stopped["status"] == "stopped"
     failed = invoke("wait", data["id"])

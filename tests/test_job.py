@@ -29,8 +29,12 @@ def test_job_can_be_found_by_a_prefix_of_its_id(conn):
 
 def test_waiting_on_a_job_never_started_says_how_to_start_it(conn):
     job = conn.create_job("Elevation", GLASGOW)
-    with pytest.raises(EOJobsError, match="has not been started"):
+    with pytest.raises(eojobs.NotStarted, match="has not been started") as info:
         job.wait(progress=False)
+    assert info.value.job_ids == [job.id] and "eojobs" not in str(info.value)
+    with pytest.raises(eojobs.NotStarted) as info:
+        conn.wait_all([job], progress=False)
+    assert info.value.job_ids == [job.id]
 
 
 def test_timeout_raises_and_leaves_the_job_running(user_dir):
@@ -38,7 +42,8 @@ def test_timeout_raises_and_leaves_the_job_running(user_dir):
         job = conn.create_job("Elevation", GLASGOW).start()
         with pytest.raises(WaitTimeout) as info:
             job.wait(timeout=0.05, poll_interval=0.01, progress=False)
-        assert f"eojobs wait {job.id}" in str(info.value)
+        assert info.value.job_ids == [job.id] and info.value.job.id == job.id
+        assert "eojobs" not in str(info.value)  # the CLI words its own hints
         assert job.refresh().status is JobStatus.RUNNING
 
 

@@ -52,7 +52,10 @@ class EOJobsGroup(click.Group):
             _quiet_stdout()
             ctx.exit(0)
         except EOJobsError as exc:
-            click.echo(f"error: {exc}", err=True)
+            from eojobs.cli.hints import next_step
+
+            step = next_step(ctx, exc)
+            click.echo(f"error: {exc}{'; ' + step if step else ''}", err=True)
             for line in getattr(exc, "logs", [])[-5:]:
                 click.echo(f"  {line.component}: {line.message}", err=True)
             ctx.exit(exc.exit_code)
@@ -104,10 +107,10 @@ def cli(ctx: click.Context, backend: str | None, as_json: bool, quiet: bool) -> 
 
 
 def _add_commands() -> None:
-    from eojobs.cli import account, catalogue, extras, jobs, regions, run
+    from eojobs.cli import account, catalogue, create, extras, jobs, regions, run
     from eojobs.plugins import call_each
 
-    for module in (account, catalogue, regions, run, jobs, extras):
+    for module in (account, catalogue, regions, create, run, jobs, extras):
         for command in module.COMMANDS:
             cli.add_command(command)
     call_each("register_commands", cli=cli)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from eojobs.cli.output import emit, notice, table
+from eojobs.cli.output import emit, notice, price_text, table
 
 
 @click.command()
@@ -53,7 +53,7 @@ def credits(ctx: click.Context) -> None:
       eojobs -b fusion credits
     """
     value = ctx.obj.connection().credits()
-    emit(ctx, {"credits": value}, lambda: click.echo(f"{value:g} credits"))
+    emit(ctx, {"credits": value}, lambda: click.echo(price_text(value)))
 
 
 @click.command()

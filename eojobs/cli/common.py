@@ -79,6 +79,38 @@ class IsoDateTime(click.ParamType):
         return moment
 
 
+def command_hint(ctx: click.Context, *words: str) -> str:
+    """An ``eojobs`` command line to paste, naming the backend unless it is the mock default.
+
+    ``command_hint(ctx, "wait", job_id)`` gives ``eojobs -b fusion wait ID`` on
+    Fusion, and ``eojobs wait ID`` on the mock when nothing makes another
+    backend the default.
+    """
+    import shlex
+
+    from eojobs.config import default_backend
+    from eojobs.connection import DEFAULT_BACKEND
+    from eojobs.errors import ConfigError
+
+    name = ctx.find_root().obj.connection().name
+    try:
+        plain = name == DEFAULT_BACKEND == default_backend(DEFAULT_BACKEND)
+    except ConfigError:
+        plain = False
+    parts = ["eojobs"] if plain else ["eojobs", "-b", name]
+    return " ".join([*parts, *(shlex.quote(str(w)) for w in words)])
+
+
+def local_time(moment: datetime | None) -> str:
+    """A date-time in the local timezone, with its zone: ``2030-01-01 07:00 CET``."""
+    if moment is None:
+        return "-"
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    local = moment.astimezone()
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or local.strftime('%z')}"
+
+
 def announce_created(ctx: click.Context, job: Job) -> None:
     """The new job's id on stdout (unless --json), and its name and price as a notice."""
     if not ctx.find_root().obj.json:
@@ -132,10 +164,8 @@ def wait_with_messages(ctx: click.Context, job: Job, timeout: float | None) -> N
         emit(ctx, job_dict(job.refresh()), lambda: None)
         raise
     except KeyboardInterrupt:
-        click.echo(
-            f"\nstopped waiting; job {job.id} keeps running. Resume with: eojobs wait {job.id}",
-            err=True,
-        )
+        click.echo(f"\nstopped waiting; job {job.id} keeps running. Resume with: "
+                   f"{command_hint(ctx, 'wait', job.id)}", err=True)
         ctx.exit(130)
 
 
@@ -151,11 +181,9 @@ def download_with_messages(
                                  progress=state.progress, extract=extract,
                                  file_bars=file_bars)
     except KeyboardInterrupt:
-        click.echo(
-            f"\ndownload interrupted; what arrived is kept. Resume with: "
-            f"eojobs download {job.id} --dir {directory}",
-            err=True,
-        )
+        click.echo(f"\ndownload interrupted; what arrived is kept. Resume with: "
+                   f"{command_hint(ctx, 'download', job.id, '--dir', str(directory))}",
+                   err=True)
         ctx.exit(130)
     notice(
         ctx,
@@ -164,7 +192,8 @@ def download_with_messages(
     )
     if report.scheduled:
         notice(ctx, f"{len(report.scheduled)} files are not ready yet; run the same download "
-                    f"again later to fetch them: eojobs download {job.id} --dir {directory}")
+                    f"again later to fetch them: "
+                    f"{command_hint(ctx, 'download', job.id, '--dir', str(directory))}")
     for path, reason in report.failed:
         click.echo(f"failed: {path}: {reason}", err=True)
     return report
@@ -174,12 +203,10 @@ def finish_download(ctx: click.Context, job: Job, report: DownloadReport, direct
     """Exit 1 after a download with failures, saying how to try again."""
     if report.failed:
         existing = any("already exists" in reason for _, reason in report.failed)
-        hint = " --overwrite" if existing else ""
-        click.echo(
-            f"error: {len(report.failed)} files failed; run again to retry: "
-            f"eojobs download {job.id} --dir {directory}{hint}",
-            err=True,
-        )
+        again = command_hint(ctx, "download", job.id, "--dir", str(directory),
+                             *(["--overwrite"] if existing else []))
+        click.echo(f"error: {len(report.failed)} files failed; run again to retry: {again}",
+                   err=True)
         ctx.exit(1)
 
 

@@ -2,38 +2,70 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from eojobs.cli.common import (
+    IsoDateTime,
+    command_hint,
     download_with_messages,
     finish_download,
     finite,
     job_dict,
+    local_time,
     print_report,
     wait_with_messages,
 )
+from eojobs.cli.create import one_or_all
 from eojobs.cli.output import emit, human_size, notice, price_text, table
+
+if TYPE_CHECKING:
+    from eojobs.job import Job
+
+#: Job states, without importing the models at start-up.
+JOB_STATUSES = ("created", "scheduled", "running", "succeeded", "failed", "stopped")
 
 
 @click.command()
+@click.option("--status", "statuses", multiple=True,
+              type=click.Choice(JOB_STATUSES),
+              help="Only jobs in this state; repeat for several.")
+@click.option("--service", help="Only jobs of this service (its name or id).")
+@click.option("--since", type=IsoDateTime(),
+              help="Only jobs created at or after this time (ISO 8601; local time unless "
+                   "a zone is given).")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many, newest first.")
 @click.pass_context
-def jobs(ctx: click.Context) -> None:
-    """List jobs, newest first.
+def jobs(ctx: click.Context, statuses: tuple[str, ...], service: str | None,
+         since: datetime | None, limit: int | None) -> None:
+    """List jobs, newest first, with short ids and local times.
+
+    Any unique start of an id (at least 4 characters) names a job in the
+    other commands; --json gives the full ids and UTC times.
 
     \b
-    Example:
+    Examples:
       eojobs jobs
+      eojobs jobs --status running --status scheduled
+      eojobs jobs --service elevation --since 2026-12-01 --limit 10
     """
-    found = ctx.obj.connection().jobs()
+    if since is not None and since.tzinfo is None:
+        since = since.astimezone()
+    found = ctx.obj.connection().jobs(status=list(statuses) or None, service=service,
+                                      since=since, limit=limit)
+    ids = short_ids([j.id for j in found])
     emit(
         ctx,
         [job_dict(j) for j in found],
         lambda: table(
-            ["id", "name", "service", "status", "progress", "price", "created"],
-            [[j.id, j.name, j.info.service_name, j.status.value, f"{j.progress:.0f}%", j.price,
-              j.info.created_at] for j in found],
+            ["id", "name", "service", "status", "done", "price", "created"],
+            [[ids[j.id], clip(j.name, 24), clip(j.info.service_name, 22), j.status.value,
+              f"{j.progress:.0f}%", j.price, local_time(j.info.created_at)] for j in found],
         ),
     )
 
@@ -130,7 +162,7 @@ def wait(ctx: click.Context, job_ids: tuple[str, ...], timeout: float | None) ->
         conn.wait_all(jobs, timeout=timeout, progress=ctx.obj.progress)
     except KeyboardInterrupt:
         click.echo(f"\nstopped waiting; the jobs keep running. Resume with: "
-                   f"eojobs wait {' '.join(j.id for j in jobs)}", err=True)
+                   f"{command_hint(ctx, 'wait', *(j.id for j in jobs))}", err=True)
         ctx.exit(130)
     emit(ctx, [job_dict(j) for j in jobs], lambda: table(
         ["id", "name", "status", "error"], [[j.id, j.name, j.status.value, j.info.error]
@@ -228,18 +260,24 @@ def download(ctx: click.Context, job_id: str, directory: Path | None, parallel: 
 
 
 @click.command()
-@click.argument("job_id")
+@click.argument("job_ids", nargs=-1, required=True)
 @click.pass_context
-def start(ctx: click.Context, job_id: str) -> None:
-    """Start a job that was created but not started (e.g. a copy).
+def start(ctx: click.Context, job_ids: tuple[str, ...]) -> None:
+    """Start jobs that were created but not started (by `eojobs create`, or a copy).
+
+    This is when the price is charged.
 
     \b
     Example:
       eojobs start 3f2a9c1e
     """
-    job = ctx.obj.connection().job(job_id).start()
-    notice(ctx, f"job {job.id} {job.status.value}; follow it with: eojobs wait {job.id}")
-    emit(ctx, job_dict(job), lambda: None)
+    conn = ctx.obj.connection()
+    found = [conn.job(j) for j in job_ids]
+    for job in found:
+        job.start()
+        notice(ctx, f"job {job.id} {job.status.value}; follow it with: "
+                    f"{command_hint(ctx, 'wait', job.id)}")
+    emit(ctx, one_or_all([job_dict(j) for j in found]), lambda: None)
 
 
 @click.command()
@@ -252,25 +290,71 @@ def stop(ctx: click.Context, job_id: str) -> None:
     Example:
       eojobs stop 3f2a9c1e
     """
-    job = ctx.obj.connection().job(job_id).stop()
-    notice(ctx, f"job {job.id} {job.status.value}")
+    job = ctx.obj.connection().job(job_id)
+    if job.status.finished:
+        notice(ctx, f"job {job.id} had already ended ({job.status.value}); nothing to stop")
+    else:
+        job.stop()
+        notice(ctx, f"stopped job {job.id}: it is {job.status.value}")
     emit(ctx, job_dict(job), lambda: None)
 
 
 @click.command()
-@click.argument("job_id")
+@click.argument("job_ids", nargs=-1, required=True)
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @click.pass_context
-def delete(ctx: click.Context, job_id: str) -> None:
-    """Delete a job and its outputs on the backend.
+def delete(ctx: click.Context, job_ids: tuple[str, ...], yes: bool) -> None:
+    """Delete jobs and their outputs on the backend; running jobs are stopped first.
+
+    Asks for confirmation on a terminal unless --yes is given. A job is
+    named by its id or a unique start of it (at least 4 characters).
 
     \b
-    Example:
+    Examples:
       eojobs delete 3f2a9c1e
+      eojobs delete 3f2a9c1e 77b0d2aa --yes
     """
-    job = ctx.obj.connection().job(job_id)
-    job.delete()
-    notice(ctx, f"deleted job {job.id}")
-    emit(ctx, {"id": job.id, "deleted": True}, lambda: None)
+    conn = ctx.obj.connection()
+    found = list({j.id: j for j in (conn.job(i) for i in job_ids)}.values())
+    if not yes and sys.stdin.isatty():
+        for job in found:
+            click.echo(f"  {describe(job)}", err=True)
+        what = "this job" if len(found) == 1 else f"these {len(found)} jobs"
+        if not click.confirm(f"Delete {what} and all their outputs?", default=False, err=True):
+            click.echo("nothing deleted", err=True)
+            ctx.exit(1)
+    for job in found:
+        job.delete()
+        notice(ctx, f"deleted {describe(job)}")
+    emit(ctx, one_or_all([{"id": j.id, "name": j.name, "status": j.status.value,
+                           "deleted": True} for j in found]), lambda: None)
+
+
+def describe(job: Job) -> str:
+    """``job ID (NAME, STATUS)``, with the progress of a job still running."""
+    state = job.status.value
+    if not job.status.finished and job.status.value != "created":
+        state += f" {job.progress:.0f}%"
+    return f"job {job.id} ({job.name}, {state})"
+
+
+def short_ids(ids: list[str], least: int = 8) -> dict[str, str]:
+    """Each id cut to the shortest start that no other id in ``ids`` shares, like git."""
+    ordered = sorted(ids)
+    short = {}
+    for i, job_id in enumerate(ordered):
+        length = least
+        for other in (ordered[i - 1] if i else "", ordered[i + 1] if i + 1 < len(ordered)
+                      else ""):
+            common = len(os.path.commonprefix([job_id, other]))
+            length = max(length, common + 1)
+        short[job_id] = job_id[:length]
+    return short
+
+
+def clip(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, ending with an ellipsis when cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 COMMANDS = [jobs, status, define, start, wait, logs, results, download, stop, delete]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -19,7 +20,7 @@ def wants_json(ctx: click.Context) -> bool:
 def emit(ctx: click.Context, data: Any, human: Callable[[], None]) -> None:
     """Print ``data`` as one JSON document with --json, else call ``human``."""
     if wants_json(ctx):
-        click.echo(json.dumps(data, indent=2, default=_default))
+        click.echo(json.dumps(tidy_numbers(data), indent=2, default=_default))
     else:
         human()
 
@@ -59,7 +60,34 @@ def human_size(size: int | None) -> str:
 
 def price_text(price: float | None) -> str:
     """``3.29 credits``, or a note that the backend gives no price."""
-    return "not given" if price is None else f"{price:g} credits"
+    return "not given" if price is None else f"{number_text(price)} credits"
+
+
+#: Significant digits a float keeps in output: enough for any amount, few enough to
+#: drop the noise of binary sums (4930.340000000001 is shown as 4930.34).
+SIGNIFICANT = 12
+
+
+def tidy(value: float) -> float:
+    """``value`` rounded to the precision it carries (see :data:`SIGNIFICANT`)."""
+    return float(f"{value:.{SIGNIFICANT}g}") if math.isfinite(value) else value
+
+
+def number_text(value: float) -> str:
+    """A number as people write it: ``3.29``, ``4930.34``, ``12`` (not ``12.0``)."""
+    value = tidy(float(value))
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+
+
+def tidy_numbers(data: Any) -> Any:
+    """``data`` with every float in it tidied (see :func:`tidy`), for JSON output."""
+    if isinstance(data, float):
+        return tidy(data)
+    if isinstance(data, dict):
+        return {k: tidy_numbers(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [tidy_numbers(v) for v in data]
+    return data
 
 
 def _cell(value: Any) -> str:
@@ -70,7 +98,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:g}"
+        return number_text(value)
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value) or "-"
     return str(getattr(value, "value", value))

@@ -47,9 +47,9 @@ def _load(text: str | bytes, source: str) -> Any:
                 f"{source} ends in the middle of the JSON (line {exc.lineno}); "
                 "it looks truncated"
             ) from None
-        raise RegionError(
-            f"{source} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-        ) from None
+        # json's own words may end in "at" ("Unterminated string starting at").
+        raise RegionError(f"{source} is not valid JSON: {exc.msg.removesuffix(' at')} "
+                          f"(line {exc.lineno}, column {exc.colno})") from None
 
 
 def _walk(data: dict[str, Any], source: str, label: str) -> Iterator[tuple[dict[str, Any], str]]:

@@ -69,7 +69,7 @@ def test_run_download_and_clean_up_with_b_fusion(server_env, monkeypatch, tmp_pa
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
         "elevation.png", "elevation.tif", "footprint.geojson", "statistics.csv"]
     job_id = data["id"]
-    assert job_id in invoke("-b", "fusion", "jobs").stdout
+    assert f"\n{job_id[:8]}  " in invoke("-b", "fusion", "jobs").stdout
     assert "succeeded" in invoke("-b", "fusion", "status", job_id).stdout
     assert invoke("-b", "fusion", "logs", job_id).exit_code == 0
     assert "elevation.tif" in invoke("-b", "fusion", "results", job_id).stdout

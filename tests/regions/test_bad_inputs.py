@@ -151,8 +151,10 @@ CASES: list[tuple[str, Case, str]] = [
     ("truncated GeoJSON", truncated(geojson(mapping(glasgow()))),
      "region.geojson ends in the middle of the JSON (line 1); it looks truncated"),
     ("bad JSON", text("region.geojson", '{"type": "Polygon",, }'),
-     "region.geojson is not valid JSON: Expecting property name enclosed in double quotes at "
-     "line 1 column 20"),
+     "region.geojson is not valid JSON: Expecting property name enclosed in double quotes "
+     "(line 1, column 20)"),
+    ("an unterminated string", text("region.geojson", '{"type": "Polygon", "coordinates": "x}  '),
+     "region.geojson is not valid JSON: Unterminated string starting (line 1, column 36)"),
     ("a JSON array", text("region.geojson", "[1, 2, 3]"),
      "region.geojson is a JSON array, not a GeoJSON object"),
     ("not GeoJSON", geojson({"type": "Sphere", "radius": 1}),
