@@ -157,10 +157,10 @@ class MockBackend(Backend):
     def recent_jobs(self, hints: JobHints) -> list[JobInfo]:
         """Jobs newest first, working out the state only of those the hints keep."""
         now = self.platform.clock()
-        since = hints.since.timestamp() if hints.since is not None else None
         found = []
         for row in self.platform.store.list_jobs():
-            if since is not None and row.created_at < since:
+            # Compared as datetimes: JobInfo.created_at is rounded to microseconds.
+            if hints.since is not None and _dt(row.created_at) < hints.since:
                 continue
             found.append(_job_info(job_state(row, now)))
             if hints.limit is not None and len(found) >= hints.limit:
