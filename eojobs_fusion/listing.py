@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from eojobs.backend import JobHints
 from eojobs_fusion.mapping import parse_time
 
 Json = dict[str, Any]
+_OLDEST = datetime.min.replace(tzinfo=timezone.utc)
 
 
 def newest_processes(pages: Iterable[list[Json]], hints: JobHints) -> list[Json]:
-    """The processes of pages asked for newest first, stopping once the hints are met.
+    """The processes the hints want, newest first, from pages asked for newest first.
 
     The API documents its order only for executions, so stopping early is
     trusted only once the pages seen so far are proven newest first: no
     process newer than the one before it, and at least two creation times
-    that differ. Until then, or when that fails, every page is read; the
-    caller's filters then give the same answer, only at a higher cost.
+    that differ. Until then, or when that fails, every page is read. Either
+    way only the processes the hints want are returned, so no more jobs than
+    needed are worked out.
     """
     taken: list[Json] = []
     previous: datetime | None = None
@@ -35,7 +37,17 @@ def newest_processes(pages: Iterable[list[Json]], hints: JobHints) -> list[Json]
             taken.append(process)
         if ordered and descending and _enough(taken, previous, hints):
             break
-    return taken
+    return wanted(taken, hints)
+
+
+def wanted(processes: list[Json], hints: JobHints) -> list[Json]:
+    """The newest processes created at or after ``since``, at most ``limit`` of them."""
+    dated = [(parse_time(p.get("created_at")), p) for p in processes]
+    if hints.since is not None:
+        dated = [(c, p) for c, p in dated if c is None or c >= hints.since]
+    dated.sort(key=lambda pair: pair[0] or _OLDEST, reverse=True)
+    kept = [p for _, p in dated]
+    return kept[: hints.limit] if hints.limit is not None else kept
 
 
 def _enough(taken: list[Json], oldest: datetime | None, hints: JobHints) -> bool:
