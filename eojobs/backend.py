@@ -69,6 +69,21 @@ class JobRequest:
     schedule: Schedule | None = None
 
 
+@dataclass(frozen=True)
+class JobHints:
+    """What the core will keep of a job listing, so a backend may list less.
+
+    A backend may leave out jobs created before ``since`` and stop after the
+    newest ``limit`` jobs; it may also ignore both. The core applies every
+    filter again, so hints only save requests, they never decide results.
+    """
+
+    #: Only jobs created at or after this (timezone-aware) time are wanted.
+    since: datetime | None = None
+    #: Only the newest this many jobs are wanted.
+    limit: int | None = None
+
+
 class Backend(ABC):
     """Abstract base of every backend.
 
@@ -142,6 +157,15 @@ class Backend(ABC):
     @abstractmethod
     def list_jobs(self) -> list[JobInfo]:
         """All jobs of the account, newest first."""
+
+    def recent_jobs(self, hints: JobHints) -> list[JobInfo]:
+        """Jobs of the account, newest first, listing less where ``hints`` allow.
+
+        Override it where the platform can page newest first or filter by
+        time; the default lists every job with :meth:`list_jobs`, so a
+        backend that only has that stays right.
+        """
+        return self.list_jobs()
 
     def get_jobs(self, job_ids: Iterable[str]) -> list[JobInfo]:
         """The state of many jobs; override with one request where the platform allows."""

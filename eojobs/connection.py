@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from eojobs.backend import Backend, JobRequest
+from eojobs.backend import Backend, JobHints, JobRequest
 from eojobs.config import check_profile, default_backend, resolve_settings
 from eojobs.errors import (
     AmbiguousName,
@@ -19,6 +20,7 @@ from eojobs.errors import (
 )
 from eojobs.geo.limits import check_limits
 from eojobs.job import Job
+from eojobs.joblist import check_prefix, job_filter, prefix_match
 from eojobs.models import Capability, JobStatus, Organisation, Schedule, Service
 from eojobs.options import coerce_options
 from eojobs.plugins import backend_classes
@@ -184,34 +186,46 @@ class Connection:
         ]
         return [Job(self, self.backend.submit(request)) for request in requests]
 
-    def jobs(self, *, status: Any = None, service: str | None = None, since: Any = None,
-             limit: int | None = None) -> list[Job]:
-        """All jobs of the account, newest first (TEMPORARY until the listing branch lands)."""
-        found = [Job(self, info) for info in self.backend.list_jobs()]
-        if status:
-            found = [j for j in found if j.status.value in status]
-        if service:
-            found = [j for j in found if j.info.service_name.lower() == service.lower()]
-        if since:
-            found = [j for j in found if j.info.created_at and j.info.created_at >= since]
-        return found[:limit] if limit else found
+    def jobs(
+        self,
+        *,
+        status: JobStatus | str | Iterable[JobStatus | str] | None = None,
+        service: str | Service | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Job]:
+        """Jobs of the account, newest first, optionally filtered.
+
+        ``status``: one status (a JobStatus or its value) or several;
+        ``service``: a service name or id, matched case-insensitively;
+        ``since``: a timezone-aware time, keeping jobs created at or after it;
+        ``limit``: the newest this many jobs that pass the other filters.
+        Bad filters raise InputError before the backend is asked anything.
+        """
+        chosen = job_filter(status=status, service=service, since=since, limit=limit)
+        listed = self.backend.recent_jobs(chosen.hints())
+        return [Job(self, info) for info in chosen.select(listed)]
 
     def job(self, job_id: str) -> Job:
-        """One job by id (or an unambiguous prefix of its id)."""
+        """One job by id, or by an unambiguous prefix of at least 4 characters of its id.
+
+        A prefix is looked up in one listing of the account's jobs, then the
+        one match is read in full. Raises InputError for a prefix that is too
+        short, AmbiguousName (naming some matches) for one that matches
+        several jobs, and NotFound for one that matches none.
+        """
         job_id = job_id.strip()
+        if not job_id:
+            raise InputError("a job id is needed")
         try:
             return Job(self, self.backend.get_job(job_id))
-        except NotFound:
-            if len(job_id) < 4:
-                raise
-            matches = [j for j in self.backend.list_jobs() if j.id.startswith(job_id)]
-            if len(matches) == 1:
-                return Job(self, matches[0])
-            if matches:
-                raise AmbiguousName(
-                    f"{job_id!r} matches {len(matches)} jobs; give more of the id"
-                ) from None
-            raise
+        except NotFound as exc:
+            missing = exc
+        check_prefix(job_id)
+        found = prefix_match(job_id, self.backend.recent_jobs(JobHints()))
+        if found is None:
+            raise missing
+        return Job(self, self.backend.get_job(found.id))
 
     def wait_all(
         self,

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 
-from eojobs.backend import Backend, BackendSettings, ByteStream, JobRequest
+from eojobs.backend import Backend, BackendSettings, ByteStream, JobHints, JobRequest
 from eojobs.errors import BackendError, InputError, NotFound, RegionError
 from eojobs.http import HttpPolicy
 from eojobs.models import (
@@ -30,7 +30,7 @@ from eojobs.models import (
 )
 from eojobs.outcome import repeat_unless_done
 from eojobs.waiting import poll_until
-from eojobs_fusion import mapping
+from eojobs_fusion import listing, mapping
 from eojobs_fusion.auth import Authenticator
 from eojobs_fusion.client import DEFAULT_API_URL, FusionClient
 
@@ -329,12 +329,39 @@ class FusionBackend(Backend):
                 out.append(mapping.interim_info(process, self._service_name(process)))
         return out
 
-    @_answers
     def list_jobs(self) -> list[JobInfo]:
         """Every process of the organisation, newest first."""
-        processes = list(self.client.processes(self.org))
-        processes.sort(key=lambda p: str(p.get("created_at") or ""), reverse=True)
-        return [self._info(p, None) for p in processes]
+        return self.recent_jobs(JobHints())
+
+    @_answers
+    def recent_jobs(self, hints: JobHints) -> list[JobInfo]:
+        """Processes newest first, read from the listing pages alone where they say enough.
+
+        The pages are read only as far as ``hints`` need. Each job is built
+        from its process's summary of executions; only a job whose summary
+        cannot be read alone and whose runs have all ended costs one more
+        request, for its executions.
+        """
+        pages = self.client.process_pages(self.org, limit=BATCH_PAGE, reverse=True)
+        processes = listing.newest_processes(pages, hints)
+        self._learn_service_names(processes)
+        return [self._listed_info(p) for p in processes]
+
+    def _listed_info(self, process: Json) -> JobInfo:
+        wires = mapping.summary_wires(process)
+        if wires is not None:
+            return mapping.job_info(process, wires, self._service_name(process))
+        if mapping.settled(process):
+            return self._info(process, None)
+        return mapping.interim_info(process, self._service_name(process))
+
+    def _learn_service_names(self, processes: list[Json]) -> None:
+        """Names of the services of many processes: one listing rather than one query each."""
+        unknown = {str(p.get("service_id") or "") for p in processes} - set(self._service_names)
+        if len(unknown) > 1:
+            self.list_services()
+            # An older version of a service is not among the latest: it stays unnamed.
+            self._service_names.update({i: "" for i in unknown - set(self._service_names)})
 
     def _info(self, process: Json, wires: list[Json] | None) -> JobInfo:
         if wires is None:

@@ -160,6 +160,14 @@ class FusionClient:
     def pages(self, path: str, *, reverse: bool = False, search: str | None = None,
               filters: Mapping[str, Any] | None = None, limit: int = PAGE_SIZE) -> Iterator[Json]:
         """Every item of a collection, following ``last`` from page to page."""
+        for page in self.page_lists(path, reverse=reverse, search=search, filters=filters,
+                                    limit=limit):
+            yield from page
+
+    def page_lists(self, path: str, *, reverse: bool = False, search: str | None = None,
+                   filters: Mapping[str, Any] | None = None,
+                   limit: int = PAGE_SIZE) -> Iterator[list[Json]]:
+        """The pages of a collection one by one; the next is asked for only when wanted."""
         last: Json = {}
         while True:
             params: Json = {"limit": limit, "reverse": str(reverse)}
@@ -173,7 +181,7 @@ class FusionClient:
             if not isinstance(body, dict) or not isinstance(body.get("list") or [], list) \
                     or not isinstance(body.get("last") or {}, dict):
                 raise BackendError(f"GET {path}: the answer is not a page of items")
-            yield from body.get("list") or []
+            yield list(body.get("list") or [])
             last = body.get("last") or {}
             if not last:
                 return
@@ -279,6 +287,11 @@ class FusionClient:
     def processes(self, org: str, limit: int = PAGE_SIZE, **filters: Any) -> Iterator[Json]:
         """``GET /organisations/{o}/processes``."""
         return self.pages(f"/organisations/{org}/processes", filters=filters, limit=limit)
+
+    def process_pages(self, org: str, limit: int = PAGE_SIZE,
+                      reverse: bool = False) -> Iterator[list[Json]]:
+        """``GET /organisations/{o}/processes`` page by page (``reverse``: newest first)."""
+        return self.page_lists(f"/organisations/{org}/processes", limit=limit, reverse=reverse)
 
     def get_process(self, org: str, process_id: str) -> Json:
         """``GET .../processes/{p}``."""

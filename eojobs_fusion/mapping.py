@@ -312,6 +312,39 @@ def interim_info(process: Json, service_name: str) -> JobInfo:
     )
 
 
+#: The ``job_status`` words of a process's execution summary that say how an execution stands.
+SUMMARY_STATES = frozenset({"pending", "running", "succeeded", "failed", "stopped"})
+_ENDED_STATES = frozenset({"succeeded", "failed", "stopped"})
+
+
+def summary_wires(process: Json) -> list[Json] | None:
+    """The executions a process's ``executions`` summary describes, shaped as execution wires.
+
+    Enough for :func:`job_info`, with no request per execution: an ended
+    execution's progress is 100, a running one's is unknown and taken as 0.
+    None when the summary cannot be read alone: the process has executions
+    the summary leaves out, or an entry's ``job_status`` is not a known word.
+    """
+    summary = process.get("executions") or []
+    if process.get("has_executions") and not summary:
+        return None
+    wires = []
+    for entry in summary:
+        state = str(entry.get("job_status") or "").lower()
+        if state not in SUMMARY_STATES:
+            return None
+        ended = state in _ENDED_STATES
+        wires.append({
+            "id": str(entry["process_execution_id"]), "group_id": entry.get("group_id"),
+            "group_index": entry.get("group_index"), "group_count": entry.get("group_count"),
+            "started_at": entry.get("started_at"), "ended_at": entry.get("ended_at"),
+            "abort_reason": entry.get("abort_reason"), "progress": 100 if ended else 0,
+            "success": state == "succeeded", "stopped": state == "stopped",
+            "abort": state in ("failed", "stopped"),
+        })
+    return wires
+
+
 def settled(process: Json) -> bool:
     """Whether every execution the summary lists has ended and no run is under way."""
     summary = process.get("executions") or []

@@ -9,7 +9,7 @@ from typing import IO, Any, ClassVar
 
 from pydantic import Field
 
-from eojobs.backend import Backend, BackendSettings, JobRequest
+from eojobs.backend import Backend, BackendSettings, JobHints, JobRequest
 from eojobs.config import home
 from eojobs.errors import NotFound
 from eojobs.models import (
@@ -28,7 +28,7 @@ from eojobs.models import (
 from eojobs.options import to_jsonable
 from eojobs_mock.engine.catalogue import BY_ID
 from eojobs_mock.engine.platform import MockPlatform
-from eojobs_mock.engine.timeline import ExecutionState, JobState
+from eojobs_mock.engine.timeline import ExecutionState, JobState, job_state
 
 
 class MockSettings(BackendSettings):
@@ -153,6 +153,19 @@ class MockBackend(Backend):
     def list_jobs(self) -> list[JobInfo]:
         """All jobs, newest first."""
         return [_job_info(state) for state in self.platform.jobs()]
+
+    def recent_jobs(self, hints: JobHints) -> list[JobInfo]:
+        """Jobs newest first, working out the state only of those the hints keep."""
+        now = self.platform.clock()
+        found = []
+        for row in self.platform.store.list_jobs():
+            # Compared as datetimes: JobInfo.created_at is rounded to microseconds.
+            if hints.since is not None and _dt(row.created_at) < hints.since:
+                continue
+            found.append(_job_info(job_state(row, now)))
+            if hints.limit is not None and len(found) >= hints.limit:
+                break
+        return found
 
     def list_assets(self, job_id: str) -> list[Asset]:
         """Output files of the succeeded executions."""
