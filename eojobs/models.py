@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
+import operator
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -104,6 +105,31 @@ class OptionSpec(_Model):
         return f"{self.name}: {', '.join(p for p in parts if p)}"
 
 
+class OptionRule(_Model):
+    """A relation the service states between two options' values: ``left op right``.
+
+    For example ``OptionRule(left="start_date", op="<", right="end_date")``. The
+    core refuses values that break a rule before anything reaches the backend.
+    """
+
+    left: str
+    op: Literal["<", "<=", ">", ">=", "!="]
+    right: str
+    #: The service's own words for the rule, when it gives them.
+    message: str = ""
+
+    def holds(self, left: Any, right: Any) -> bool:
+        """Whether the values ``left`` and ``right`` keep the rule."""
+        return bool(_COMPARE[self.op](left, right))
+
+    def __str__(self) -> str:
+        return f"{self.left} {self.op} {self.right}"
+
+
+_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+            "!=": operator.ne}
+
+
 class InputSpec(_Model):
     """One file input a service accepts, besides the region."""
 
@@ -125,6 +151,8 @@ class Service(_Model):
     aliases: list[str] = Field(default_factory=list)
     options: list[OptionSpec] = Field(default_factory=list)
     inputs: list[InputSpec] = Field(default_factory=list)
+    #: Relations between options' values that the service states.
+    option_rules: list[OptionRule] = Field(default_factory=list)
 
     def option(self, name: str) -> OptionSpec | None:
         """The option called ``name``, or None."""

@@ -60,7 +60,36 @@ def coerce_options(service: Service, given: Mapping[str, Any] | None) -> dict[st
                 f"{service.name} needs option {spec.name!r} ({spec.data_type.value}): "
                 f"pass --option {spec.name}=VALUE"
             )
+    check_rules(service, out)
     return out
+
+
+_WORDS = {"<": ("before", "less than"), "<=": ("at or before", "at most"),
+          ">": ("after", "greater than"), ">=": ("at or after", "at least"),
+          "!=": ("different from", "different from")}
+
+
+def check_rules(service: Service, values: Mapping[str, Any]) -> None:
+    """Raise OptionError for values that break a relation the service states between them."""
+    for rule in service.option_rules:
+        if rule.left not in values or rule.right not in values:
+            continue
+        left, right = values[rule.left], values[rule.right]
+        try:
+            if rule.holds(left, right):
+                continue
+        except TypeError:
+            continue  # values of kinds that do not compare; the backend will judge
+        word = _WORDS[rule.op][0 if isinstance(left, (date, datetime)) else 1]
+        why = f" ({rule.message})" if rule.message else ""
+        raise OptionError(f"{service.name}: {rule.left} ({_shown(left)}) must be {word} "
+                          f"{rule.right} ({_shown(right)}){why}")
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        return value.date().isoformat()
+    return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
 
 
 def coerce_value(spec: OptionSpec, value: Any) -> Any:

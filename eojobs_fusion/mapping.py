@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,7 @@ from eojobs.models import (
     InputSpec,
     JobInfo,
     JobStatus,
+    OptionRule,
     OptionSpec,
     Schedule,
     Service,
@@ -121,7 +123,26 @@ def service(wire: Json, template: Json | None = None) -> Service:
         summary=wire.get("documentation_summary") or "",
         keywords=list(wire.get("keywords") or []), options=options, inputs=inputs,
         aliases=[str(wire["ssd_id"])] if wire.get("ssd_id") else [],
+        option_rules=option_rules(wire.get("option_validations"), {o.name for o in options}),
     )
+
+
+_RULE = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*(<=|>=|!=|<|>)\s*([a-z_][a-z0-9_]*)\s*$")
+
+
+def option_rules(wires: Any, names: set[str]) -> list[OptionRule]:
+    """The ``option_validations`` that compare two of the service's options.
+
+    Fusion writes each as an expression with a message; those of the form
+    ``name OP name`` are understood, and the platform still judges the rest.
+    """
+    found = []
+    for wire in wires if isinstance(wires, list) else []:
+        match = _RULE.match(str(wire.get("expression") or "")) if isinstance(wire, dict) else None
+        if match and match.group(1) in names and match.group(3) in names:
+            found.append(OptionRule(left=match.group(1), op=match.group(2),  # type: ignore[arg-type]
+                                    right=match.group(3), message=str(wire.get("message") or "")))
+    return found
 
 
 def option_specs(wires: list[Json]) -> list[OptionSpec]:

@@ -131,7 +131,8 @@ def assume_utc(moment: datetime, what: str) -> datetime:
 def finite(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
     """A click callback that refuses NaN and infinity."""
     if value is not None and not math.isfinite(value):
-        raise click.BadParameter(f"{value} is not a finite number of seconds")
+        unit = "credits" if param.name == "max_price" else "seconds"
+        raise click.BadParameter(f"{value} is not a finite number of {unit}")
     return value
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from eojobs.models import DataType, InputSpec, OptionSpec, Service
+from eojobs.models import DataType, InputSpec, OptionRule, OptionSpec, Service
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,9 @@ SERVICES: tuple[DemoService, ...] = (
             ],
             [InputSpec(number=2, name="mask", file_type="GeoTIFF",
                        description="Optional raster mask; non-zero pixels are kept.")],
-        ),
+        ).model_copy(update={"option_rules": [OptionRule(
+            left="start_date", op="<", right="end_date",
+            message="the composite runs from the start date to the end date")]}),
         product=Product("ndvi", "vegetation", "float32", "index"),
         components=("Composite", "Vegetation Index", "Statistics"),
         base_price=2.5, price_per_km2=0.015, seconds_per_km2=0.1,

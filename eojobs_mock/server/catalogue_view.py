@@ -75,6 +75,8 @@ def service_json(demo: DemoService) -> dict[str, Any]:
         "documentation_inputs": inputs,
         "documentation_outputs": [f"{c}: output files" for c in demo.components],
         "documentation_options": options,
+        "option_validations": [{"expression": str(rule), "message": rule.message}
+                               for rule in svc.option_rules],
     }
 
 

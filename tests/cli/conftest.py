@@ -5,7 +5,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from eojobs import hookimpl
 from eojobs.cli import cli
+from eojobs.plugins import pm
+from eojobs_mock.backend import MockBackend
 
 
 class Runner:
@@ -23,3 +26,40 @@ class Runner:
 @pytest.fixture
 def eojobs() -> Runner:
     return Runner()
+
+
+@pytest.fixture
+def fusion_env(mock_server, monkeypatch):
+    """`-b fusion` talks to `eojobs mock serve` on 127.0.0.1 with the demo account."""
+    monkeypatch.setenv("EOJOBS_FUSION_API_URL", mock_server.url)
+    monkeypatch.setenv("EOJOBS_FUSION_EMAIL", mock_server.email)
+    monkeypatch.setenv("EOJOBS_FUSION_PASSWORD", mock_server.password)
+    return mock_server
+
+
+class UnpricedBackend(MockBackend):
+    """The mock, but a platform that gives no prices."""
+
+    name = "unpriced"
+
+    def submit(self, request):
+        return super().submit(request).model_copy(update={"price": None})
+
+    def get_job(self, job_id):
+        return super().get_job(job_id).model_copy(update={"price": None})
+
+
+class _Plugin:
+    @hookimpl
+    def register_backends(self, register) -> None:
+        register(UnpricedBackend)
+
+
+@pytest.fixture
+def unpriced_backend():
+    plugin = _Plugin()
+    pm.register(plugin, name="unpriced-test")
+    try:
+        yield
+    finally:
+        pm.unregister(plugin)
