@@ -3,11 +3,18 @@
 Items are built from what every backend reports about an asset (bounds, CRS,
 media type, size, execution and component). A backend that supplies a
 ready-made item in ``asset.metadata["stac_item"]`` has it used as the base.
+
+Items and the Collection are plain STAC 1.1.0 core, without extensions, so
+they validate against the schemas that ship with STAC tools, offline. An item
+has a geometry wherever its file covers a known area: a raster's bounds, a
+vector file's features, or else the job's region; a raster's PNG preview is
+also its ``thumbnail`` asset.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,38 +23,41 @@ if TYPE_CHECKING:
     from eojobs.job import Result
     from eojobs.models import Asset
 
-STAC_VERSION = "1.0.0"
-PROJECTION = "https://stac-extensions.github.io/projection/v1.1.0/schema.json"
-FILE = "https://stac-extensions.github.io/file/v2.1.0/schema.json"
+STAC_VERSION = "1.1.0"
+REGION_TYPES = ("application/geo+json", "text/csv")
+"""Media types of outputs that describe the region itself (a footprint, its statistics)."""
 COLLECTION_FILE = "collection.json"
 ITEM_SUFFIX = ".stac.json"
 
 
-def item(result: Result, asset: Asset) -> dict[str, Any]:
-    """The STAC Item of one asset; its hrefs are relative to the item file beside the asset."""
+def item(result: Result, asset: Asset, directory: Path | None = None) -> dict[str, Any]:
+    """The STAC Item of one asset; its hrefs are relative to the item file beside the asset.
+
+    ``directory`` is where the files were downloaded: a vector file found there
+    gives its item the geometry of its features.
+    """
     job = result.job
     path = result.relative_path(asset)
     executions = {e.id: e for e in job.executions}
     execution = executions.get(asset.execution_id)
     moment = (execution.ended_at if execution else None) or job.info.ended_at \
         or job.info.created_at or datetime.now(timezone.utc)
-    bounds = asset.metadata.get("bounds")
     base = asset.metadata.get("stac_item")
     out: dict[str, Any] = dict(base) if isinstance(base, dict) else {}
     out.update({
         "type": "Feature",
         "stac_version": STAC_VERSION,
-        "stac_extensions": sorted({*out.get("stac_extensions", []), FILE, PROJECTION}),
-        "id": f"{job.id}/{path.as_posix()}",
+        "stac_extensions": [],
+        "id": item_id(result, asset),
         "collection": job.id,
     })
-    if bounds and len(bounds) == 4:
-        w, s, e, n = (float(v) for v in bounds)
-        out["bbox"] = [w, s, e, n]
-        out["geometry"] = {"type": "Polygon",
-                           "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
+    geometry = _geometry(result, asset, directory)
+    if geometry is not None:
+        out["geometry"] = geometry
+        out["bbox"] = _bbox(geometry)
     else:
-        out.setdefault("geometry", None)
+        out["geometry"] = None
+        out.pop("bbox", None)
     properties = dict(out.get("properties") or {})
     properties.update({
         "datetime": moment.isoformat(),
@@ -55,20 +65,29 @@ def item(result: Result, asset: Asset) -> dict[str, Any]:
         "eojobs:execution": asset.execution_id,
         "eojobs:component": asset.component,
     })
-    epsg = _epsg(asset.metadata.get("crs"))
-    if epsg is not None:
-        properties["proj:epsg"] = epsg
-    out["properties"] = properties
-    data: dict[str, Any] = {"href": f"./{path.name}", "type": asset.media_type,
-                            "roles": ["data"]}
+    crs = asset.metadata.get("crs")
+    if crs:
+        properties["eojobs:crs"] = str(crs)
     if asset.size is not None:
-        data["file:size"] = asset.size
+        properties["eojobs:size"] = asset.size
     if asset.checksum:
-        data["file:checksum"] = "1220" + asset.checksum
-    out["assets"] = {"data": data}
+        properties["eojobs:sha256"] = asset.checksum
+    out["properties"] = properties
+    assets: dict[str, Any] = {"data": {"href": f"./{path.name}", "type": asset.media_type,
+                                       "roles": ["data"]}}
+    preview = _preview(result, asset)
+    if preview is not None:
+        assets["thumbnail"] = {"href": _relative(path, result.relative_path(preview)),
+                               "type": preview.media_type, "roles": ["thumbnail"]}
+    out["assets"] = assets
     out["links"] = [{"rel": "collection", "href": _up(path) + COLLECTION_FILE,
                      "type": "application/json"}]
     return out
+
+
+def item_id(result: Result, asset: Asset) -> str:
+    """An item's id: the job's id and the file's place below the download, without ``/``."""
+    return f"{result.job.id}-" + "-".join(result.relative_path(asset).parts)
 
 
 def collection(result: Result, items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -88,14 +107,14 @@ def collection(result: Result, items: list[dict[str, Any]]) -> dict[str, Any]:
         "license": "proprietary",
         "extent": {"spatial": {"bbox": spatial},
                    "temporal": {"interval": [[times[0], times[-1]] if times else [None, None]]}},
-        "links": [{"rel": "item", "href": f"./{_item_href(i)}", "type": "application/geo+json"}
-                  for i in items],
+        "links": [{"rel": "item", "href": f"./{_item_href(result, a)}",
+                   "type": "application/geo+json"} for a in result.assets],
     }
 
 
 def write(result: Result, directory: Path) -> list[Path]:
     """Write an item beside each file and ``collection.json`` at the top; return the paths."""
-    items = [item(result, a) for a in result.assets]
+    items = [item(result, a, directory) for a in result.assets]
     written = []
     for asset, entry in zip(result.assets, items, strict=True):
         path = directory / (result.relative_path(asset).as_posix() + ITEM_SUFFIX)
@@ -107,16 +126,81 @@ def write(result: Result, directory: Path) -> list[Path]:
     return [*written, top]
 
 
-def _item_href(entry: dict[str, Any]) -> str:
-    return entry["id"].split("/", 1)[1] + ITEM_SUFFIX
+def _item_href(result: Result, asset: Asset) -> str:
+    return result.relative_path(asset).as_posix() + ITEM_SUFFIX
 
 
 def _up(path: Path) -> str:
     return "../" * (len(path.parts) - 1) or "./"
 
 
-def _epsg(crs: Any) -> int | None:
-    text = str(crs or "")
-    if text.upper().startswith("EPSG:") and text[5:].isdigit():
-        return int(text[5:])
+def _relative(source: Path, target: Path) -> str:
+    """``target``'s href from the folder of ``source`` (both below the download)."""
+    return _up(source) + target.as_posix() if len(source.parts) > 1 else f"./{target.as_posix()}"
+
+
+def _siblings(result: Result, asset: Asset) -> list[Asset]:
+    return [a for a in result.assets if a.execution_id == asset.execution_id and a is not asset]
+
+
+def _preview(result: Result, asset: Asset) -> Asset | None:
+    """The PNG preview a raster names, by file name or (Fusion) by file id."""
+    name = asset.metadata.get("preview")
+    file_id = asset.metadata.get("preview_file_id")
+    for other in _siblings(result, asset):
+        if (name and other.name == name) or (file_id and other.href.endswith(f"/{file_id}")):
+            return other
     return None
+
+
+def _previewed(result: Result, asset: Asset) -> Asset | None:
+    """The raster whose preview this asset is, if any."""
+    return next((a for a in _siblings(result, asset) if _preview(result, a) is asset), None)
+
+
+def _geometry(result: Result, asset: Asset, directory: Path | None) -> dict[str, Any] | None:
+    """The area a file covers, as a GeoJSON geometry, or None when it covers none we know."""
+    previewed = _previewed(result, asset)
+    if previewed is not None:
+        asset = previewed
+    bounds = asset.metadata.get("bounds")
+    if isinstance(bounds, Sequence) and len(bounds) == 4:
+        w, s, e, n = (float(v) for v in bounds)
+        return {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
+    if asset.media_type not in REGION_TYPES:
+        return None
+    found = _features(directory / result.relative_path(asset)) if directory else None
+    return found if found is not None else result.job.region().to_geojson()
+
+
+def _features(path: Path) -> dict[str, Any] | None:
+    """The union of a GeoJSON file's geometries, or None if it is absent or holds none."""
+    from shapely.errors import ShapelyError
+    from shapely.geometry import mapping, shape
+    from shapely.ops import unary_union
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    features = data.get("features") if data.get("type") == "FeatureCollection" else [data]
+    shapes = []
+    for feature in features if isinstance(features, list) else []:
+        if not isinstance(feature, dict):
+            continue
+        geometry = feature.get("geometry") if feature.get("type") == "Feature" else feature
+        try:
+            shapes.append(shape(geometry))
+        except (AttributeError, TypeError, ValueError, KeyError, IndexError, ShapelyError):
+            continue
+    shapes = [g for g in shapes if not g.is_empty]
+    return dict(mapping(unary_union(shapes))) if shapes else None
+
+
+def _bbox(geometry: dict[str, Any]) -> list[float]:
+    from shapely.geometry import shape
+
+    w, s, e, n = shape(geometry).bounds
+    return [w, s, e, n]

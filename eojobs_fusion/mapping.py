@@ -408,7 +408,18 @@ def asset(file: Json, execution_id: str, component: str) -> Asset:
     metadata["data_id"] = file.get("data_id")
     return Asset(
         name=file["file_name"], size=int(file["size"]) if file.get("size") is not None else None,
-        media_type=MEDIA_TYPES.get(file.get("file_type", ""), "application/octet-stream"),
-        execution_id=execution_id, component=component, checksum=None,
+        media_type=_media_type(file), execution_id=execution_id, component=component,
+        checksum=None,
         href=f"{file['data_id']}/{file['file_id']}", metadata=metadata,
     )
+
+
+def _media_type(file: Json) -> str:
+    """A file's media type: its STAC item's, which can be finer (a COG profile), or its type's."""
+    item = file.get("stac_item")
+    assets = item.get("assets") if isinstance(item, dict) else None
+    for entry in assets.values() if isinstance(assets, dict) else ():
+        if isinstance(entry, dict) and entry.get("type") and \
+                str(entry.get("href", "")).rsplit("/", 1)[-1] == file.get("file_name"):
+            return str(entry["type"])
+    return MEDIA_TYPES.get(file.get("file_type", ""), "application/octet-stream")

@@ -204,11 +204,11 @@ def test_stac_items_and_collection_describe_the_downloaded_files(conn, tmp_path)
     for link in collection["links"]:
         entry = json.loads((tmp_path / link["href"]).read_text())
         data = (tmp_path / link["href"]).parent / entry["assets"]["data"]["href"]
-        assert data.is_file() and data.stat().st_size == entry["assets"]["data"]["file:size"]
+        assert data.is_file() and data.stat().st_size == entry["properties"]["eojobs:size"]
         back = (tmp_path / link["href"]).parent / entry["links"][0]["href"]
         assert back.resolve() == (tmp_path / "collection.json").resolve()
     tif = json.loads((tmp_path / "slice-01" / "land_cover.tif.stac.json").read_text())
-    assert tif["properties"]["proj:epsg"] == 4326
+    assert tif["properties"]["eojobs:crs"] == "EPSG:4326"
     w, s, e, n = tif["bbox"]
     assert w == pytest.approx(-4.0) and s == pytest.approx(54.0, abs=0.01)
     assert w < e <= -3.0 + 0.01 and s < n <= 54.6 + 0.01

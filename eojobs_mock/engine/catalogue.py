@@ -16,6 +16,8 @@ class Product:
     field: str
     dtype: str
     unit: str
+    classes: int = 0
+    """How many classes a classified (``uint8``) product has, numbered from 1."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,10 @@ class DemoService:
 
 
 AGGREGATOR = "Statistics Aggregator"
+GUIDE_SERVICE = "Demo: Sentinel-2 Cloud Classification"
+"""The service of the Fusion SDK guide's detailed example, under its real name."""
+GUIDE_COMPONENT = "Sentinel-2 Cloud Classification"
+"""Its classification component, whose per-execution output the guide downloads."""
 
 _RESOLUTION = OptionSpec(
     name="resolution", data_type=DataType.NUMBER, default=30, minimum=10, maximum=1000,
@@ -88,7 +94,7 @@ SERVICES: tuple[DemoService, ...] = (
                 _RESOLUTION.model_copy(update={"default": 20}),
             ],
         ),
-        product=Product("cloud_class", "clouds", "uint8", "class"),
+        product=Product("cloud_class", "clouds", "uint8", "class", classes=3),
         components=("Scene Selection", "Cloud Classification", "Statistics"),
         base_price=2.0, price_per_km2=0.02, seconds_per_km2=0.08,
     ),
@@ -134,9 +140,31 @@ SERVICES: tuple[DemoService, ...] = (
                 _RESOLUTION.model_copy(update={"default": 100}),
             ],
         ),
-        product=Product("land_cover", "landcover", "uint8", "class"),
+        product=Product("land_cover", "landcover", "uint8", "class", classes=5),
         components=("Land Cover", AGGREGATOR),
         base_price=0.5, price_per_km2=0.002, seconds_per_km2=0.02,
+    ),
+    DemoService(
+        service=_svc(
+            "0b6c2a5e-5d1e-4c1b-9d3e-000000000005", GUIDE_SERVICE,
+            "Ground, shadow, thick and thin cloud classes from Sentinel-2 over a date range.",
+            ["cloud", "classification", "sentinel-2", "optical", "demo"],
+            [
+                OptionSpec(name="latest_date", data_type=DataType.BOOLEAN, default=True,
+                           title="Latest date",
+                           description="Use the newest scene; when false, use the date range."),
+                OptionSpec(name="start_date", data_type=DataType.DATETIME,
+                           title="Start date",
+                           description="First day to search when latest_date is false."),
+                OptionSpec(name="end_date", data_type=DataType.DATETIME,
+                           title="End date",
+                           description="Last day to search (none: the day after start_date)."),
+                _RESOLUTION.model_copy(update={"default": 20}),
+            ],
+        ),
+        product=Product("cloud_classification", "clouds", "uint8", "class", classes=4),
+        components=(GUIDE_COMPONENT, "Statistics"),
+        base_price=2.0, price_per_km2=0.002, seconds_per_km2=0.02,
     ),
     DemoService(
         service=_svc(

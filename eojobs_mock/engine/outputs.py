@@ -22,7 +22,7 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
-from eojobs_mock.engine.catalogue import DemoService, Product
+from eojobs_mock.engine.catalogue import AGGREGATOR, DemoService, Product
 from eojobs_mock.engine.timeline import ExecutionState
 
 MAX_PIXELS = 256
@@ -85,9 +85,9 @@ def _generate(folder: Path, demo: DemoService, options: dict[str, Any],
             rows.append(_stats_row(piece, product, data))
         rows.append(_combine(rows))
         _add(entries, folder, "statistics.csv", _csv(rows, options), "text/csv",
-             stats_component, {"rows": len(rows)})
+             AGGREGATOR, {"rows": len(rows)})
         _add(entries, folder, "region.geojson",
-             _geojson(execution.region, rows[-1]), "application/geo+json", stats_component,
+             _geojson(execution.region, rows[-1]), "application/geo+json", AGGREGATOR,
              {"crs": "EPSG:4326"})
     else:
         data, transform = _raster(product, execution.region, options)
@@ -142,7 +142,7 @@ def _raster(product: Product, region: dict[str, Any],
     shapely.prepare(geometry)
     inside = shapely.contains_xy(geometry, lon, lat)
     if product.dtype == "uint8":
-        classes = 3 if product.field == "clouds" else 5
+        classes = product.classes
         levels = np.clip(((wave + 1.35) / 2.7 * classes).astype(np.int64), 0, classes - 1) + 1
         data = np.where(inside, levels, NODATA_CLASS).astype(np.uint8)
     else:
@@ -166,7 +166,9 @@ def _selector(product: Product, data: np.ndarray) -> dict[str, Any]:
     valid = _valid(data)
     if valid.size == 0:
         return {"selector": product.band, "unit": product.unit}
-    counts, edges = np.histogram(valid, bins=HISTOGRAM_BINS)
+    # A classified product's bins span its classes, so each class keeps its own bin.
+    span = (1, product.classes) if product.classes > 1 else None
+    counts, edges = np.histogram(valid, bins=HISTOGRAM_BINS, range=span)
     return {
         "selector": product.band, "unit": product.unit, "data_type": product.dtype,
         "minimum": float(valid.min()), "maximum": float(valid.max()),

@@ -18,6 +18,9 @@ from eojobs_mock.engine.store import JobRow
 MIN_SECONDS = 3.0
 MAX_SECONDS = 45.0
 AGGREGATOR_SECONDS = 2.0
+FINISHED = ("succeeded", "failed", "stopped")
+"""Statuses at an end. As on the Fusion Platform, an ended execution, and so an ended
+job, is at 100% progress however it ended; its status says how."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,8 @@ def job_state(row: JobRow, now: float) -> JobState:
         status = "failed"
     else:
         status = "succeeded"
+    if status in FINISHED:
+        progress = 100.0
     error = failed[0].abort_reason if failed else None
     ends = [e.ended_at for e in executions if e.ended_at is not None]
     ended_at = max(ends) if status in ("succeeded", "failed", "stopped") and ends else None
@@ -178,16 +183,16 @@ def _execution(exec_id: str, run: int, index: int | None, count: int, aggregator
     if t < 0:
         status, progress, started, ended = "pending", 0.0, None, None
         if stop_at is not None:
-            status = "stopped"
+            status, progress = "stopped", 100.0
     elif fails_at is not None and t >= fails_at * duration:
         end = begin + fails_at * duration
-        status, progress = "failed", fails_at * 100
+        status, progress = "failed", 100.0
         started, ended = real(begin), real(end)
         reason = str(row.options.get("message") or "the demo service failed")
     elif t >= duration:
         status, progress, started, ended = "succeeded", 100.0, real(begin), real(end)
     elif stop_at is not None:
-        status, progress = "stopped", 100 * t / duration
+        status, progress = "stopped", 100.0
         started, ended = real(begin), real(stop_at)
     else:
         status, progress, started, ended = "running", 100 * t / duration, real(begin), None

@@ -7,12 +7,11 @@ from typing import Any
 
 from eojobs_mock.engine.catalogue import DemoService
 from eojobs_mock.engine.processrecords import ExecutionMark
-from eojobs_mock.engine.timeline import ExecutionState, JobState, run_offsets
+from eojobs_mock.engine.timeline import FINISHED, ExecutionState, JobState, run_offsets
 from eojobs_mock.server import ids
 from eojobs_mock.server.catalogue_view import component_ids
 from eojobs_mock.server.wire import iso
 
-FINISHED = ("succeeded", "failed", "stopped")
 STOPPED_REASON = "Stopped by the user."
 DAY_S = 86400.0
 

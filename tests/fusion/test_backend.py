@@ -200,9 +200,9 @@ def test_services_are_found_by_ssd_id_and_keyword(fusion):
     ssd = elevation.aliases[0]
     assert ssd != elevation.id
     assert fusion.service(ssd).id == elevation.id
-    assert fusion.service("dem").id == elevation.id
-    with pytest.raises(eojobs.AmbiguousName, match="'demo' matches several services"):
-        fusion.service("demo")
+    assert fusion.service("terrain").id == elevation.id
+    with pytest.raises(eojobs.AmbiguousName, match="'classification' matches several services"):
+        fusion.service("classification")
 
 
 def test_a_validation_error_from_the_server_keeps_its_message(fusion):

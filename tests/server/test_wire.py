@@ -6,8 +6,9 @@ import requests
 from tests.conftest import GLASGOW
 from tests.server.conftest import Api
 
-SERVICES = ["Cloud Classification", "Elevation", "Failing Demo", "Statistics Aggregator",
-            "Vegetation Index"]
+GUIDE = "Demo: Sentinel-2 Cloud Classification"
+SERVICES = ["Cloud Classification", GUIDE, "Elevation", "Failing Demo",
+            "Statistics Aggregator", "Vegetation Index"]
 
 
 def test_envelopes_model_list_extras_login_and_ack(api: Api):
@@ -15,7 +16,7 @@ def test_envelopes_model_list_extras_login_and_ack(api: Api):
     assert list(user) == ["model"]
     page = api.call("GET", api.org_path("/services/latest"), params={"limit": 24,
                                                                      "reverse": "False"})
-    assert set(page) == {"list"} and len(page["list"]) == 5
+    assert set(page) == {"list"} and len(page["list"]) == len(SERVICES)
     data_id = api.call("POST", api.org_path("/data"), body={"Data[name]": "x"})["model"]["id"]
     added = api.call("POST", api.org_path(f"/data/{data_id}/add_file"),
                      body={"Data": {"name": "a.csv", "file_type": "CSV"}})
@@ -37,7 +38,7 @@ def test_paging_follows_last_until_it_is_left_out(api: Api):
     assert set(first["last"]) == {"id", "position"}
     assert [s["name"] for s in api.every(path, limit=2)] == SERVICES
     assert [s["name"] for s in api.every(path, limit=2, reverse="True")] == SERVICES[::-1]
-    last = api.call("GET", path, params={"limit": 5, "reverse": "False"})
+    last = api.call("GET", path, params={"limit": len(SERVICES), "reverse": "False"})
     assert "last" not in last
 
 
@@ -53,11 +54,13 @@ def test_filters_apply_after_the_limit_so_pages_can_be_short(api: Api):
 @pytest.mark.parametrize(("params", "names"), [
     ({"filter[name__begins_with]": "Stat"}, ["Statistics Aggregator"]),
     ({"filter[name__begins_with]": "stat"}, []),
-    ({"filter[name__contains]": "ation"}, ["Cloud Classification", "Elevation",
+    ({"filter[name__begins_with]": "Demo"}, [GUIDE]),
+    ({"filter[name__contains]": "ation"}, ["Cloud Classification", GUIDE, "Elevation",
                                           "Vegetation Index"]),
     ({"filter[keywords__contains]": "ndvi"}, ["Vegetation Index"]),
     ({"filter[name__in]": ["Elevation", "Failing Demo"]}, ["Elevation", "Failing Demo"]),
-    ({"filter[name__ne]": "Elevation", "filter[name__lt]": "F"}, ["Cloud Classification"]),
+    ({"filter[name__ne]": "Elevation", "filter[name__lt]": "F"},
+     ["Cloud Classification", GUIDE]),
     ({"filter[version__between]": ["1", "2"]}, SERVICES),
     ({"search": "zonal"}, ["Statistics Aggregator"]),
     ({"search": "NDVI"}, ["Vegetation Index"]),
