@@ -336,16 +336,16 @@ def _find_service(ref: str, services: list[Service]) -> Service | None:
         if ref in (service.id, service.name, *service.aliases):
             return service
     lowered = ref.lower()
-    for rule in (lambda s: s.name.lower() == lowered,
-                 lambda s: _starts_with_words(s.name.lower(), lowered),
-                 lambda s: lowered in (k.lower() for k in s.keywords)):
-        matches = [s for s in services if rule(s)]
-        if len(matches) == 1:
-            return matches[0]
-        if matches:
-            names = ", ".join(s.name for s in matches)
-            raise AmbiguousName(f"{ref!r} matches several services: {names}; "
-                                "give more of the name")
+    exact = [s for s in services if s.name.lower() == lowered]
+    if len(exact) == 1:
+        return exact[0]
+    matches = exact or [s for s in services if _starts_with_words(s.name.lower(), lowered)
+                        or lowered in (k.lower() for k in s.keywords)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        names = ", ".join(s.name for s in matches)
+        raise AmbiguousName(f"{ref!r} matches several services: {names}; give more of the name")
     return None
 
 

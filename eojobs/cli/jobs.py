@@ -319,8 +319,9 @@ def delete(ctx: click.Context, job_ids: tuple[str, ...], yes: bool) -> None:
     if not yes and sys.stdin.isatty():
         for job in found:
             click.echo(f"  {describe(job)}", err=True)
-        what = "this job" if len(found) == 1 else f"these {len(found)} jobs"
-        if not click.confirm(f"Delete {what} and all their outputs?", default=False, err=True):
+        what = "this job and all its" if len(found) == 1 else \
+            f"these {len(found)} jobs and all their"
+        if not click.confirm(f"Delete {what} outputs?", default=False, err=True):
             click.echo("nothing deleted", err=True)
             ctx.exit(1)
     for job in found:

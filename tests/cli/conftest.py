@@ -63,3 +63,24 @@ def unpriced_backend():
         yield
     finally:
         pm.unregister(plugin)
+
+
+def on_terminal(args: list[str], answer: str, timeout: float = 60) -> tuple[int, str]:
+    """Run ``eojobs ARGS`` with its stdin on a real pseudo-terminal, typing ``answer``.
+
+    Returns the exit code and what it printed on stderr.
+    """
+    import os
+    import subprocess
+    import sys
+
+    main, typed = os.openpty()
+    try:
+        process = subprocess.Popen([sys.executable, "-m", "eojobs", *args], stdin=typed,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        os.close(typed)
+        os.write(main, answer.encode())
+        _, err = process.communicate(timeout=timeout)
+    finally:
+        os.close(main)
+    return process.returncode, err

@@ -81,7 +81,8 @@ def test_a_backend_without_prices_refuses_max_price(eojobs, unpriced_backend):
 
 
 def test_a_bad_max_price_is_refused_before_anything_is_created(eojobs):
-    for value, words in (("-1", "-1.0 is not in the range x>=0"), ("nan", "nan is not a finite number of credits"),
+    for value, words in (("-1", "-1.0 is not in the range x>=0"),
+                         ("nan", "nan is not a finite number of credits"),
                          ("ten", "'ten' is not a valid float")):
         result = eojobs("run", "elevation", "-r", str(GLASGOW), "--max-price", value)
         assert result.exit_code == 2 and words in result.stderr, result.stderr
@@ -124,6 +125,7 @@ def test_contradicting_dates_are_refused_on_fusion_before_any_upload(eojobs, fus
 def test_rules_in_python_too(conn):
     with pytest.raises(eojobs.OptionError) as info:
         conn.create_job("Vegetation Index", (-4.3, 55.8, -4.2, 55.9),
-                        options={"start_date": "2024-06-01T00:00Z", "end_date": "2024-05-01T00:00Z"})
+                        options={"start_date": "2024-06-01T00:00Z",
+                                 "end_date": "2024-05-01T00:00Z"})
     assert "start_date (2024-06-01) must be before end_date (2024-05-01)" in str(info.value)
     assert conn.jobs() == []

@@ -1,0 +1,168 @@
+"""Commands on jobs behave as a newcomer expects: delete asks, stop tells, hints paste."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+from tests.cli.conftest import on_terminal
+from tests.conftest import GLASGOW
+
+ELEVATION = ["elevation", "-r", str(GLASGOW)]
+
+
+def created(eojobs, *extra: str) -> str:
+    return eojobs.json("create", *ELEVATION, *extra)["id"]
+
+
+def test_delete_asks_on_a_terminal_and_no_keeps_the_job(eojobs):
+    job_id = created(eojobs)
+    code, err = on_terminal(["delete", job_id], "n\n")
+    assert code == 1
+    assert f"  job {job_id} (Elevation, created)\n" in err
+    assert "Delete this job and all its outputs? [y/N]" in err
+    assert err.endswith("nothing deleted\n")
+    assert eojobs.json("status", job_id)["id"] == job_id
+
+
+def test_delete_yes_on_a_terminal_says_what_was_deleted(eojobs, monkeypatch):
+    monkeypatch.setenv("EOJOBS_MOCK_SPEED", "1")
+    job_id = eojobs.json("run", *ELEVATION, "--no-wait")["id"]
+    code, err = on_terminal(["delete", job_id[:6]], "y\n")
+    assert code == 0, err
+    assert re.search(rf"\[y/N\]: deleted job {job_id} \(Elevation, running \d+%\)\n$", err), err
+    assert eojobs("status", job_id).exit_code == 2
+
+
+def test_delete_with_yes_does_not_ask_and_takes_several(eojobs):
+    first, second = created(eojobs), created(eojobs)
+    code, err = on_terminal(["delete", first, second, "--yes"], "")
+    assert code == 0 and "[y/N]" not in err, err
+    assert err.splitlines() == [f"deleted job {first} (Elevation, created)",
+                                f"deleted job {second} (Elevation, created)"]
+    assert eojobs.json("jobs") == []
+
+
+def test_delete_refuses_short_and_ambiguous_prefixes_and_deletes_nothing(eojobs, monkeypatch):
+    ids = [created(eojobs) for _ in range(20)]
+    short = eojobs("delete", ids[0][:3], "--yes")
+    assert short.exit_code == 2
+    assert short.stderr.strip() == (
+        f"error: give at least 4 characters of a job id; {ids[0][:3]!r} is too short")
+    # 20 random ids surely share a first hex digit; a 4-character prefix may still be unique,
+    # so look for one shared by two of them.
+    shared = next(a[:4] for a in ids for b in ids if a != b and a[:4] == b[:4]) \
+        if any(a != b and a[:4] == b[:4] for a in ids for b in ids) else None
+    if shared is not None:
+        ambiguous = eojobs("delete", shared, "--yes")
+        assert ambiguous.exit_code == 2 and "matches 2 jobs" in ambiguous.stderr
+    assert len(eojobs.json("jobs")) == 20
+
+
+def test_stop_on_a_finished_job_says_it_had_already_ended(eojobs):
+    job_id = eojobs.json("run", *ELEVATION)["id"]
+    result = eojobs("stop", job_id)
+    assert result.exit_code == 0
+    assert result.stderr.strip() == f"job {job_id} had already ended (succeeded); nothing to stop"
+
+
+def test_stop_on_a_running_job_says_it_stopped_it(eojobs, monkeypatch):
+    monkeypatch.setenv("EOJOBS_MOCK_SPEED", "1")
+    job_id = eojobs.json("run", *ELEVATION, "--no-wait")["id"]
+    result = eojobs("stop", job_id)
+    assert result.exit_code == 0
+    assert result.stderr.strip() == f"stopped job {job_id}: it is stopped"
+
+
+def test_hints_on_fusion_name_the_backend(eojobs, fusion_env, monkeypatch):
+    result = eojobs("-b", "fusion", "run", *ELEVATION, "--no-wait")
+    assert result.exit_code == 0, result.stderr
+    job_id = result.stdout.strip()
+    assert f"started; follow it with: eojobs -b fusion wait {job_id}" in result.stderr
+    created_only = eojobs("create", *ELEVATION, "-b", "fusion")
+    new_id = created_only.stdout.strip()
+    assert f"until you start it: eojobs -b fusion start {new_id}" in created_only.stderr
+    waited = eojobs("wait", new_id, "-b", "fusion")
+    assert waited.exit_code == 1
+    assert waited.stderr.strip() == (f"error: job {new_id} has not been started: start it "
+                                     f"first; start with: eojobs -b fusion start {new_id}")
+
+
+def test_hints_on_the_default_mock_do_not_need_the_backend(eojobs, user_dir):
+    job_id = created(eojobs)
+    assert f"start with: eojobs start {job_id}" in eojobs("wait", job_id).stderr
+    user_dir.mkdir(parents=True, exist_ok=True)
+    (user_dir / "config.toml").write_text('backend = "fusion"\n')
+    result = eojobs("-b", "mock", "wait", job_id)
+    assert f"start with: eojobs -b mock start {job_id}" in result.stderr
+
+
+def test_a_timeout_names_the_command_to_wait_again(eojobs, fusion_env):
+    fusion_env.state.platform.speed = 1.0  # the job runs for seconds, not microseconds
+    job_id = eojobs("run", *ELEVATION, "--no-wait", "-b", "fusion").stdout.strip()
+    result = eojobs("-b", "fusion", "wait", job_id, "--timeout", "0")
+    assert result.exit_code == 1
+    assert result.stderr.strip().endswith(f"wait again with: eojobs -b fusion wait {job_id}")
+
+
+def test_a_scheduled_run_returns_once_armed_and_says_when_it_is_due(eojobs):
+    due = datetime.now(timezone.utc) + timedelta(days=3)
+    result = eojobs("run", *ELEVATION, "--start-at", due.isoformat(timespec="minutes"))
+    assert result.exit_code == 0, result.stderr
+    job_id = result.stdout.strip()
+    local = due.astimezone()
+    assert (f"job {job_id} is scheduled: its first run is due at "
+            f"{local:%Y-%m-%d %H:%M} {local.tzname()}") in result.stderr
+    assert eojobs.json("status", job_id)["status"] == "scheduled"
+
+
+def test_a_scheduled_run_with_download_asks_for_wait_before_creating(eojobs, tmp_path):
+    due = (datetime.now(timezone.utc) + timedelta(days=3)).isoformat(timespec="minutes")
+    result = eojobs("run", *ELEVATION, "--start-at", due, "--download", str(tmp_path / "o"))
+    assert result.exit_code == 2
+    assert "--download needs --wait to stay until it has run" in result.stderr
+    assert eojobs.json("jobs") == [] and not (tmp_path / "o").exists()
+
+
+def test_a_scheduled_run_with_wait_waits(eojobs):
+    due = (datetime.now(timezone.utc) + timedelta(seconds=2)).isoformat()
+    data = eojobs.json("run", *ELEVATION, "--start-at", due, "--wait")
+    assert data["status"] == "succeeded"
+
+
+def test_jobs_fits_100_columns_with_short_ids_and_local_times(eojobs):
+    for _ in range(3):
+        eojobs("create", *ELEVATION, "--name", "a rather long name for a job " * 3)
+    lines = eojobs("jobs").stdout.splitlines()
+    assert lines[0].split() == ["ID", "NAME", "SERVICE", "STATUS", "DONE", "PRICE", "CREATED"]
+    assert all(len(line) <= 100 for line in lines), lines
+    ids = [line.split()[0] for line in lines[1:]]
+    assert all(len(i) >= 8 for i in ids) and len(set(ids)) == 3
+    zone = datetime.now().astimezone().tzname()
+    assert all(line.endswith(f" {zone}") for line in lines[1:])
+    assert "…" in lines[1]
+
+
+def test_jobs_filters(eojobs):
+    first = eojobs.json("run", *ELEVATION)["id"]
+    second = created(eojobs)
+    third = eojobs.json("create", "vegetation", "-r", str(GLASGOW),
+                        "-o", "start_date=2024-01-01", "-o", "end_date=2024-02-01")["id"]
+    ids = lambda *args: [j["id"] for j in eojobs.json("jobs", *args)]  # noqa: E731
+    assert ids() == [third, second, first]
+    assert ids("--status", "created") == [third, second]
+    assert ids("--status", "succeeded", "--status", "created", "--limit", "2") == [third, second]
+    assert ids("--service", "Elevation") == [second, first]
+    assert ids("--since", "2999-01-01") == []
+    bad = eojobs("jobs", "--status", "done")
+    assert bad.exit_code == 2 and "'done' is not one of" in bad.stderr
+
+
+def test_credits_in_json_carry_only_their_precision(eojobs):
+    eojobs("mock", "credits", "--set", "5000")
+    for _ in range(3):
+        eojobs("run", *ELEVATION, "-o", "resolution=20")
+    value = eojobs.json("credits")["credits"]
+    assert value == round(value, 2)
+    text = eojobs("--json", "credits").stdout
+    assert re.fullmatch(r'\{\n  "credits": \d+(\.\d{1,2})?\n\}\n', text), text
