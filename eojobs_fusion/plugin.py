@@ -10,7 +10,6 @@ import eojobs
 
 @eojobs.hookimpl
 def register_backends(register: Callable[[Any], None]) -> None:
-    """Register the Fusion backend."""
-    from eojobs_fusion.backend import FusionBackend
-
-    register(FusionBackend)
+    """Register the Fusion backend, imported only when it is used."""
+    register("fusion", "eojobs_fusion.backend:FusionBackend",
+             "Fusion Platform (thefusionplatform.com)")

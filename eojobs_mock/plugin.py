@@ -13,10 +13,8 @@ import eojobs
 
 @eojobs.hookimpl
 def register_backends(register: Callable[[Any], None]) -> None:
-    """Register the mock backend."""
-    from eojobs_mock.backend import MockBackend
-
-    register(MockBackend)
+    """Register the mock backend, imported only when it is used."""
+    register("mock", "eojobs_mock.backend:MockBackend", "Offline simulated EO platform")
 
 
 @eojobs.hookimpl
