@@ -17,12 +17,10 @@ from eojobs.errors import (
     NotFound,
     Unsupported,
 )
-from eojobs.geo.limits import check_limits
 from eojobs.job import Job
 from eojobs.models import Capability, JobStatus, Organisation, Schedule, Service
 from eojobs.options import coerce_options
 from eojobs.plugins import backend_classes
-from eojobs.region import Region
 from eojobs.waiting import WaitPolicy, intervals_for, wait_for_jobs
 
 DEFAULT_BACKEND = "mock"
@@ -167,6 +165,9 @@ class Connection:
         inputs and schedule once, before the first job is created; with more
         than one region each job is named after its region's source.
         """
+        from eojobs.geo.limits import check_limits
+        from eojobs.region import Region
+
         svc = self.service(service)
         parsed = [Region.parse(region) for region in regions]
         limits = self.backend.region_limits(svc)
