@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
 
 import click
 
@@ -12,7 +11,7 @@ import eojobs
 
 
 @eojobs.hookimpl
-def register_backends(register: Callable[[Any], None]) -> None:
+def register_backends(register: Callable[..., None]) -> None:
     """Register the mock backend, imported only when it is used."""
     register("mock", "eojobs_mock.backend:MockBackend", "Offline simulated EO platform")
 
