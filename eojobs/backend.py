@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -28,7 +28,9 @@ from eojobs.models import (
     Schedule,
     Service,
 )
-from eojobs.region import Region
+
+if TYPE_CHECKING:
+    from eojobs.region import Region
 
 
 class ByteStream(Protocol):

@@ -18,13 +18,11 @@ from eojobs.errors import (
     NotStarted,
     Unsupported,
 )
-from eojobs.geo.limits import check_limits
 from eojobs.job import Job
 from eojobs.joblist import check_prefix, job_filter, prefix_match
 from eojobs.models import Capability, JobStatus, Organisation, Schedule, Service
 from eojobs.options import coerce_options
 from eojobs.plugins import backend_classes
-from eojobs.region import Region
 from eojobs.suggest import close_matches
 from eojobs.waiting import WaitPolicy, intervals_for, wait_for_jobs
 
@@ -169,6 +167,9 @@ class Connection:
         inputs and schedule once, before the first job is created; with more
         than one region each job is named after its region's source.
         """
+        from eojobs.geo.limits import check_limits
+        from eojobs.region import Region
+
         svc = self.service(service)
         parsed = [Region.parse(region) for region in regions]
         limits = self.backend.region_limits(svc)

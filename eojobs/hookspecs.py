@@ -12,11 +12,15 @@ hookimpl = pluggy.HookimplMarker("eojobs")
 
 
 @hookspec
-def register_backends(register: Callable[[Any], None]) -> None:
-    """Register backend classes by calling ``register(BackendClass)`` once for each.
+def register_backends(register: Callable[..., None]) -> None:
+    """Register each backend by calling ``register`` once for it.
 
-    Import heavy modules inside the hook, not at the top of the plugin module,
-    so that ``eojobs --help`` stays fast.
+    ``register("name", "package.module:BackendClass", "One-line title")``
+    registers it lazily: its module is imported only when the backend is
+    used, so commands on other backends do not pay for it. This is the way
+    to prefer. ``register(BackendClass)`` registers a class already
+    imported; import it inside the hook, not at the top of the plugin
+    module, so that ``eojobs --help`` stays fast.
     """
 
 

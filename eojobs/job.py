@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eojobs.download import DownloadReport, RetryPolicy, download_assets, safe_name
 from eojobs.errors import InputError, JobFailed, NoResults, NotStarted
 from eojobs.models import (
     Asset,
@@ -25,6 +24,7 @@ from eojobs.waiting import WaitPolicy, intervals_for, wait_for_jobs
 
 if TYPE_CHECKING:
     from eojobs.connection import Connection
+    from eojobs.download import DownloadReport, RetryPolicy
     from eojobs.region import Region
 
 
@@ -250,6 +250,8 @@ class Result:
         execution gets a folder such as ``slice-01`` or ``aggregate`` (and
         ``run-2/`` before them for scheduled jobs that ran more than once).
         """
+        from eojobs.download import safe_name
+
         executions = {e.id: e for e in self.job.executions}
         used = {a.execution_id for a in self.assets}
         name = safe_name(asset.name)
@@ -292,6 +294,8 @@ class Result:
         unpacked into a folder of its name beside it, safely (see
         :mod:`eojobs.archives`); a refused archive is reported as failed.
         """
+        from eojobs.download import download_assets
+
         target = Path(directory).expanduser()
         if target.exists() and not target.is_dir():
             raise InputError(f"{target} exists and is not a directory")

@@ -6,12 +6,15 @@ import importlib
 import os
 import threading
 import warnings
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pluggy
 
 from eojobs import hookspecs
 from eojobs.entrypoints import entry_points
+from eojobs.errors import ConfigError
 
 if TYPE_CHECKING:
     from eojobs.backend import Backend
@@ -62,18 +65,107 @@ def _load(target: str) -> object:
     return plugin
 
 
-def backend_classes() -> dict[str, type[Backend]]:
-    """Every registered backend class, by name."""
-    found: dict[str, type[Backend]] = {}
+@dataclass(frozen=True)
+class BackendEntry:
+    """A registered backend: its name and title, and where its class is.
 
-    def register(backend_class: type[Backend]) -> None:
-        name = getattr(backend_class, "name", None)
+    A backend registered lazily (by name, ``"module:Class"`` and title) is
+    imported only by :meth:`load`, when it is used.
+    """
+
+    name: str
+    title: str
+    target: str
+    backend_class: type[Backend] | None = field(default=None, compare=False, repr=False)
+
+    def load(self) -> type[Backend]:
+        """The backend class, imported on first use; ConfigError if it cannot be."""
+        if self.backend_class is not None:
+            return self.backend_class
+        try:
+            found = _load(self.target)
+        except Exception as exc:
+            raise ConfigError(f"the {self.name} backend cannot be loaded from {self.target}: "
+                              f"{type(exc).__name__}: {exc}; reinstall the plugin that "
+                              f"provides it") from exc
+        if not isinstance(found, type) or getattr(found, "name", None) != self.name:
+            raise ConfigError(f"the {self.name} backend cannot be loaded: {self.target} is "
+                              f"not a backend class named {self.name!r}")
+        return found
+
+
+def registered_backends() -> dict[str, BackendEntry]:
+    """Every registered backend, by name, without importing any of them.
+
+    The ``register`` callback the ``register_backends`` hook gets takes a
+    backend class, ``register(MyBackend)``, or a lazy reference,
+    ``register("mine", "my_plugin.backend:MyBackend", "My platform")``.
+    """
+    found: dict[str, BackendEntry] = {}
+
+    def register(backend: type[Backend] | str, target: str | None = None,
+                 title: str | None = None) -> None:
+        if isinstance(backend, str):
+            module, _, attr = (target or "").partition(":")
+            if not backend or not module.strip() or not attr.strip():
+                raise TypeError(f"backend {backend!r} needs a 'module:Class' target, "
+                                f"not {target!r}")
+            if not isinstance(title, str):
+                raise TypeError(f"backend {backend!r} needs a title")
+            found[backend] = BackendEntry(backend, title, target or "")
+            return
+        name = getattr(backend, "name", None)
         if not isinstance(name, str) or not name:
-            raise TypeError(f"{backend_class!r} has no backend name")
-        found[name] = backend_class
+            raise TypeError(f"{backend!r} has no backend name")
+        target = f"{backend.__module__}:{backend.__qualname__}"
+        found[name] = BackendEntry(name, getattr(backend, "title", ""), target, backend)
 
     call_each("register_backends", register=register)
     return dict(sorted(found.items()))
+
+
+def backend_classes() -> BackendClasses:
+    """Every registered backend class, by name; each is imported when looked up."""
+    return BackendClasses(registered_backends())
+
+
+class BackendClasses(Mapping[str, "type[Backend]"]):
+    """Backend classes by name, imported on demand.
+
+    Names and ``in`` import nothing; ``classes[name]`` and ``get`` import that
+    backend and raise ConfigError if it fails to. ``items()`` and ``values()``
+    import every backend and leave out, with a :class:`PluginWarning`, each
+    one that fails, so one broken plugin does not hide the others.
+    """
+
+    def __init__(self, entries: Mapping[str, BackendEntry]) -> None:
+        self.entries = dict(entries)
+
+    def __getitem__(self, name: str) -> type[Backend]:
+        return self.entries[name].load()
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.entries)
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def items(self) -> list[tuple[str, type[Backend]]]:  # type: ignore[override]
+        """``(name, class)`` of every backend that imports; a warning for each that does not."""
+        usable = []
+        for name, entry in self.entries.items():
+            try:
+                usable.append((name, entry.load()))
+            except ConfigError as exc:
+                warnings.warn(f"{exc}; it is skipped", PluginWarning, stacklevel=2)
+        return usable
+
+    def values(self) -> list[type[Backend]]:  # type: ignore[override]
+        """Every backend class that imports; a warning for each that does not."""
+        return [backend_class for _, backend_class in self.items()]
 
 
 def call_each(hook: str, **kwargs: object) -> None:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import eojobs
 
 
 @eojobs.hookimpl
-def register_backends(register: Callable[[Any], None]) -> None:
-    """Register the Fusion backend."""
-    from eojobs_fusion.backend import FusionBackend
-
-    register(FusionBackend)
+def register_backends(register: Callable[..., None]) -> None:
+    """Register the Fusion backend, imported only when it is used."""
+    register("fusion", "eojobs_fusion.backend:FusionBackend",
+             "Fusion Platform (thefusionplatform.com)")

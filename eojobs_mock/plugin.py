@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
 
 import click
 
@@ -12,11 +11,9 @@ import eojobs
 
 
 @eojobs.hookimpl
-def register_backends(register: Callable[[Any], None]) -> None:
-    """Register the mock backend."""
-    from eojobs_mock.backend import MockBackend
-
-    register(MockBackend)
+def register_backends(register: Callable[..., None]) -> None:
+    """Register the mock backend, imported only when it is used."""
+    register("mock", "eojobs_mock.backend:MockBackend", "Offline simulated EO platform")
 
 
 @eojobs.hookimpl

@@ -5,6 +5,10 @@ import os
 import subprocess
 import sys
 
+import pytest
+
+import eojobs
+
 SCRIPT = """
 import json, sys
 from eojobs.plugins import backend_classes, pm
@@ -113,3 +117,154 @@ def test_a_plugin_whose_hook_fails_is_skipped_with_a_warning():
         "plugin 'nameless' failed in register_backends and is skipped: TypeError: "
         "<class 'object'> has no backend name",
     ]
+
+
+LAZY_MODULE = '''
+from eojobs_mock.backend import MockBackend
+
+
+class LazyDemoBackend(MockBackend):
+    name = "lazydemo"
+    title = "Lazy demo platform"
+'''
+
+
+@pytest.fixture
+def register_plugin():
+    """Register pluggy plugins for one test; unregister them after."""
+    from eojobs.plugins import pm
+
+    names: list[str] = []
+
+    def register(name: str, *registrations: object) -> None:
+        class Plugin:
+            @eojobs.hookimpl
+            def register_backends(self, register):
+                for args in registrations:
+                    register(*args) if isinstance(args, tuple) else register(args)
+
+        pm.register(Plugin(), name=name)
+        names.append(name)
+
+    yield register
+    for name in names:
+        pm.unregister(name=name)
+
+
+@pytest.fixture
+def lazy_module(tmp_path, monkeypatch):
+    """An importable module holding a backend class, not yet imported."""
+    name = f"eojobs_lazy_demo_{tmp_path.name.replace('-', '_')}"
+    (tmp_path / f"{name}.py").write_text(LAZY_MODULE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield name
+    sys.modules.pop(name, None)
+
+
+def test_a_lazy_backend_is_listed_without_import_and_imported_when_used(register_plugin,
+                                                                         lazy_module):
+    from eojobs.plugins import backend_classes, registered_backends
+    from tests.test_job import NoStopBackend
+
+    register_plugin("lazy", ("lazydemo", f"{lazy_module}:LazyDemoBackend", "Lazy demo platform"),
+                    NoStopBackend)
+    entry = registered_backends()["lazydemo"]
+    assert (entry.title, entry.target) == ("Lazy demo platform",
+                                           f"{lazy_module}:LazyDemoBackend")
+    classes = backend_classes()
+    assert {"lazydemo", "nostop", "mock", "fusion"} <= set(classes)
+    assert lazy_module not in sys.modules
+    assert classes["nostop"] is NoStopBackend
+    with eojobs.connect("lazydemo") as conn:
+        assert conn.name == "lazydemo"
+        assert "Elevation" in [s.name for s in conn.services()]
+    assert classes["lazydemo"] is sys.modules[lazy_module].LazyDemoBackend
+
+
+def test_a_backend_that_fails_to_import_is_left_out_with_a_warning(register_plugin):
+    from eojobs.plugins import PluginWarning, backend_classes
+
+    register_plugin("ghost-plugin", ("ghost", "eojobs_no_such_module:GhostBackend", "Ghost"))
+    assert "ghost" in backend_classes()
+    with pytest.warns(PluginWarning, match="the ghost backend cannot be loaded from "
+                      "eojobs_no_such_module:GhostBackend: ModuleNotFoundError"):
+        usable = dict(backend_classes().items())
+    assert sorted(usable) == ["fusion", "mock"]
+    with pytest.raises(eojobs.ConfigError, match="the ghost backend cannot be loaded"):
+        eojobs.connect("ghost")
+
+
+GHOST_CLI = """
+import eojobs
+from eojobs.cli import main
+from eojobs.plugins import pm
+
+class Ghost:
+    @eojobs.hookimpl
+    def register_backends(self, register):
+        register("ghost", "eojobs_no_such_module:GhostBackend", "Ghost")
+
+pm.register(Ghost(), name="ghost-plugin")
+main(["backends"])
+"""
+
+
+def test_eojobs_backends_lists_the_others_when_one_fails_to_import():
+    done = subprocess.run([sys.executable, "-c", GHOST_CLI], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert [line.split()[0] for line in done.stdout.splitlines()[1:]] == ["fusion", "mock"]
+    assert done.stderr.startswith("warning: the ghost backend cannot be loaded from "
+                                  "eojobs_no_such_module:GhostBackend: ModuleNotFoundError")
+
+
+def test_a_lazy_target_must_be_a_class_of_the_registered_name(register_plugin):
+    register_plugin("misnamed", ("other", "eojobs_mock.backend:MockBackend", "Other"),
+                    ("function", "eojobs_mock.plugin:register_backends", "Not a class"))
+    with pytest.raises(eojobs.ConfigError, match="eojobs_mock.backend:MockBackend is not a "
+                       "backend class named 'other'"):
+        eojobs.connect("other")
+    with pytest.raises(eojobs.ConfigError, match="not a backend class named 'function'"):
+        eojobs.connect("function")
+
+
+def test_a_lazy_registration_needs_a_target_and_a_title(register_plugin):
+    from eojobs.plugins import PluginWarning, backend_classes
+
+    register_plugin("no-target", ("half",))
+    register_plugin("no-title", ("untitled", "eojobs_mock.backend:MockBackend"))
+    with pytest.warns(PluginWarning) as caught:
+        found = backend_classes()
+    assert sorted(found) == ["fusion", "mock"]
+    assert sorted(str(w.message) for w in caught) == [
+        "plugin 'no-target' failed in register_backends and is skipped: TypeError: "
+        "backend 'half' needs a 'module:Class' target, not None",
+        "plugin 'no-title' failed in register_backends and is skipped: TypeError: "
+        "backend 'untitled' needs a title",
+    ]
+
+
+def test_the_built_in_backends_register_lazily_with_the_titles_of_their_classes():
+    from eojobs.plugins import registered_backends
+
+    entries = registered_backends()
+    for name in ("mock", "fusion"):
+        entry = entries[name]
+        assert entry.backend_class is None
+        loaded = entry.load()
+        assert (loaded.name, loaded.title) == (name, entry.title)
+
+
+@pytest.mark.parametrize("command", ["services", "jobs"])
+def test_a_mock_command_imports_neither_fusion_nor_heavy_libraries(command):
+    code = ("import sys; from eojobs.cli import main\n"
+            f"try:\n    main([{command!r}])\nexcept SystemExit as exit:\n    code = exit.code\n"
+            "print(code, sorted(m for m in sys.modules if m.startswith("
+            "('eojobs_fusion', 'requests', 'shapely', 'numpy'))), "
+            "'eojobs_mock.backend' in sys.modules, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    last = done.stderr.strip().splitlines()[-1]
+    assert last == "0 ['eojobs_fusion', 'eojobs_fusion.plugin'] True", done.stderr
+    if command == "services":
+        assert "Elevation" in done.stdout

@@ -8,15 +8,17 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eojobs.errors import EOJobsError, InputError, InsufficientCredits, NotFound
 from eojobs_mock.engine.catalogue import BY_ID, SERVICES, DemoService
 from eojobs_mock.engine.datastore import DataStore
-from eojobs_mock.engine.outputs import OutputFile, outputs
 from eojobs_mock.engine.processrecords import ProcessRecords
 from eojobs_mock.engine.store import JobRow, Store
 from eojobs_mock.engine.timeline import JobState, job_state
+
+if TYPE_CHECKING:
+    from eojobs_mock.engine.outputs import OutputFile
 
 
 class MockPlatform:
@@ -118,6 +120,8 @@ class MockPlatform:
 
     def outputs(self, job_id: str) -> list[OutputFile]:
         """The files of every succeeded execution of a job."""
+        from eojobs_mock.engine.outputs import outputs
+
         state = self.job(job_id)
         demo = self.demo(state.row.service_id)
         folder = self.root / "outputs" / job_id
