@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from eojobs import InputError
-from eojobs.download import MANIFEST, RetryPolicy, download_assets, safe_name
+from eojobs.download import RetryPolicy, download_assets, safe_name
 from eojobs.errors import RestartDownload
+from eojobs.manifest import MANIFEST
 from eojobs.models import Asset
 
 
