@@ -367,18 +367,17 @@ class _Job:
                 write_json(_meta_path(dest), {**meta, "etag": etag})
             handle.flush()
             fd = handle.fileno()
-            readinto = _readinto_of(stream)
+            next_chunk = _reader_of(stream)
             written = offset
             # Hashing in line beat a hashing thread: with two cores, one serving, a third
             # busy thread only competes (bench/download.py, 1 GiB: 0.96x curl against 0.72x).
             buffer = memoryview(bytearray(CHUNK))
             while True:
-                if self.cancelled():
+                # Once every byte is here, only the end is left to read: a cancel then
+                # would leave a whole file as .part.
+                if (asset.size is None or written < asset.size) and self.cancelled():
                     raise Cancelled("download cancelled")
-                if readinto is not None:
-                    chunk = buffer[:readinto(buffer) or 0]
-                else:
-                    chunk = memoryview(stream.read(CHUNK))
+                chunk = next_chunk(buffer)
                 if not chunk:
                     break
                 try:
@@ -434,21 +433,36 @@ class _locked:
         self.handle.close()
 
 
-def _readinto_of(stream: Any) -> Callable[[memoryview], int | None] | None:
-    """The stream's ``readinto``, unless it may bypass what the stream's ``read`` does.
+def _reader_of(stream: Any) -> Callable[[memoryview], memoryview]:
+    """A function giving the stream's next bytes, at most a buffer's worth; empty at the end.
 
-    A subclass that overrides ``read`` but not ``readinto`` (to count, filter
-    or break the bytes) has to be read with ``read``.
+    It uses the first the stream has of ``readinto1``, ``read1`` (which return
+    what has arrived rather than wait for a whole buffer, so a slow download
+    can be cancelled between packets), ``readinto`` and ``read``. A method is
+    passed over if a subclass overrides ``read`` but not it, since it may then
+    bypass what the stream's ``read`` does (count, filter or break the bytes).
     """
-    readinto = getattr(stream, "readinto", None)
-    if readinto is None or "read" in getattr(stream, "__dict__", {}):
+    for name in ("readinto1", "read1", "readinto"):
+        method = _method_of(stream, name)
+        if method is None:
+            continue
+        if name.startswith("readinto"):
+            return lambda buffer, into=method: buffer[:into(buffer) or 0]
+        return lambda buffer, read=method: memoryview(read(len(buffer)))
+    return lambda buffer: memoryview(stream.read(len(buffer)))
+
+
+def _method_of(stream: Any, name: str) -> Callable[..., Any] | None:
+    """``stream``'s method ``name`` if it is defined where ``read`` is or below it."""
+    method = getattr(stream, name, None)
+    if method is None or "read" in getattr(stream, "__dict__", {}):
         return None
     mro = type(stream).__mro__
     read_owner = next((cls for cls in mro if "read" in vars(cls)), None)
-    into_owner = next((cls for cls in mro if "readinto" in vars(cls)), None)
-    if read_owner is None or into_owner is None or not issubclass(into_owner, read_owner):
+    owner = next((cls for cls in mro if name in vars(cls)), None)
+    if read_owner is None or owner is None or not issubclass(owner, read_owner):
         return None
-    return readinto  # type: ignore[no-any-return]
+    return method  # type: ignore[no-any-return]
 
 
 def _write_at(fd: int, data: memoryview, offset: int) -> None:
