@@ -36,7 +36,7 @@ from eojobs.errors import (
     NotReady,
     RestartDownload,
 )
-from eojobs.manifest import Clash, Manifest, read_json, write_json
+from eojobs.manifest import Clash, FolderClash, Manifest, read_json, write_json
 from eojobs.models import Asset
 
 try:
@@ -63,21 +63,6 @@ Opener = Callable[[Asset, int], "ByteStream"]
 
 class Cancelled(EOJobsError):
     """The download was cancelled; ``.part`` files are kept for the next call."""
-
-
-class FolderClash(InputError):
-    """Files in the folder belong to another job's download; nothing was written.
-
-    ``clashes`` lists each file (or ``.part``) and the job it belongs to,
-    ``job_id`` is the job being downloaded, and ``elsewhere`` a folder it
-    could go to instead.
-    """
-
-    def __init__(self, clashes: Sequence[Clash], job_id: str, elsewhere: Path) -> None:
-        self.clashes = list(clashes)
-        self.job_id = job_id
-        self.elsewhere = elsewhere
-        super().__init__(_clash_message(self.clashes, job_id, elsewhere))
 
 
 @dataclass
@@ -515,20 +500,6 @@ def _refuse_clashes(manifest: Manifest, dests: Sequence[Path], job_id: str) -> N
             clashes.append(Clash(part, owner))
     if clashes:
         raise FolderClash(clashes, job_id, manifest.path.parent / job_id)
-
-
-def _clash_message(clashes: Sequence[Clash], job_id: str, elsewhere: Path) -> str:
-    of = " or ".join(f"job {o}" for o in sorted({c.owner for c in clashes}))
-    if len(clashes) == 1:
-        what = f"{clashes[0].path} is a file of {of}"
-    else:
-        shown = [str(c.path) for c in clashes[:3]]
-        if len(clashes) > 3:
-            shown.append(f"{len(clashes) - 3} more")
-        what = f"{', '.join(shown[:-1])} and {shown[-1]} are files of {of}"
-    return (f"{what}, not of job {job_id}; download job {job_id} into another folder "
-            f"(such as {elsewhere}) or with overwrite (--overwrite) to replace "
-            f"{'it' if len(clashes) == 1 else 'them'}")
 
 
 def _meta_path(dest: Path) -> Path:

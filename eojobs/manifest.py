@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from eojobs.errors import InputError
 
 MANIFEST = ".eojobs-manifest.json"
 
@@ -25,6 +27,21 @@ class Clash:
 
     path: Path
     owner: str
+
+
+class FolderClash(InputError):
+    """Files in the folder belong to another job's download; nothing was written.
+
+    ``clashes`` lists each file (or ``.part``) and the job it belongs to,
+    ``job_id`` is the job being downloaded, and ``elsewhere`` a folder it
+    could go to instead.
+    """
+
+    def __init__(self, clashes: Sequence[Clash], job_id: str, elsewhere: Path) -> None:
+        self.clashes = list(clashes)
+        self.job_id = job_id
+        self.elsewhere = elsewhere
+        super().__init__(_clash_message(self.clashes, job_id, elsewhere))
 
 
 class Manifest:
@@ -80,6 +97,20 @@ class Manifest:
     def _key(self, dest: Path) -> str:
         return dest.relative_to(self.path.parent).as_posix() \
             if dest.is_relative_to(self.path.parent) else str(dest)
+
+
+def _clash_message(clashes: Sequence[Clash], job_id: str, elsewhere: Path) -> str:
+    of = " or ".join(f"job {o}" for o in sorted({c.owner for c in clashes}))
+    if len(clashes) == 1:
+        what = f"{clashes[0].path} is a file of {of}"
+    else:
+        shown = [str(c.path) for c in clashes[:3]]
+        if len(clashes) > 3:
+            shown.append(f"{len(clashes) - 3} more")
+        what = f"{', '.join(shown[:-1])} and {shown[-1]} are files of {of}"
+    return (f"{what}, not of job {job_id}; download job {job_id} into another folder "
+            f"(such as {elsewhere}) or with overwrite (--overwrite) to replace "
+            f"{'it' if len(clashes) == 1 else 'them'}")
 
 
 def read_json(path: Path) -> dict[str, Any]:

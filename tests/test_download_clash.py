@@ -9,8 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from eojobs.cli import cli
-from eojobs.download import FolderClash
-from eojobs.manifest import MANIFEST
+from eojobs.manifest import MANIFEST, FolderClash
 from tests.conftest import GLASGOW
 from tests.test_download import Source, asset, get
 
