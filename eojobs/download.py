@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
-import json
 import os
 import re
 import sys
@@ -37,6 +36,7 @@ from eojobs.errors import (
     NotReady,
     RestartDownload,
 )
+from eojobs.manifest import Clash, FolderClash, Manifest, read_json, write_json
 from eojobs.models import Asset
 
 try:
@@ -53,7 +53,6 @@ CHUNK = 1 << 20
 WRITE_SLICE = 32 << 10
 PART_SUFFIX = ".part"
 META_SUFFIX = ".part.json"
-MANIFEST = ".eojobs-manifest.json"
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
 
 if TYPE_CHECKING:
@@ -147,6 +146,7 @@ def download_assets(
     cancel: Callable[[], bool] | None = None,
     manifest_dir: Path | None = None,
     file_bars: bool = False,
+    job_id: str | None = None,
 ) -> DownloadReport:
     """Download each asset to its path; return what was done, skipped and failed.
 
@@ -154,15 +154,22 @@ def download_assets(
     the workers stop within a second, keep their ``.part`` files and the
     report says ``cancelled``. ``file_bars`` adds a bar per file in flight
     under the overall one (on a terminal, like every bar here).
+
+    ``job_id`` names the job the files belong to; the manifest in
+    ``manifest_dir`` records it, and unless ``overwrite`` is given, a folder
+    holding another job's files under the same names (or their ``.part``
+    files) is refused with FolderClash before anything is written.
     """
     if parallel < 1:
         raise InputError("parallel must be at least 1")
+    manifest = Manifest(manifest_dir) if manifest_dir is not None else None
+    if manifest is not None and job_id is not None and not overwrite:
+        _refuse_clashes(manifest, [dest for _, dest in items], job_id)
     report = DownloadReport()
     lock = threading.Lock()
     stop = threading.Event()
-    manifest = Manifest(manifest_dir) if manifest_dir is not None else None
     job = _Job(opener, overwrite, retry or RetryPolicy(), manifest,
-               lambda: stop.is_set() or bool(cancel and cancel()))
+               lambda: stop.is_set() or bool(cancel and cancel()), job_id)
     bar = _bar(sum(a.size or 0 for a, _ in items), progress)
 
     def advance(n: int) -> None:
@@ -232,54 +239,18 @@ def download_assets(
     return report
 
 
-class Manifest:
-    """``.eojobs-manifest.json``: the sha256 and size of every file a download completed."""
-
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / MANIFEST
-        self._lock = threading.Lock()
-
-    def _load(self) -> dict[str, dict[str, Any]]:
-        return _read_json(self.path)
-
-    def entry(self, dest: Path) -> dict[str, Any] | None:
-        """What an earlier download recorded about ``dest``, if it wrote it."""
-        entry = self._load().get(self._key(dest))
-        return entry if isinstance(entry, dict) else None
-
-    @staticmethod
-    def unchanged(dest: Path, entry: dict[str, Any]) -> bool:
-        """Whether ``dest`` still has the size and modification time its entry recorded."""
-        try:
-            info = dest.stat()
-        except OSError:
-            return False
-        return entry.get("size") == info.st_size and entry.get("mtime_ns") == info.st_mtime_ns
-
-    def record(self, dest: Path, sha256: str) -> None:
-        """Note a completed, verified file."""
-        with self._lock:
-            data = self._load()
-            info = dest.stat()
-            data[self._key(dest)] = {"sha256": sha256, "size": info.st_size,
-                                     "mtime_ns": info.st_mtime_ns}
-            _write_json(self.path, data)
-
-    def _key(self, dest: Path) -> str:
-        return dest.relative_to(self.path.parent).as_posix() \
-            if dest.is_relative_to(self.path.parent) else str(dest)
-
-
 class _Job:
     """Fetches one file at a time, with resume, retries and verification."""
 
     def __init__(self, opener: Opener, overwrite: bool, retry: RetryPolicy,
-                 manifest: Manifest | None, cancelled: Callable[[], bool]) -> None:
+                 manifest: Manifest | None, cancelled: Callable[[], bool],
+                 job_id: str | None = None) -> None:
         self.opener = opener
         self.overwrite = overwrite
         self.retry = retry
         self.manifest = manifest
         self.cancelled = cancelled
+        self.job_id = job_id
 
     def fetch(self, asset: Asset, dest: Path,
               advance: Callable[[int], None]) -> tuple[str, str]:
@@ -310,7 +281,7 @@ class _Job:
             os.replace(part, dest)
         _meta_path(dest).unlink(missing_ok=True)
         if self.manifest is not None:
-            self.manifest.record(dest, checksum)
+            self.manifest.record(dest, checksum, self.job_id)
         return ("done", "")
 
     def _same(self, dest: Path, asset: Asset, recorded: dict[str, Any] | None) -> bool:
@@ -329,7 +300,7 @@ class _Job:
     def _resume(self, asset: Asset, dest: Path, handle: IO[bytes]) -> Any:
         """Keep what an earlier attempt wrote if it is of this asset; else start afresh."""
         digest = hashlib.sha256()
-        meta = _read_json(_meta_path(dest))
+        meta = read_json(_meta_path(dest))
         have = os.fstat(handle.fileno()).st_size
         same_asset = meta.get("size") == asset.size and meta.get("checksum") == asset.checksum
         if have and same_asset and (asset.size is None or have <= asset.size):
@@ -337,7 +308,7 @@ class _Job:
             for chunk in iter(lambda: handle.read(CHUNK), b""):
                 digest.update(chunk)
             return digest
-        return _start_afresh(asset, dest, handle, have)
+        return _start_afresh(asset, dest, handle, have, self.job_id)
 
     def _transfer(self, asset: Asset, dest: Path, handle: IO[bytes], digest: Any,
                   advance: Callable[[int], None]) -> str:
@@ -349,7 +320,8 @@ class _Job:
                 self._copy(asset, dest, handle, digest, offset, advance)
                 break
             except RestartDownload:
-                digest = _start_afresh(asset, dest, handle, os.fstat(handle.fileno()).st_size)
+                digest = _start_afresh(asset, dest, handle, os.fstat(handle.fileno()).st_size,
+                                       self.job_id)
             except (BackendError, OSError) as exc:
                 transient = getattr(exc, "transient", exc.errno not in _LOCAL_FAILURES
                                     if isinstance(exc, OSError) else True)
@@ -373,25 +345,24 @@ class _Job:
             return
         with self.opener(asset, offset) as stream:
             etag = getattr(stream, "etag", None)
-            meta = _read_json(_meta_path(dest))
+            meta = read_json(_meta_path(dest))
             if offset and etag and meta.get("etag") and meta["etag"] != etag:
                 raise RestartDownload(f"{asset.name} changed on the server since the last try")
             if etag and meta.get("etag") != etag:
-                _write_json(_meta_path(dest), {**meta, "etag": etag})
+                write_json(_meta_path(dest), {**meta, "etag": etag})
             handle.flush()
             fd = handle.fileno()
-            readinto = _readinto_of(stream)
+            next_chunk = _reader_of(stream)
             written = offset
             # Hashing in line beat a hashing thread: with two cores, one serving, a third
             # busy thread only competes (bench/download.py, 1 GiB: 0.96x curl against 0.72x).
             buffer = memoryview(bytearray(CHUNK))
             while True:
-                if self.cancelled():
+                # Once every byte is here, only the end is left to read: a cancel then
+                # would leave a whole file as .part.
+                if (asset.size is None or written < asset.size) and self.cancelled():
                     raise Cancelled("download cancelled")
-                if readinto is not None:
-                    chunk = buffer[:readinto(buffer) or 0]
-                else:
-                    chunk = memoryview(stream.read(CHUNK))
+                chunk = next_chunk(buffer)
                 if not chunk:
                     break
                 try:
@@ -447,21 +418,36 @@ class _locked:
         self.handle.close()
 
 
-def _readinto_of(stream: Any) -> Callable[[memoryview], int | None] | None:
-    """The stream's ``readinto``, unless it may bypass what the stream's ``read`` does.
+def _reader_of(stream: Any) -> Callable[[memoryview], memoryview]:
+    """A function giving the stream's next bytes, at most a buffer's worth; empty at the end.
 
-    A subclass that overrides ``read`` but not ``readinto`` (to count, filter
-    or break the bytes) has to be read with ``read``.
+    It uses the first the stream has of ``readinto1``, ``read1`` (which return
+    what has arrived rather than wait for a whole buffer, so a slow download
+    can be cancelled between packets), ``readinto`` and ``read``. A method is
+    passed over if a subclass overrides ``read`` but not it, since it may then
+    bypass what the stream's ``read`` does (count, filter or break the bytes).
     """
-    readinto = getattr(stream, "readinto", None)
-    if readinto is None or "read" in getattr(stream, "__dict__", {}):
+    for name in ("readinto1", "read1", "readinto"):
+        method = _method_of(stream, name)
+        if method is None:
+            continue
+        if name.startswith("readinto"):
+            return lambda buffer, into=method: buffer[:into(buffer) or 0]
+        return lambda buffer, read=method: memoryview(read(len(buffer)))
+    return lambda buffer: memoryview(stream.read(len(buffer)))
+
+
+def _method_of(stream: Any, name: str) -> Callable[..., Any] | None:
+    """``stream``'s method ``name`` if it is defined where ``read`` is or below it."""
+    method = getattr(stream, name, None)
+    if method is None or "read" in getattr(stream, "__dict__", {}):
         return None
     mro = type(stream).__mro__
     read_owner = next((cls for cls in mro if "read" in vars(cls)), None)
-    into_owner = next((cls for cls in mro if "readinto" in vars(cls)), None)
-    if read_owner is None or into_owner is None or not issubclass(into_owner, read_owner):
+    owner = next((cls for cls in mro if name in vars(cls)), None)
+    if read_owner is None or owner is None or not issubclass(owner, read_owner):
         return None
-    return readinto  # type: ignore[no-any-return]
+    return method  # type: ignore[no-any-return]
 
 
 def _write_at(fd: int, data: memoryview, offset: int) -> None:
@@ -486,35 +472,38 @@ _pwrite = getattr(os, "pwrite", None)
 _LOCAL_FAILURES = {errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EDQUOT, errno.EFBIG}
 
 
-def _start_afresh(asset: Asset, dest: Path, handle: IO[bytes], have: int) -> Any:
-    """Empty the ``.part`` (``have`` bytes long), note which asset it is for; a new digest."""
+def _start_afresh(asset: Asset, dest: Path, handle: IO[bytes], have: int,
+                  job_id: str | None) -> Any:
+    """Empty the ``.part`` (``have`` bytes long), note which asset (of which job) it is for.
+
+    Returns a new digest.
+    """
     handle.seek(0)
     if have:
         # Only when there is something to drop: on ext4, truncating to zero marks the
         # file to be flushed to disk when closed (auto_da_alloc), a quarter second a GiB.
         handle.truncate()
-    _write_json(_meta_path(dest), {"size": asset.size, "checksum": asset.checksum,
-                                   "etag": None})
+    meta: dict[str, Any] = {"size": asset.size, "checksum": asset.checksum, "etag": None}
+    if job_id is not None:
+        meta["job"] = job_id
+    write_json(_meta_path(dest), meta)
     return hashlib.sha256()
+
+
+def _refuse_clashes(manifest: Manifest, dests: Sequence[Path], job_id: str) -> None:
+    """Raise FolderClash if a file or ``.part`` at one of ``dests`` is another job's."""
+    clashes = manifest.clashes(dests, job_id)
+    for dest in dests:
+        owner = read_json(_meta_path(dest)).get("job")
+        part = dest.with_name(dest.name + PART_SUFFIX)
+        if isinstance(owner, str) and owner != job_id and part.exists():
+            clashes.append(Clash(part, owner))
+    if clashes:
+        raise FolderClash(clashes, job_id, manifest.path.parent / job_id)
 
 
 def _meta_path(dest: Path) -> Path:
     return dest.with_name(dest.name + META_SUFFIX)
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    """The JSON object in ``path``; ``{}`` when it is missing, unreadable or not an object."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _sha256(path: Path) -> str:

@@ -30,6 +30,8 @@ RETRY_STATUSES = (429, 502, 503, 504)
 REFUSED_STATUSES = frozenset({429})
 #: Methods that change nothing, so an answer that broke off can simply be asked for again.
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The most asked for at once from a body that urllib3 decodes (gzip and the like).
+SLOW_READ = 64 << 10
 
 
 @dataclass(frozen=True)
@@ -190,9 +192,10 @@ class ResponseStream:
     Read errors (a reset, a timeout, a body cut short) become transient
     BackendErrors, so the engine retries from where it stopped; ``etag`` lets
     it notice a file that changed between tries. A body without a
-    Content-Encoding is read straight from the socket with ``readinto``, past
-    urllib3's buffering and copies; a body that ends before its Content-Length
-    is an error either way.
+    Content-Encoding is read straight from the socket with ``read1`` (what has
+    arrived, so a slow download can be cancelled between packets) or
+    ``readinto``, past urllib3's buffering and copies; a body that ends
+    before its Content-Length is an error either way.
     """
 
     def __init__(self, response: requests.Response) -> None:
@@ -228,6 +231,25 @@ class ResponseStream:
             raise _broke_off(exc) from None
         self._count(n, len(buffer) > 0)
         return n
+
+    def read1(self, size: int = -1) -> bytes:
+        """The bytes that have arrived, up to ``size``; ``b""`` at the end.
+
+        Waits only until some bytes are there, never to gather all ``size``,
+        so a reader of a slow download gets back control with every packet
+        and can notice that it was cancelled.
+        """
+        try:
+            if self._body is None:
+                # urllib3 decodes what it reads and gathers what it is asked for: ask little.
+                raw = self.response.raw
+                read = getattr(raw, "read1", raw.read)
+                return bytes(read(min(size, SLOW_READ) if size >= 0 else SLOW_READ))
+            data = self._body.read1(size)
+        except _READ_ERRORS as exc:
+            raise _broke_off(exc) from None
+        self._count(len(data), size != 0)
+        return data
 
     def _count(self, n: int, wanted: bool) -> None:
         if self._left is None:

@@ -290,7 +290,10 @@ class Result:
         Running it again finishes an interrupted download: ``.part`` files are
         resumed and files already verified are skipped. ``cancel`` is polled
         while downloading; when it returns True the download stops, keeping
-        what it has for the next call. With ``extract``, each ZIP file is
+        what it has for the next call. Files that an earlier download wrote
+        into ``directory`` for another job are never replaced without
+        ``overwrite``: the download is refused with FolderClash (naming them)
+        before anything is written. With ``extract``, each ZIP file is
         unpacked into a folder of its name beside it, safely (see
         :mod:`eojobs.archives`); a refused archive is reported as failed.
         """
@@ -305,7 +308,7 @@ class Result:
         report = download_assets(
             items, backend.open_asset, parallel=parallel, overwrite=overwrite,
             progress=progress, cancel=cancel, manifest_dir=target, retry=retry,
-            file_bars=file_bars,
+            file_bars=file_bars, job_id=self.job.id,
         )
         if extract:
             self._extract(report)

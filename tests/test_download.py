@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from eojobs import InputError
-from eojobs.download import MANIFEST, RetryPolicy, download_assets, safe_name
+from eojobs.download import RetryPolicy, download_assets, safe_name
 from eojobs.errors import RestartDownload
+from eojobs.manifest import MANIFEST
 from eojobs.models import Asset
 
 
@@ -357,3 +358,67 @@ def test_a_file_not_ready_yet_is_scheduled_and_fetched_by_the_next_call(tmp_path
     second = download_assets(items, ready, retry=FAST, progress=False)
     assert second.done == [tmp_path / "b.tif"] and second.skipped == [tmp_path / "a.tif"]
     assert (tmp_path / "b.tif").read_bytes() == files["b.tif"]
+
+
+def test_a_file_whose_bytes_all_arrived_before_a_cancel_is_finished(tmp_path):
+    data = {"a.bin": random_bytes(3000), "b.bin": random_bytes(5 * 1024 * 1024)}
+    stopped = []
+
+    class CancelAtTheLastByte(Breaking):
+        """Asks to cancel as it hands over the last bytes of a.bin, before the end is read."""
+
+        def read(self, n: int = -1) -> bytes:
+            piece = super().read(min(n, 1000))
+            if self.getvalue() == data["a.bin"] and self.tell() == len(data["a.bin"]):
+                stopped.append(True)
+            return piece
+
+    def source(a: Asset, offset: int) -> io.BytesIO:
+        return CancelAtTheLastByte(data[a.href], offset, [])
+
+    items = [(asset(n, d), tmp_path / n) for n, d in data.items()]
+    report = get(items, source, parallel=1, manifest_dir=tmp_path, cancel=lambda: bool(stopped))
+    assert report.cancelled and report.done == [tmp_path / "a.bin"]
+    assert (tmp_path / "a.bin").read_bytes() == data["a.bin"]
+    assert not (tmp_path / "a.bin.part").exists() and not (tmp_path / "b.bin").exists()
+    again = get(items, Source(data), manifest_dir=tmp_path)
+    assert again.skipped == [tmp_path / "a.bin"] and again.done == [tmp_path / "b.bin"]
+
+
+def test_a_slow_body_is_handed_over_as_it_arrives():
+    import socket
+    import threading
+
+    import requests
+
+    from eojobs.http import ResponseStream
+
+    body = random_bytes(50_000)
+    listener = socket.create_server(("127.0.0.1", 0))
+    first_part_read = threading.Event()
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+                         % len(body) + body[:1000])
+            # The rest only once the client has had the first 1000 bytes: a reader that
+            # waited to fill its buffer would wait here until the guard below gives up.
+            first_part_read.wait(timeout=30)
+            conn.sendall(body[1000:])
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    response = requests.get(f"http://127.0.0.1:{listener.getsockname()[1]}/", stream=True,
+                            timeout=10)
+    got = bytearray()
+    with ResponseStream(response) as stream:
+        got += stream.read1(1 << 20)
+        assert 0 < len(got) <= 1000
+        first_part_read.set()
+        while piece := stream.read1(1 << 20):
+            got += piece
+    thread.join()
+    listener.close()
+    assert bytes(got) == body

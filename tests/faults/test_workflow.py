@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from eojobs import JobStatus
-from eojobs.download import MANIFEST
+from eojobs.manifest import MANIFEST
 from tests.faults.conftest import WIDE, connect, faulty_server
 
 #: 10% of API requests and 10% of file transfers, every kind of fault. A

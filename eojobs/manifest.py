@@ -1,0 +1,129 @@
+"""``.eojobs-manifest.json``: which files a download completed, and for which job.
+
+Each entry, keyed by the file's path below the folder, holds the sha256,
+size and modification time of a file the download engine verified and
+renamed to its final name, and the id of the job it belongs to. Entries
+written before job ids were recorded have none: their job is unknown.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eojobs.errors import InputError
+
+MANIFEST = ".eojobs-manifest.json"
+
+
+@dataclass(frozen=True)
+class Clash:
+    """A file a download would replace although an earlier one wrote it for another job."""
+
+    path: Path
+    owner: str
+
+
+class FolderClash(InputError):
+    """Files in the folder belong to another job's download; nothing was written.
+
+    ``clashes`` lists each file (or ``.part``) and the job it belongs to,
+    ``job_id`` is the job being downloaded, and ``elsewhere`` a folder it
+    could go to instead.
+    """
+
+    def __init__(self, clashes: Sequence[Clash], job_id: str, elsewhere: Path) -> None:
+        self.clashes = list(clashes)
+        self.job_id = job_id
+        self.elsewhere = elsewhere
+        super().__init__(_clash_message(self.clashes, job_id, elsewhere))
+
+
+class Manifest:
+    """The manifest of one download folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / MANIFEST
+        self._lock = threading.Lock()
+
+    def _load(self) -> dict[str, dict[str, Any]]:
+        return read_json(self.path)
+
+    def entry(self, dest: Path) -> dict[str, Any] | None:
+        """What an earlier download recorded about ``dest``, if it wrote it."""
+        entry = self._load().get(self._key(dest))
+        return entry if isinstance(entry, dict) else None
+
+    @staticmethod
+    def unchanged(dest: Path, entry: dict[str, Any]) -> bool:
+        """Whether ``dest`` still has the size and modification time its entry recorded."""
+        try:
+            info = dest.stat()
+        except OSError:
+            return False
+        return entry.get("size") == info.st_size and entry.get("mtime_ns") == info.st_mtime_ns
+
+    def record(self, dest: Path, sha256: str, job_id: str | None = None) -> None:
+        """Note a completed, verified file, and the job it belongs to if known."""
+        with self._lock:
+            data = self._load()
+            info = dest.stat()
+            entry: dict[str, Any] = {"sha256": sha256, "size": info.st_size,
+                                     "mtime_ns": info.st_mtime_ns}
+            if job_id is not None:
+                entry["job"] = job_id
+            data[self._key(dest)] = entry
+            write_json(self.path, data)
+
+    def clashes(self, paths: Iterable[Path], job_id: str) -> list[Clash]:
+        """The existing files among ``paths`` that the manifest gives to another job.
+
+        A file whose entry names no job (an older manifest) is not a clash.
+        """
+        data = self._load()
+        found = []
+        for path in paths:
+            entry = data.get(self._key(path))
+            owner = entry.get("job") if isinstance(entry, dict) else None
+            if isinstance(owner, str) and owner != job_id and path.exists():
+                found.append(Clash(path, owner))
+        return found
+
+    def _key(self, dest: Path) -> str:
+        return dest.relative_to(self.path.parent).as_posix() \
+            if dest.is_relative_to(self.path.parent) else str(dest)
+
+
+def _clash_message(clashes: Sequence[Clash], job_id: str, elsewhere: Path) -> str:
+    of = " or ".join(f"job {o}" for o in sorted({c.owner for c in clashes}))
+    if len(clashes) == 1:
+        what = f"{clashes[0].path} is a file of {of}"
+    else:
+        shown = [str(c.path) for c in clashes[:3]]
+        if len(clashes) > 3:
+            shown.append(f"{len(clashes) - 3} more")
+        what = f"{', '.join(shown[:-1])} and {shown[-1]} are files of {of}"
+    return (f"{what}, not of job {job_id}; download job {job_id} into another folder "
+            f"(such as {elsewhere}) or with overwrite (--overwrite) to replace "
+            f"{'it' if len(clashes) == 1 else 'them'}")
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """The JSON object in ``path``; ``{}`` when it is missing, unreadable or not an object."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Replace ``path`` with ``data`` as JSON, atomically."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(json.dumps(data), encoding="utf-8")
+    os.replace(tmp, path)
