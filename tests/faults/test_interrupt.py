@@ -74,7 +74,7 @@ def test_ctrl_c_stops_a_slow_download_at_once_and_the_next_run_resumes(user_dir,
             raise AssertionError("the download did not stop after Ctrl-C") from None
         assert time.monotonic() - sent_at < STOPS_WITHIN_S
         assert first.returncode == 130, errors
-        assert f"Resume with: eojobs download {job.id} --dir {out}" in errors
+        assert f"Resume with: eojobs -b fusion download {job.id} --dir {out}\n" in errors
 
         kept = part.read_bytes()
         assert INTERRUPT_AT <= len(kept) < big.size and not dest.exists()
