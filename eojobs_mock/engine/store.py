@@ -144,6 +144,8 @@ class Store:
     def _create(self) -> None:
         path = self.path
         initial_credits = self.initial_credits
+        if self.read().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+            return  # made before: a command that only reads writes nothing
         with self.write() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
