@@ -4,16 +4,20 @@ Items are built from what every backend reports about an asset (bounds, CRS,
 media type, size, execution and component). A backend that supplies a
 ready-made item in ``asset.metadata["stac_item"]`` has it used as the base.
 
-Items and the Collection are plain STAC 1.1.0 core, without extensions, so
-they validate against the schemas that ship with STAC tools, offline. An item
-has a geometry wherever its file covers a known area: a raster's bounds, a
-vector file's features, or else the job's region; a raster's PNG preview is
-also its ``thumbnail`` asset.
+Items and the Collection are STAC 1.1.0. An item's assets carry the standard
+File extension's ``file:size`` and ``file:checksum`` (a sha2-256 multihash)
+where the backend reports them, and the Projection extension's ``proj:code``,
+``proj:bbox`` and ``proj:shape`` where the file's CRS, bounds and pixel grid
+are known; an item lists in ``stac_extensions`` exactly the extensions whose
+fields it uses. An item has a geometry wherever its file covers a known area:
+a raster's bounds, a vector file's features, or else the job's region; a
+raster's PNG preview is also its ``thumbnail`` asset.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,6 +28,15 @@ if TYPE_CHECKING:
     from eojobs.models import Asset
 
 STAC_VERSION = "1.1.0"
+FILE_EXTENSION = "https://stac-extensions.github.io/file/v2.1.0/schema.json"
+"""The File extension: ``file:size`` and ``file:checksum`` on assets."""
+PROJECTION_EXTENSION = "https://stac-extensions.github.io/projection/v2.0.0/schema.json"
+"""The Projection extension: ``proj:code``, ``proj:bbox`` and ``proj:shape`` on assets."""
+SHA2_256 = "1220"
+"""The multihash prefix of a sha2-256 digest: the function code 0x12, then the length 0x20."""
+_EXTENSIONS = {"file": FILE_EXTENSION, "proj": PROJECTION_EXTENSION}
+_SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
+_CRS_CODE = re.compile(r"(?:urn:ogc:def:crs:)?([a-z]+):+(?:[0-9.]*:)?([a-z0-9]+)", re.IGNORECASE)
 REGION_TYPES = ("application/geo+json", "text/csv")
 """Media types of outputs that describe the region itself (a footprint, its statistics)."""
 COLLECTION_FILE = "collection.json"
@@ -44,6 +57,7 @@ def item(result: Result, asset: Asset, directory: Path | None = None) -> dict[st
         or job.info.created_at or datetime.now(timezone.utc)
     base = asset.metadata.get("stac_item")
     out: dict[str, Any] = dict(base) if isinstance(base, dict) else {}
+    base_extensions = out.get("stac_extensions")
     out.update({
         "type": "Feature",
         "stac_version": STAC_VERSION,
@@ -58,31 +72,80 @@ def item(result: Result, asset: Asset, directory: Path | None = None) -> dict[st
     else:
         out["geometry"] = None
         out.pop("bbox", None)
-    properties = dict(out.get("properties") or {})
+    properties = {k: v for k, v in (out.get("properties") or {}).items()
+                  if _prefix(k) not in _EXTENSIONS}
     properties.update({
         "datetime": moment.isoformat(),
         "eojobs:service": job.info.service_name,
         "eojobs:execution": asset.execution_id,
         "eojobs:component": asset.component,
     })
-    crs = asset.metadata.get("crs")
-    if crs:
-        properties["eojobs:crs"] = str(crs)
-    if asset.size is not None:
-        properties["eojobs:size"] = asset.size
-    if asset.checksum:
-        properties["eojobs:sha256"] = asset.checksum
     out["properties"] = properties
     assets: dict[str, Any] = {"data": {"href": f"./{path.name}", "type": asset.media_type,
-                                       "roles": ["data"]}}
+                                       "roles": ["data"], **file_fields(asset),
+                                       **projection_fields(asset)}}
     preview = _preview(result, asset)
     if preview is not None:
         assets["thumbnail"] = {"href": _relative(path, result.relative_path(preview)),
-                               "type": preview.media_type, "roles": ["thumbnail"]}
+                               "type": preview.media_type, "roles": ["thumbnail"],
+                               **file_fields(preview)}
     out["assets"] = assets
+    out["stac_extensions"] = _extensions(base_extensions, assets)
     out["links"] = [{"rel": "collection", "href": _up(path) + COLLECTION_FILE,
                      "type": "application/json"}]
     return out
+
+
+def file_fields(asset: Asset) -> dict[str, Any]:
+    """The File extension's fields of an asset: its size and its checksum, where known.
+
+    ``file:checksum`` is a multihash: ``1220`` (sha2-256, 32 bytes) and the
+    lower-case hex digest. A checksum that is not a sha256 digest is left out.
+    """
+    fields: dict[str, Any] = {}
+    if asset.size is not None:
+        fields["file:size"] = asset.size
+    if asset.checksum and _SHA256_HEX.fullmatch(asset.checksum):
+        fields["file:checksum"] = SHA2_256 + asset.checksum.lower()
+    return fields
+
+
+def projection_fields(asset: Asset) -> dict[str, Any]:
+    """The Projection extension's fields of an asset, where its metadata gives them.
+
+    ``proj:code`` comes from a CRS given as ``AUTHORITY:CODE`` (or an EPSG number
+    or an OGC URN); ``proj:bbox`` from the bounds, which eojobs keeps in
+    longitude and latitude, so only when the CRS is EPSG:4326 itself;
+    ``proj:shape`` (rows, columns) from a raster's height and width.
+    """
+    fields: dict[str, Any] = {}
+    code = crs_code(asset.metadata.get("crs"))
+    if code is None:
+        return fields
+    fields["proj:code"] = code
+    bounds = asset.metadata.get("bounds")
+    if code == "EPSG:4326" and isinstance(bounds, Sequence) and len(bounds) == 4:
+        fields["proj:bbox"] = [float(v) for v in bounds]
+    height, width = asset.metadata.get("height"), asset.metadata.get("width")
+    if _count(height) and _count(width):
+        fields["proj:shape"] = [height, width]
+    return fields
+
+
+def crs_code(crs: object) -> str | None:
+    """A CRS as the Projection extension's ``AUTHORITY:CODE``, or None if it is not one.
+
+    >>> crs_code("epsg:32630"), crs_code(4326), crs_code("urn:ogc:def:crs:EPSG::27700")
+    ('EPSG:32630', 'EPSG:4326', 'EPSG:27700')
+    >>> crs_code("OGC:CRS84"), crs_code("+proj=longlat +datum=WGS84")
+    ('OGC:CRS84', None)
+    """
+    if isinstance(crs, int) and not isinstance(crs, bool) and crs > 0:
+        return f"EPSG:{crs}"
+    if not isinstance(crs, str):
+        return None
+    found = _CRS_CODE.fullmatch(crs.strip())
+    return f"{found[1].upper()}:{found[2]}" if found else None
 
 
 def item_id(result: Result, asset: Asset) -> str:
@@ -124,6 +187,28 @@ def write(result: Result, directory: Path) -> list[Path]:
     top = directory / COLLECTION_FILE
     top.write_text(json.dumps(collection(result, items), indent=2), encoding="utf-8")
     return [*written, top]
+
+
+def _prefix(name: str) -> str:
+    return name.split(":", 1)[0] if ":" in name else ""
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _extensions(base: object, assets: dict[str, Any]) -> list[str]:
+    """The base item's extensions other than File and Projection, then those the assets use.
+
+    A base item's own File or Projection fields were dropped with its assets and
+    properties, so its (possibly older) versions of those extensions go too.
+    """
+    # Any version's URL of an extension of ours: ".../file/v1.0.0/schema.json".
+    families = tuple(url.rsplit("/", 2)[0] + "/" for url in _EXTENSIONS.values())
+    kept = [e for e in base if isinstance(e, str) and not e.startswith(families)] \
+        if isinstance(base, list) else []
+    used = {_prefix(k) for fields in assets.values() for k in fields}
+    return [*dict.fromkeys(kept), *(url for prefix, url in _EXTENSIONS.items() if prefix in used)]
 
 
 def _item_href(result: Result, asset: Asset) -> str:

@@ -12,6 +12,7 @@ import pytest
 import eojobs
 from eojobs import ExecutionStatus, InsufficientCredits, JobStatus
 from tests.conftest import GLASGOW
+from tests.stac_validation import validate
 
 BIG = (-4.0, 54.0, -3.0, 54.6)
 
@@ -203,12 +204,16 @@ def test_stac_items_and_collection_describe_the_downloaded_files(conn, tmp_path)
     assert len(collection["links"]) == len(result.assets) == len(written) - 1
     for link in collection["links"]:
         entry = json.loads((tmp_path / link["href"]).read_text())
+        validate(entry)
         data = (tmp_path / link["href"]).parent / entry["assets"]["data"]["href"]
-        assert data.is_file() and data.stat().st_size == entry["properties"]["eojobs:size"]
+        assert data.is_file() and data.stat().st_size == entry["assets"]["data"]["file:size"]
+        digest = hashlib.sha256(data.read_bytes()).hexdigest()
+        assert entry["assets"]["data"]["file:checksum"] == "1220" + digest
         back = (tmp_path / link["href"]).parent / entry["links"][0]["href"]
         assert back.resolve() == (tmp_path / "collection.json").resolve()
     tif = json.loads((tmp_path / "slice-01" / "land_cover.tif.stac.json").read_text())
-    assert tif["properties"]["eojobs:crs"] == "EPSG:4326"
+    assert tif["assets"]["data"]["proj:code"] == "EPSG:4326"
+    assert tif["assets"]["data"]["proj:bbox"] == tif["bbox"]
     w, s, e, n = tif["bbox"]
     assert w == pytest.approx(-4.0) and s == pytest.approx(54.0, abs=0.01)
     assert w < e <= -3.0 + 0.01 and s < n <= 54.6 + 0.01
