@@ -69,13 +69,18 @@ def page_items(body: Any, what: str) -> list[Json]:
     """
     if not isinstance(body, dict) or not isinstance(body.get("list"), list) \
             or not isinstance(body.get("last") or {}, dict):
-        shape = type(body).__name__ if not isinstance(body, dict) else \
-            "an object without a list of items"
+        shape = "an object without a list of items" if isinstance(body, dict) \
+            else f"a JSON {_JSON_NAMES.get(type(body), type(body).__name__)}"
         raise BackendError(f"{what}: the answer is not a page of items but {shape}")
     items = body["list"]
     if not all(isinstance(item, dict) for item in items):
-        raise BackendError(f"{what}: the page lists something other than objects")
+        raise BackendError(f"{what}: the answer is not a page of items: its list holds "
+                           "something other than objects")
     return list(items)
+
+
+_JSON_NAMES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean",
+               type(None): "null"}
 
 
 def flat(model: str, fields: Mapping[str, Any]) -> Json:
