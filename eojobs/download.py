@@ -38,6 +38,7 @@ from eojobs.errors import (
 )
 from eojobs.manifest import Clash, FolderClash, Manifest, read_json, write_json
 from eojobs.models import Asset
+from eojobs.retrying import RetryBudget, own_budget
 
 try:
     import fcntl
@@ -73,6 +74,8 @@ class DownloadReport:
     skipped: list[Path] = field(default_factory=list)
     failed: list[tuple[Path, str]] = field(default_factory=list)
     scheduled: list[Path] = field(default_factory=list)
+    #: Files among ``done`` whose completeness nothing could check: no size, no checksum.
+    unverified: list[Path] = field(default_factory=list)
     bytes_written: int = 0
     cancelled: bool = False
 
@@ -102,6 +105,7 @@ class DownloadReport:
             "skipped": [str(p) for p in self.skipped],
             "scheduled": [str(p) for p in self.scheduled],
             "failed": [{"path": str(p), "reason": r} for p, r in self.failed],
+            "unverified": [str(p) for p in self.unverified],
             "bytes": self.bytes_written,
             "cancelled": self.cancelled,
         }
@@ -109,11 +113,18 @@ class DownloadReport:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often and how patiently one file is retried after a transient failure."""
+    """How often and how patiently one file is retried after a transient failure.
+
+    ``attempts`` bounds every try of the file, the requests for its URL
+    included (see :mod:`eojobs.retrying`). A file that averages under
+    ``min_speed`` bytes/s over ``speed_window`` seconds fails.
+    """
 
     attempts: int = 6
     backoff: float = 0.5
     backoff_max: float = 20.0
+    min_speed: float = 1024.0
+    speed_window: float = 30.0
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait before retry number ``attempt`` (1-based), with jitter."""
@@ -206,8 +217,10 @@ def download_assets(
                 file_bar.close()
             slots.put(slot)
         with lock:
-            if outcome == "done":
+            if outcome in ("done", "unverified"):
                 report.done.append(dest)
+                if outcome == "unverified":
+                    report.unverified.append(dest)
             elif outcome == "skipped":
                 report.skipped.append(dest)
                 bar.update(asset.size or 0)
@@ -233,7 +246,7 @@ def download_assets(
         bar.close()
     if job.cancelled():
         report.cancelled = True
-    for listing in (report.done, report.skipped, report.scheduled):
+    for listing in (report.done, report.skipped, report.scheduled, report.unverified):
         listing.sort()
     report.failed.sort()
     return report
@@ -272,7 +285,7 @@ class _Job:
                 return ("skipped", "")
             digest = self._resume(asset, dest, handle)
             try:
-                checksum = self._transfer(asset, dest, handle, digest, advance)
+                checksum, verified = self._transfer(asset, dest, handle, digest, advance)
             except NotReady:
                 if os.fstat(handle.fileno()).st_size == 0:  # nothing to resume: leave no trace
                     part.unlink(missing_ok=True)
@@ -282,7 +295,7 @@ class _Job:
         _meta_path(dest).unlink(missing_ok=True)
         if self.manifest is not None:
             self.manifest.record(dest, checksum, self.job_id)
-        return ("done", "")
+        return ("done" if verified else "unverified", "")
 
     def _same(self, dest: Path, asset: Asset, recorded: dict[str, Any] | None) -> bool:
         """Whether ``dest`` already is the asset (``recorded``: its manifest entry, if any)."""
@@ -311,13 +324,21 @@ class _Job:
         return _start_afresh(asset, dest, handle, have, self.job_id)
 
     def _transfer(self, asset: Asset, dest: Path, handle: IO[bytes], digest: Any,
-                  advance: Callable[[int], None]) -> str:
-        """Copy the rest of the asset into ``handle``; return its verified sha256."""
+                  advance: Callable[[int], None]) -> tuple[str, bool]:
+        """Copy the rest of the asset into ``handle``; return its sha256, and if it was checked.
+
+        The file is checked if its size or checksum is known, or every try
+        had a Content-Length to tell a body cut short.
+        """
         attempt = 0
+        sized = True
+        budget = RetryBudget(self.retry.attempts - 1)
         while True:
             offset = handle.seek(0, os.SEEK_END)
+            before = budget.failures
             try:
-                self._copy(asset, dest, handle, digest, offset, advance)
+                with own_budget(budget):
+                    sized = self._copy(asset, dest, handle, digest, offset, advance) and sized
                 break
             except RestartDownload:
                 digest = _start_afresh(asset, dest, handle, os.fstat(handle.fileno()).st_size,
@@ -326,7 +347,7 @@ class _Job:
                 transient = getattr(exc, "transient", exc.errno not in _LOCAL_FAILURES
                                     if isinstance(exc, OSError) else True)
                 attempt += 1
-                if not transient or attempt >= self.retry.attempts:
+                if not transient or not budget.charge(before):
                     raise
             self._sleep(self.retry.delay(max(attempt, 1)))
         size = os.fstat(handle.fileno()).st_size
@@ -337,13 +358,15 @@ class _Job:
             handle.truncate()
             _meta_path(dest).unlink(missing_ok=True)
             raise DownloadError("sha256 checksum does not match; the partial file was dropped")
-        return str(digest.hexdigest())
+        return str(digest.hexdigest()), sized or bool(asset.checksum)
 
     def _copy(self, asset: Asset, dest: Path, handle: IO[bytes], digest: Any, offset: int,
-              advance: Callable[[int], None]) -> None:
+              advance: Callable[[int], None]) -> bool:
+        """One try at the rest of the file; returns whether its size was known to check."""
         if asset.size is not None and offset >= asset.size:
-            return
+            return True
         with self.opener(asset, offset) as stream:
+            sized = asset.size is not None or getattr(stream, "length", None) is not None
             etag = getattr(stream, "etag", None)
             meta = read_json(_meta_path(dest))
             if offset and etag and meta.get("etag") and meta["etag"] != etag:
@@ -357,14 +380,22 @@ class _Job:
             # Hashing in line beat a hashing thread: with two cores, one serving, a third
             # busy thread only competes (bench/download.py, 1 GiB: 0.96x curl against 0.72x).
             buffer = memoryview(bytearray(CHUNK))
+            speed = _SpeedCheck(self.retry)
             while True:
                 # Once every byte is here, only the end is left to read: a cancel then
                 # would leave a whole file as .part.
                 if (asset.size is None or written < asset.size) and self.cancelled():
                     raise Cancelled("download cancelled")
-                chunk = next_chunk(buffer)
+                # Never ask for more than one byte past the declared size: an endless body stops.
+                room = CHUNK if asset.size is None else min(CHUNK, asset.size - written + 1)
+                chunk = next_chunk(buffer[:room])
                 if not chunk:
                     break
+                if asset.size is not None and written + len(chunk) > asset.size:
+                    os.ftruncate(fd, 0)
+                    _meta_path(dest).unlink(missing_ok=True)
+                    raise DownloadError(f"the server sent more than the {asset.size} bytes it "
+                                        "declared; the partial file was dropped")
                 try:
                     _write_at(fd, chunk, written)
                 except OSError:
@@ -375,9 +406,11 @@ class _Job:
                 digest.update(chunk)
                 written += len(chunk)
                 advance(len(chunk))
+                speed.passed(len(chunk))
         if asset.size is not None and written < asset.size:
             raise BackendError(f"the connection closed after {written} of {asset.size} bytes",
                                transient=True)
+        return sized
 
     def _sleep(self, seconds: float) -> None:
         deadline = time.monotonic() + seconds
@@ -385,6 +418,29 @@ class _Job:
             if self.cancelled():
                 raise Cancelled("download cancelled")
             time.sleep(max(0.0, min(0.1, deadline - time.monotonic())))
+
+
+class _SpeedCheck:
+    """Fails a transfer that averages under the policy's least speed over its window."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.policy = policy
+        self.since = time.monotonic()
+        self.bytes = 0
+
+    def passed(self, n: int) -> None:
+        """Count ``n`` more bytes; raise DownloadError if the window closed too slow."""
+        self.bytes += n
+        now = time.monotonic()
+        spent = now - self.since
+        if spent < self.policy.speed_window:
+            return
+        if self.bytes < self.policy.min_speed * spent:
+            raise DownloadError(
+                f"the server sent {self.bytes} bytes in {spent:.0f} s, slower than the "
+                f"{self.policy.min_speed:g} bytes/s a download needs; the partial file is "
+                "kept to resume")
+        self.since, self.bytes = now, 0
 
 
 class _locked:

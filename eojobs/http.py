@@ -1,12 +1,18 @@
-"""The shared HTTP session for HTTP backends: timeouts, retries and error mapping, in one place."""
+"""The shared HTTP session for HTTP backends: timeouts, retries, bounds and error mapping.
+
+Which failures are tried again, and how often, is the policy of
+:mod:`eojobs.retrying`; :func:`send` carries out its HTTP part.
+"""
 
 from __future__ import annotations
 
 import http.client
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import urllib3
@@ -14,6 +20,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from eojobs.backoff import backoff_delay
+from eojobs.bounded import declared_length, read_answer
 from eojobs.errors import (
     AuthenticationError,
     BackendError,
@@ -22,115 +29,165 @@ from eojobs.errors import (
     InsufficientCredits,
     NotFound,
 )
+from eojobs.retrying import RetryBudget, operation
 
 #: Methods that are safe to repeat after a failure.
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-RETRY_STATUSES = (429, 502, 503, 504)
+#: Answers that say "not now": an idempotent request is asked again.
+RETRY_STATUSES = (408, 429, 502, 503, 504)
 #: Answers that say the request was refused, not carried out: any method may be repeated.
 REFUSED_STATUSES = frozenset({429})
 #: Methods that change nothing, so an answer that broke off can simply be asked for again.
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 #: The most asked for at once from a body that urllib3 decodes (gzip and the like).
 SLOW_READ = 64 << 10
+#: Failures that trying again will not mend: a URL that cannot be fetched, a redirect loop.
+PERMANENT = (requests.exceptions.TooManyRedirects, requests.exceptions.InvalidURL,
+             requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema,
+             requests.exceptions.InvalidHeader, requests.exceptions.SSLError,
+             requests.exceptions.ContentDecodingError)
 
 
 @dataclass(frozen=True)
 class HttpPolicy:
-    """Timeouts and retries of one backend's HTTP traffic."""
+    """Timeouts, bounds and retries of one backend's HTTP traffic.
+
+    ``read_timeout`` is the longest wait for the next bytes;
+    ``request_timeout`` the longest a whole request may take, its answer
+    read into memory included (streamed downloads have a least speed
+    instead, see :class:`eojobs.download.RetryPolicy`). ``retries`` and
+    ``retry_seconds`` are the budget of one request's retries, see
+    :mod:`eojobs.retrying`.
+    """
 
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
+    request_timeout: float = 120.0
     retries: int = 5
+    retry_seconds: float = 120.0
     backoff: float = 0.5
     backoff_max: float = 30.0
     pool_size: int = 16
+    max_answer_bytes: int = 64 << 20
+    max_redirects: int = 10
 
     @property
     def timeout(self) -> tuple[float, float]:
         """The ``(connect, read)`` timeout pair requests takes."""
-        return (self.connect_timeout, self.read_timeout)
+        return (self.connect_timeout, min(self.read_timeout, self.request_timeout))
 
-
-class CappedRetry(Retry):
-    """urllib3's Retry, but a server's ``Retry-After`` is obeyed only up to a limit.
-
-    It also repeats a request of any method that the server refused (429),
-    since a refused request was not carried out.
-    """
-
-    def __init__(self, *args: Any, retry_after_max: float = 60.0, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.retry_after_max = retry_after_max
-
-    def new(self, **kw: Any) -> CappedRetry:
-        """A copy with updated counters, keeping the cap."""
-        copy = super().new(**kw)
-        copy.retry_after_max = self.retry_after_max
-        return copy  # type: ignore[return-value]
-
-    def get_retry_after(self, response: Any) -> float | None:
-        """The server's ``Retry-After``, capped."""
-        wanted = super().get_retry_after(response)
-        return None if wanted is None else min(wanted, self.retry_after_max)
-
-    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
-        """Whether to repeat a request after this answer."""
-        if status_code in REFUSED_STATUSES and self.total:
-            return True
-        return super().is_retry(method, status_code, has_retry_after)
+    def budget(self) -> RetryBudget:
+        """The retry budget of one request that is not part of a larger operation."""
+        return RetryBudget(self.retries, self.retry_seconds)
 
 
 def make_session(policy: HttpPolicy, user_agent: str = "eojobs") -> requests.Session:
-    """A session whose idempotent requests retry with backoff and jitter.
+    """A session that follows at most ``policy.max_redirects`` redirects and retries nothing.
 
-    Non-idempotent methods (POST, PATCH) are retried only on connection
-    failures that happened before the request was sent, and on 429, which
-    says the request was refused rather than carried out.
+    Retries are :func:`send`'s, so that they are counted against one budget.
     """
-    retry = CappedRetry(
-        retry_after_max=policy.backoff_max,
-        total=policy.retries,
-        connect=min(policy.retries, 3),
-        read=policy.retries,
-        status=policy.retries,
-        other=0,
-        allowed_methods=IDEMPOTENT,
-        status_forcelist=RETRY_STATUSES,
-        backoff_factor=policy.backoff,
-        backoff_max=policy.backoff_max,
-        backoff_jitter=policy.backoff / 2,
-        respect_retry_after_header=True,
-        raise_on_status=False,
-        raise_on_redirect=False,
-    )
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=policy.pool_size,
-                          pool_maxsize=policy.pool_size)
+    adapter = HTTPAdapter(max_retries=Retry(0, read=False, redirect=False),
+                          pool_connections=policy.pool_size, pool_maxsize=policy.pool_size)
     session = requests.Session()
     session.mount("http://", adapter)
     session.mount("https://", adapter)
+    session.max_redirects = policy.max_redirects
     session.headers["User-Agent"] = user_agent
     return session
 
 
-def send(session: requests.Session, policy: HttpPolicy, method: str, url: str,
-         **kwargs: Any) -> requests.Response:
-    """``session.request``, also repeating a safe request whose answer broke off midway.
+def send(session: requests.Session, policy: HttpPolicy, method: str, url: str, *,
+         what: str | None = None, stream: bool = False, **kwargs: Any) -> requests.Response:
+    """``session.request`` within the bounds of ``policy``, retried as :mod:`eojobs.retrying` says.
 
-    The session's own retries end once an answer's headers have arrived; a
-    body cut short (a reset, a truncated answer) only shows while requests
-    reads it, as ChunkedEncodingError. Streamed answers are the caller's to
-    resume.
+    Unless ``stream`` is set, the answer is read into memory within
+    ``policy.max_answer_bytes`` and ``policy.request_timeout``. A failure
+    to get an answer raises a BackendError naming ``what`` (the method and
+    the URL without its query by default); an answer is returned whatever
+    its status, once retries of a status that calls for them are spent.
     """
-    attempt = 0
-    while True:
+    method = method.upper()
+    what = what or f"{method} {_where(url)}"
+    kwargs.setdefault("timeout", policy.timeout)
+    data = kwargs.get("data")
+    rewind = data.tell() if hasattr(data, "seek") and hasattr(data, "tell") else None
+    with operation(policy.budget) as budget:
+        while True:
+            if rewind is not None:
+                data.seek(rewind)
+            started = time.monotonic()
+            try:
+                response = session.request(method, url, stream=True, **kwargs)
+                if response.status_code in RETRY_STATUSES:
+                    again = _repeatable_status(response.status_code, method)
+                    pause = _pause(response, budget, policy)
+                    if budget.fail() and again and budget.allows_pause(pause):
+                        response.close()
+                        time.sleep(pause)
+                        continue
+                if not stream:
+                    read_answer(response, what=what, limit=policy.max_answer_bytes,
+                                seconds=policy.request_timeout, started=started)
+                return response
+            except requests.RequestException as exc:
+                if isinstance(exc, PERMANENT):
+                    raise transport_error(exc, what, policy, url) from None
+                again = _repeatable_failure(exc, method)
+                pause = backoff_delay(budget.failures + 1, policy.backoff, policy.backoff_max)
+                if not (budget.fail() and again and budget.allows_pause(pause)):
+                    raise transport_error(exc, what, policy, url) from None
+                time.sleep(pause)
+
+
+def _repeatable_status(status: int, method: str) -> bool:
+    return status in REFUSED_STATUSES or method in IDEMPOTENT
+
+
+def _repeatable_failure(exc: requests.RequestException, method: str) -> bool:
+    """Whether a request that failed with ``exc`` may be sent again."""
+    if _not_sent(exc):
+        return True
+    if isinstance(exc, requests.Timeout):
+        # A server silent for a whole read timeout is not asked again at once.
+        return False
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return method in SAFE
+    return isinstance(exc, requests.ConnectionError) and method in IDEMPOTENT
+
+
+def _not_sent(exc: requests.RequestException) -> bool:
+    """Whether ``exc`` failed the request before any of it reached the server."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(exc, requests.ConnectionError) and isinstance(
+        reason, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError))
+
+
+def _pause(response: requests.Response, budget: RetryBudget, policy: HttpPolicy) -> float:
+    """Seconds to wait before asking again: the server's Retry-After (capped), else backoff."""
+    value = response.headers.get("Retry-After")
+    if value:
         try:
-            return session.request(method, url, **kwargs)
-        except requests.exceptions.ChunkedEncodingError:
-            attempt += 1
-            if method.upper() not in SAFE or kwargs.get("stream") or attempt > policy.retries:
-                raise
-            if attempt > 1:
-                time.sleep(backoff_delay(attempt, policy.backoff, policy.backoff_max))
+            return min(float(Retry(0).parse_retry_after(value)), policy.backoff_max)
+        except urllib3.exceptions.InvalidHeader:
+            pass
+    return backoff_delay(budget.failures + 1, policy.backoff, policy.backoff_max)
+
+
+def _where(url: str) -> str:
+    """``url`` without its query string."""
+    return url.split("?", 1)[0].split("#", 1)[0] or "the server"
+
+
+def _host(url: str) -> str:
+    """``host:port`` of ``url``."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    except ValueError:
+        return _where(url)
+    return f"{parts.hostname}:{port}" if parts.hostname else _where(url)
 
 
 MessageOf = Callable[[requests.Response], str]
@@ -161,17 +218,41 @@ def error_for(response: requests.Response, message_of: MessageOf, what: str,
     return BackendError(text, transient=status in RETRY_STATUSES or status >= 500)
 
 
-def transport_error(exc: requests.RequestException, what: str) -> BackendError:
-    """A BackendError for a connection failure or timeout, without the URL's query string."""
-    url = getattr(getattr(exc, "request", None), "url", None) or ""
-    where = url.split("?", 1)[0] or "the server"
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+def transport_error(exc: requests.RequestException, what: str,
+                    policy: HttpPolicy | None = None, url: str | None = None) -> BackendError:
+    """A BackendError saying how a request failed, without the URL's query string.
+
+    A connection that could not be made, one that was made but stayed
+    silent, and one dropped midway are told apart; a URL that cannot be
+    fetched and a redirect loop are not transient.
+    """
+    url = url or getattr(getattr(exc, "request", None), "url", None) or ""
+    where, host = _where(url), _host(url)
+    policy = policy or HttpPolicy()
+    transient = True
+    if isinstance(exc, requests.exceptions.TooManyRedirects):
+        text, transient = (f"{where} redirects more than {policy.max_redirects} times "
+                           "(a redirect loop?)"), False
+    elif isinstance(exc, (requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema,
+                          requests.exceptions.InvalidURL)):
+        text, transient = f"{where!r} is not an http(s) URL that can be fetched", False
+    elif isinstance(exc, requests.exceptions.SSLError):
+        text, transient = f"the secure connection to {host} failed", False
+    elif isinstance(exc, (requests.exceptions.InvalidHeader,
+                          requests.exceptions.ContentDecodingError)):
+        text, transient = f"the answer from {where} could not be read", False
+    elif isinstance(exc, requests.exceptions.ChunkedEncodingError):
         text = f"the answer from {where} broke off"
+    elif isinstance(exc, requests.exceptions.ConnectTimeout):
+        text = f"could not connect to {host} within {policy.connect_timeout:g} s"
     elif isinstance(exc, requests.Timeout):
-        text = f"timed out to {where}"
+        text = (f"the server at {host} accepted the connection but sent nothing for "
+                f"{policy.timeout[1]:g} s")
+    elif _not_sent(exc):
+        text = f"could not connect to {host}"
     else:
-        text = f"could not connect to {where}"
-    return BackendError(f"{what}: {text} ({type(exc).__name__})", transient=True)
+        text = f"the connection to {host} was dropped before the answer was complete"
+    return BackendError(f"{what}: {text} ({type(exc).__name__})", transient=transient)
 
 
 def json_or_error(response: requests.Response, message_of: MessageOf, what: str,
@@ -181,6 +262,8 @@ def json_or_error(response: requests.Response, message_of: MessageOf, what: str,
         raise error_for(response, message_of, what, refine)
     try:
         return response.json()
+    except RecursionError:
+        raise BackendError(f"the answer of {what} is nested too deeply") from None
     except ValueError:
         raise BackendError(f"{what}: the server answered with something that is not JSON") \
             from None
@@ -198,15 +281,18 @@ class ResponseStream:
     before its Content-Length is an error either way.
     """
 
-    def __init__(self, response: requests.Response) -> None:
+    def __init__(self, response: requests.Response, read_timeout: float | None = None) -> None:
         self.response = response
         self.etag = response.headers.get("ETag")
+        #: The Content-Length of the body, if the server said it: a body cut short then shows.
+        self.length = declared_length(response)
+        self._read_timeout = read_timeout
         response.raw.decode_content = True
         encoding = response.headers.get("Content-Encoding", "").strip().lower()
         body = getattr(response.raw, "_fp", None)
         self._body = body if isinstance(body, http.client.HTTPResponse) \
             and encoding in ("", "identity") else None
-        self._left = _content_length(response) if self._body is not None else None
+        self._left = self.length if self._body is not None else None
 
     def read(self, size: int = -1) -> bytes:
         """Up to ``size`` bytes; ``b""`` at the end."""
@@ -215,7 +301,7 @@ class ResponseStream:
                 return bytes(self.response.raw.read(size))
             data = self._body.read(size if size >= 0 else None)
         except _READ_ERRORS as exc:
-            raise _broke_off(exc) from None
+            raise self._failure(exc) from None
         self._count(len(data), size != 0)
         return data
 
@@ -228,7 +314,7 @@ class ResponseStream:
         try:
             n = self._body.readinto(buffer)
         except _READ_ERRORS as exc:
-            raise _broke_off(exc) from None
+            raise self._failure(exc) from None
         self._count(n, len(buffer) > 0)
         return n
 
@@ -247,9 +333,16 @@ class ResponseStream:
                 return bytes(read(min(size, SLOW_READ) if size >= 0 else SLOW_READ))
             data = self._body.read1(size)
         except _READ_ERRORS as exc:
-            raise _broke_off(exc) from None
+            raise self._failure(exc) from None
         self._count(len(data), size != 0)
         return data
+
+    def _failure(self, exc: BaseException) -> BackendError:
+        if self._read_timeout is not None and isinstance(
+                exc, (socket.timeout, urllib3.exceptions.ReadTimeoutError, requests.Timeout)):
+            return BackendError(f"the server sent nothing for {self._read_timeout:g} s "
+                                f"({type(exc).__name__})", transient=True)
+        return _broke_off(exc)
 
     def _count(self, n: int, wanted: bool) -> None:
         if self._left is None:
@@ -276,11 +369,3 @@ _READ_ERRORS = (urllib3.exceptions.HTTPError, requests.RequestException, http.cl
 
 def _broke_off(exc: BaseException) -> BackendError:
     return BackendError(f"the download broke off ({type(exc).__name__})", transient=True)
-
-
-def _content_length(response: requests.Response) -> int | None:
-    try:
-        length = int(response.headers.get("Content-Length", ""))
-    except ValueError:
-        return None
-    return length if length >= 0 else None

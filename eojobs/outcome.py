@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from eojobs.backoff import backoff_delay
 from eojobs.errors import BackendError, EOJobsError
+from eojobs.retrying import RetryBudget, operation
 
 T = TypeVar("T")
 #: The least pause before the state is read, whatever the backoff setting (even 0): a call
@@ -32,19 +33,30 @@ def repeat_unless_done(
     to ``backoff_max``, with jitter, which also gives a request still under
     way upstream time to land), ``outcome()`` reads the state with safe
     calls: what ``act`` would have returned if it took effect, or None if it
-    surely did not. Only then is ``act`` repeated, at most ``retries`` times.
+    surely did not. Only then is ``act`` repeated, at most ``retries`` times
+    in all: failed requests of ``act`` and of ``outcome``, and their HTTP
+    retries, spend one shared budget (see :mod:`eojobs.retrying`).
     If the state cannot be read, nothing is repeated: the error says so and
     is not transient, so that no caller repeats the call blindly either.
     Errors that are not transient (refusals) are raised at once.
     """
+    with operation(lambda: RetryBudget(retries)) as budget:
+        return _repeat(act, outcome, what, budget, backoff, backoff_max, sleep)
+
+
+def _repeat(act: Callable[[], T], outcome: Callable[[], T | None], what: str,
+            budget: RetryBudget, backoff: float, backoff_max: float,
+            sleep: Callable[[float], None]) -> T:
     attempt = 0
     while True:
+        before = budget.failures
         try:
             return act()
         except BackendError as exc:
             if not exc.transient:
                 raise
             failure = exc
+        budget.charge(before)
         attempt += 1
         sleep(max(SETTLE_S, backoff_delay(attempt, backoff, backoff_max)))
         try:
@@ -55,6 +67,6 @@ def repeat_unless_done(
                 f"too ({exc}): check before trying again") from exc
         if done is not None:
             return done
-        if attempt > retries:
+        if not budget.allows():
             raise BackendError(f"{failure}; {what} did not take effect after {attempt} "
                                f"tries: try again later", transient=True) from failure

@@ -12,6 +12,7 @@ from typing import Any
 
 from eojobs.errors import BackendError, InputError, WaitTimeout
 from eojobs.models import JobInfo
+from eojobs.retrying import RetryBudget, own_budget
 
 BACKOFF = 1.5
 
@@ -31,35 +32,16 @@ class WaitPolicy:
     A run of transient errors (network drops, 5xx) is tolerated while it
     stays within ``soft_errors`` failures and ``soft_error_seconds``; any
     success resets it, so a drop of minutes does not end a wait of hours.
+    The failures are counted per request, whether the HTTP layer or the
+    polling loop tries again (see :mod:`eojobs.retrying`).
     """
 
     soft_errors: int = 30
     soft_error_seconds: float = 900.0
 
-
-class SoftErrors:
-    """Counts a run of transient failures against a policy's budget."""
-
-    def __init__(self, policy: WaitPolicy, clock: Callable[[], float]) -> None:
-        self.policy = policy
-        self.clock = clock
-        self.count = 0
-        self.since: float | None = None
-
-    def absorb(self, exc: BackendError) -> bool:
-        """True if the error is transient and the budget still covers it."""
-        if not exc.transient:
-            return False
-        now = self.clock()
-        self.since = now if self.since is None else self.since
-        self.count += 1
-        return (self.count <= self.policy.soft_errors
-                and now - self.since <= self.policy.soft_error_seconds)
-
-    def reset(self) -> None:
-        """A success ends the run of failures."""
-        self.count = 0
-        self.since = None
+    def budget(self, clock: Callable[[], float] = time.monotonic) -> RetryBudget:
+        """The retry budget of a wait's run of failures."""
+        return RetryBudget(self.soft_errors, self.soft_error_seconds, clock)
 
 
 def intervals_for(poll_interval: float | None, backend: tuple[float, float]) -> tuple[float, float]:
@@ -142,14 +124,16 @@ def _poll(attempt: Callable[[], Any], *, timeout: float | None,
     if timeout is not None and not (timeout >= 0 and math.isfinite(timeout)):
         raise InputError("timeout must be a finite number of seconds, 0 or more")
     deadline = None if timeout is None else clock() + timeout
-    errors = SoftErrors(policy or WaitPolicy(), clock)
+    budget = (policy or WaitPolicy()).budget(clock)
     ticks = poll_intervals(intervals[0], max(intervals))
     while True:
+        before = budget.failures
         try:
-            answer = attempt()
-            errors.reset()
+            with own_budget(budget):
+                answer = attempt()
+            budget.reset()
         except BackendError as exc:
-            if not errors.absorb(exc):
+            if not exc.transient or not budget.charge(before):
                 raise
             answer = _NOT_YET
         if answer is not _NOT_YET:

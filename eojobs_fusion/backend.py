@@ -77,7 +77,13 @@ class FusionSettings(BackendSettings):
     )
     connect_timeout: float = Field(default=10.0, gt=0, description="Seconds to connect.")
     read_timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for data.")
+    request_timeout: float = Field(
+        default=120.0, gt=0, description="Seconds one API request may take, answer included.")
     retries: int = Field(default=5, ge=0, description="Retries of a failed request.")
+    retry_seconds: float = Field(
+        default=120.0, gt=0, description="Seconds one request's retries may take in all.")
+    max_answer_mib: float = Field(
+        default=64.0, gt=0, description="The largest API answer read into memory, in MiB.")
     backoff: float = Field(default=0.5, ge=0, description="First retry delay, doubling after.")
     analysis_timeout: float = Field(
         default=600.0, gt=0, description="Seconds to wait for an uploaded file's analysis."
@@ -108,8 +114,10 @@ class FusionBackend(Backend):
         assert isinstance(settings, FusionSettings)
         self.config = settings
         policy = HttpPolicy(connect_timeout=settings.connect_timeout,
-                            read_timeout=settings.read_timeout, retries=settings.retries,
-                            backoff=settings.backoff)
+                            read_timeout=settings.read_timeout,
+                            request_timeout=settings.request_timeout, retries=settings.retries,
+                            retry_seconds=settings.retry_seconds, backoff=settings.backoff,
+                            max_answer_bytes=int(settings.max_answer_mib * (1 << 20)))
         self.client = FusionClient(settings.api_url, policy)
         password = settings.password.get_secret_value() if settings.password else None
         self.auth = Authenticator(self.client, settings.email, settings.user_id, password)

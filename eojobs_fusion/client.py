@@ -22,13 +22,14 @@ from eojobs.errors import (
     RestartDownload,
 )
 from eojobs.http import (
+    RETRY_STATUSES,
     HttpPolicy,
     ResponseStream,
     json_or_error,
     make_session,
     send,
-    transport_error,
 )
+from eojobs.retrying import operation
 
 PAGE_SIZE = 24
 #: Sends of one request that the 401s of expired tokens may take: the first, one
@@ -43,7 +44,7 @@ def error_message(response: requests.Response) -> str:
     """The server's ``error_message``, or the status line."""
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return f"HTTP {response.status_code} {response.reason or ''}".strip()
     if isinstance(body, dict) and body.get("error_message"):
         return str(body["error_message"])
@@ -58,6 +59,28 @@ def platform_error(status: int, message: str) -> type[EOJobsError] | None:
     if "insufficient credit" in lowered or "not enough credit" in lowered:
         return InsufficientCredits
     return None
+
+
+def page_items(body: Any, what: str) -> list[Json]:
+    """The items of a page ``{"list": [...], "last": {...}}``; a BackendError for any other shape.
+
+    A page must have its ``list`` (an empty one too): an answer without one,
+    such as a single model, is not taken for an empty collection.
+    """
+    if not isinstance(body, dict) or not isinstance(body.get("list"), list) \
+            or not isinstance(body.get("last") or {}, dict):
+        shape = "an object without a list of items" if isinstance(body, dict) \
+            else f"a JSON {_JSON_NAMES.get(type(body), type(body).__name__)}"
+        raise BackendError(f"{what}: the answer is not a page of items but {shape}")
+    items = body["list"]
+    if not all(isinstance(item, dict) for item in items):
+        raise BackendError(f"{what}: the answer is not a page of items: its list holds "
+                           "something other than objects")
+    return list(items)
+
+
+_JSON_NAMES = {list: "array", str: "string", int: "number", float: "number", bool: "boolean",
+               type(None): "null"}
 
 
 def flat(model: str, fields: Mapping[str, Any]) -> Json:
@@ -90,16 +113,21 @@ class FusionClient:
         self.session.close()
 
     def _send(self, method: str, url: str, what: str, **kwargs: Any) -> requests.Response:
-        kwargs.setdefault("timeout", self.policy.timeout)
-        try:
-            self.requests_made += 1
-            return send(self.session, self.policy, method, url, **kwargs)
-        except requests.RequestException as exc:
-            raise transport_error(exc, what) from None
+        self.requests_made += 1
+        return send(self.session, self.policy, method, url, what=what, **kwargs)
 
     def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
                 body: Any = None, auth: bool = True) -> Any:
-        """One API call; returns the parsed JSON body or raises an eojobs error."""
+        """One API call; returns the parsed JSON body or raises an eojobs error.
+
+        Its sends (retries, and a repeat with a renewed token) share one
+        retry budget, that of the operation under way if there is one.
+        """
+        with operation(self.policy.budget):
+            return self._request(method, path, params=params, body=body, auth=auth)
+
+    def _request(self, method: str, path: str, *, params: Mapping[str, Any] | None,
+                 body: Any, auth: bool) -> Any:
         what = f"{method} {path}"
         headers = {"Content-Type": "application/json"}
         token = None
@@ -178,10 +206,7 @@ class FusionClient:
                     params[f"filter[{key}]"] = str(value)
             params.update({f"last[{k}]": v for k, v in last.items()})
             body = self.request("GET", path, params=params)
-            if not isinstance(body, dict) or not isinstance(body.get("list") or [], list) \
-                    or not isinstance(body.get("last") or {}, dict):
-                raise BackendError(f"GET {path}: the answer is not a page of items")
-            yield list(body.get("list") or [])
+            yield page_items(body, f"GET {path}")
             last = body.get("last") or {}
             if not last:
                 return
@@ -256,13 +281,13 @@ class FusionClient:
         response = self._send("GET", url, "download", headers=headers, stream=True)
         if response.status_code >= 300:
             response.close()
-            raise BackendError(f"download failed: HTTP {response.status_code}",
-                               transient=response.status_code >= 500
-                               or response.status_code == 429)
+            status = response.status_code
+            raise BackendError(f"download failed: HTTP {status}",
+                               transient=status in RETRY_STATUSES or status >= 500)
         if offset and response.status_code != 206:
             response.close()
             raise RestartDownload("the server ignored the byte range; starting again from zero")
-        return ResponseStream(response)
+        return ResponseStream(response, read_timeout=self.policy.timeout[1])
 
     # Services
 

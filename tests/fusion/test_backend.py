@@ -233,5 +233,5 @@ def test_timeouts_and_retries_are_settings(monkeypatch):
     with eojobs.connect("fusion", api_url="http://127.0.0.1:9", read_timeout=5) as conn:
         policy = conn.backend.client.policy
         assert (policy.retries, policy.backoff, policy.read_timeout) == (1, 0.01, 5)
-        with pytest.raises(eojobs.BackendError, match="could not connect to http://127.0.0.1:9"):
+        with pytest.raises(eojobs.BackendError, match="could not connect to 127.0.0.1:9"):
             conn.backend.client.login("me@org.com", None, "x")
