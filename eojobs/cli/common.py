@@ -191,6 +191,11 @@ def download_with_messages(
         f"downloaded {len(report.done)} files ({human_size(report.bytes_written)}) to "
         f"{directory}; {len(report.skipped)} already there, {len(report.failed)} failed",
     )
+    if report.unverified:
+        names = ", ".join(str(p) for p in report.unverified[:3])
+        more = ", ..." if len(report.unverified) > 3 else ""
+        notice(ctx, f"{len(report.unverified)} files could not be checked, as the server gave "
+                    f"no size or checksum for them: {names}{more}")
     if report.scheduled:
         notice(ctx, f"{len(report.scheduled)} files are not ready yet; run the same download "
                     f"again later to fetch them: "

@@ -84,3 +84,29 @@ def on_terminal(args: list[str], answer: str, timeout: float = 60) -> tuple[int,
     finally:
         os.close(main)
     return process.returncode, err
+
+
+class UnsizedBackend(MockBackend):
+    """The mock, but a platform that says neither the size nor the checksum of its files."""
+
+    name = "unsized"
+
+    def list_assets(self, job_id):
+        return [a.model_copy(update={"size": None, "checksum": None})
+                for a in super().list_assets(job_id)]
+
+
+class _UnsizedPlugin:
+    @hookimpl
+    def register_backends(self, register) -> None:
+        register(UnsizedBackend)
+
+
+@pytest.fixture
+def unsized_backend():
+    plugin = _UnsizedPlugin()
+    pm.register(plugin, name="unsized-test")
+    try:
+        yield
+    finally:
+        pm.unregister(plugin)

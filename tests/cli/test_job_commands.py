@@ -166,3 +166,14 @@ def test_credits_in_json_carry_only_their_precision(eojobs):
     assert value == round(value, 2)
     text = eojobs("--json", "credits").stdout
     assert re.fullmatch(r'\{\n  "credits": \d+(\.\d{1,2})?\n\}\n', text), text
+
+
+def test_files_that_could_not_be_checked_are_named(eojobs, unsized_backend, tmp_path):
+    out = tmp_path / "out"
+    result = eojobs("-b", "unsized", "run", *ELEVATION, "--download", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert ("4 files could not be checked, as the server gave no size or checksum for them: "
+            in result.stderr)
+    data = eojobs.json("-b", "unsized", "download", result.stdout.strip(), "--dir",
+                       str(tmp_path / "again"))
+    assert len(data["unverified"]) == 4
