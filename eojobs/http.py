@@ -11,7 +11,6 @@ from typing import Any
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from eojobs.backoff import backoff_delay
 from eojobs.errors import (
@@ -22,6 +21,8 @@ from eojobs.errors import (
     InsufficientCredits,
     NotFound,
 )
+from eojobs.http_log import LoggedRetry, install, log_retry
+from eojobs.redact import redact_url
 
 #: Methods that are safe to repeat after a failure.
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -51,7 +52,7 @@ class HttpPolicy:
         return (self.connect_timeout, self.read_timeout)
 
 
-class CappedRetry(Retry):
+class CappedRetry(LoggedRetry):
     """urllib3's Retry, but a server's ``Retry-After`` is obeyed only up to a limit.
 
     It also repeats a request of any method that the server refused (429),
@@ -109,6 +110,7 @@ def make_session(policy: HttpPolicy, user_agent: str = "eojobs") -> requests.Ses
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.headers["User-Agent"] = user_agent
+    install(session)
     return session
 
 
@@ -129,6 +131,7 @@ def send(session: requests.Session, policy: HttpPolicy, method: str, url: str,
             attempt += 1
             if method.upper() not in SAFE or kwargs.get("stream") or attempt > policy.retries:
                 raise
+            log_retry(method, url, "the answer broke off")
             if attempt > 1:
                 time.sleep(backoff_delay(attempt, policy.backoff, policy.backoff_max))
 
@@ -164,7 +167,7 @@ def error_for(response: requests.Response, message_of: MessageOf, what: str,
 def transport_error(exc: requests.RequestException, what: str) -> BackendError:
     """A BackendError for a connection failure or timeout, without the URL's query string."""
     url = getattr(getattr(exc, "request", None), "url", None) or ""
-    where = url.split("?", 1)[0] or "the server"
+    where = redact_url(url.split("?", 1)[0]) or "the server"
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
         text = f"the answer from {where} broke off"
     elif isinstance(exc, requests.Timeout):
