@@ -29,8 +29,11 @@ SENSITIVE_WORDS = ("token", "secret", "password", "signature", "credential", "ap
 #: Secrets shorter than this are not looked for in text, to keep messages readable.
 MIN_SECRET = 6
 
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>`]+")
-_PARAM = re.compile(r"(?P<lead>[?&;])(?P<name>[^=&;#\s'\"?]+)=(?P<value>[^&;#\s'\"]*)")
+#: Punctuation that ends a sentence rather than a URL or a value: "(see https://h/x?a=b)."
+_TRAILING = r"[),.;:!?\]]*"
+_URL = re.compile(rf"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>`]+?(?={_TRAILING}(?:[\s'\"<>`]|$))")
+_PARAM = re.compile(r"(?P<lead>[?&;])(?P<name>[^=&;#\s'\"?]+)="
+                    rf"(?P<value>[^&;#\s'\"]*?)(?={_TRAILING}(?:[\s'\"&;#]|$))")
 _BEARER = re.compile(r"(?i)\b(bearer|basic)(\s+)[A-Za-z0-9._~+/=-]+")
 _PASSWORD_FIELD = re.compile(r"(?i)([\"']?(?:password|access_token|id_token|refresh_token)"
                              r"[\"']?\s*[:=]\s*[\"'])([^\"']*)([\"'])")

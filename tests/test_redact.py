@@ -34,3 +34,9 @@ def test_redact_text_masks_urls_bare_queries_bearer_tokens_and_known_secrets():
         'could not connect to https://me:REDACTED@h/x?token=REDACTED&limit=3; '
         '"GET /blob/1?expires=5&signature=REDACTED HTTP/1.1" 200 12; '
         'Authorization: Bearer REDACTED; {"password": "REDACTED"}; REDACTED')
+
+
+def test_punctuation_after_a_url_stays_and_a_value_with_punctuation_inside_is_masked_whole():
+    assert redact_text("(see https://u:p@h/x?a=b&sig=abc), then https://h/?token=t.") == (
+        "(see https://u:REDACTED@h/x?a=b&sig=REDACTED), then https://h/?token=REDACTED.")
+    assert redact_text("GET /x?signature=ab)cd,ef 200") == "GET /x?signature=REDACTED 200"

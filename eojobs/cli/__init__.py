@@ -64,11 +64,12 @@ class EOJobsGroup(click.Group):
             ctx.exit(0)
         except EOJobsError as exc:
             from eojobs.cli.hints import next_step
+            from eojobs.redact import redact_text
 
             step = next_step(ctx, exc)
-            click.echo(f"error: {exc}{'; ' + step if step else ''}", err=True)
+            click.echo(redact_text(f"error: {exc}{'; ' + step if step else ''}"), err=True)
             for line in getattr(exc, "logs", [])[-5:]:
-                click.echo(f"  {line.component}: {line.message}", err=True)
+                click.echo(redact_text(f"  {line.component}: {line.message}"), err=True)
             ctx.exit(exc.exit_code)
         except OSError as exc:
             from eojobs.redact import redact_text

@@ -11,6 +11,7 @@ from eojobs.credentials import is_loopback
 from eojobs.errors import InputError
 from eojobs_fusion.auth import Authenticator
 from eojobs_fusion.client import FusionClient
+from tests.conftest import GLASGOW
 from tests.scripted_server import Answer, scripted_server
 
 PASSWORD = "Pw-Secret-0123"
@@ -108,3 +109,26 @@ def test_signed_download_urls_on_other_hosts_get_no_token():
     assert [s.path for s in blobs.seen] == ["/blob?expires=1&signature=s1",
                                             "/final?X-Amz-Signature=s2"]
     assert [authorization(s.headers) for s in blobs.seen + front.seen] == [None] * 3
+
+
+def test_what_an_untrusted_server_echoes_back_is_masked_in_the_error(monkeypatch):
+    echo = {"error_message": f"no such user; you sent {PASSWORD}, see "
+                             "https://evil.example/help?token=Echoed-Token-1"}
+    with scripted_server(lambda r: Answer(400, body=echo)) as api:
+        monkeypatch.setenv("EOJOBS_FUSION_API_URL", api.url)
+        monkeypatch.setenv("EOJOBS_FUSION_EMAIL", "me@org.com")
+        monkeypatch.setenv("EOJOBS_FUSION_PASSWORD", PASSWORD)
+        result = CliRunner().invoke(cli, ["-b", "fusion", "services"], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: POST /users/login: no such user; you sent "
+                                    "REDACTED, see https://evil.example/help?token=REDACTED")
+    assert PASSWORD not in result.stderr and "Echoed-Token-1" not in result.stderr
+
+
+def test_a_notice_masks_a_signed_url_in_a_job_name():
+    name = "from https://h/x?expires=1&signature=Sig-In-Name-1"
+    result = CliRunner().invoke(cli, ["create", "elevation", "-r", str(GLASGOW), "-n", name],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert "(from https://h/x?expires=1&signature=REDACTED)" in result.stderr
+    assert "Sig-In-Name-1" not in result.stderr
