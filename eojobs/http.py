@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
-from urllib3.util.retry import Retry
 
 from eojobs.backoff import backoff_delay
 from eojobs.bounded import declared_length, read_answer
@@ -29,6 +28,8 @@ from eojobs.errors import (
     InsufficientCredits,
     NotFound,
 )
+from eojobs.http_log import install, log_retry
+from eojobs.redact import redact_url
 from eojobs.retrying import RetryBudget, operation
 
 #: Methods that are safe to repeat after a failure.
@@ -93,6 +94,7 @@ def make_session(policy: HttpPolicy, user_agent: str = "eojobs") -> requests.Ses
     session.mount("https://", adapter)
     session.max_redirects = policy.max_redirects
     session.headers["User-Agent"] = user_agent
+    install(session)
     return session
 
 
@@ -123,6 +125,7 @@ def send(session: requests.Session, policy: HttpPolicy, method: str, url: str, *
                     pause = _pause(response, budget, policy)
                     if budget.fail() and again and budget.allows_pause(pause):
                         response.close()
+                        log_retry(method, url, f"HTTP {response.status_code}")
                         time.sleep(pause)
                         continue
                 if not stream:
@@ -136,6 +139,7 @@ def send(session: requests.Session, policy: HttpPolicy, method: str, url: str, *
                 pause = backoff_delay(budget.failures + 1, policy.backoff, policy.backoff_max)
                 if not (budget.fail() and again and budget.allows_pause(pause)):
                     raise transport_error(exc, what, policy, url) from None
+                log_retry(method, url, type(exc).__name__)
                 time.sleep(pause)
 
 
@@ -176,8 +180,8 @@ def _pause(response: requests.Response, budget: RetryBudget, policy: HttpPolicy)
 
 
 def _where(url: str) -> str:
-    """``url`` without its query string."""
-    return url.split("?", 1)[0].split("#", 1)[0] or "the server"
+    """``url`` without its query string, and without a password in it."""
+    return redact_url(url.split("?", 1)[0].split("#", 1)[0]) or "the server"
 
 
 def _host(url: str) -> str:

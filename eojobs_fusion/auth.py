@@ -9,6 +9,7 @@ import jwt
 
 from eojobs.credentials import Token, forget_token, load_token, save_token
 from eojobs.errors import AuthenticationError, BackendError
+from eojobs.redact import remember_secret
 from eojobs_fusion.client import FusionClient
 
 #: The platform's sessions last a day; used when a token carries no expiry.
@@ -24,6 +25,7 @@ class Authenticator:
         self.email = email
         self.user_id = user_id
         self._password = password
+        remember_secret(password)
         self.default_account = f"{client.api_url}|"
         self.account = f"{client.api_url}|{email or user_id or ''}"
 
@@ -33,6 +35,7 @@ class Authenticator:
             return self.user_id
         cached = load_token("fusion", self.account)
         if cached is not None and cached.user_id:
+            remember_secret(cached.access_token)
             self.client.token = cached.access_token
             self.user_id = cached.user_id
             return cached.user_id
@@ -60,6 +63,9 @@ class Authenticator:
             raise BackendError("login failed: the id token names no user")
         expires = _expiry(access) or float(id_claims.get("exp") or 0) or (
             time.time() + SESSION_SECONDS)
+        remember_secret(access)
+        remember_secret(str(body.get("refresh_token") or ""))
+        remember_secret(str(body["id_token"]))
         self.client.token = access
         self.user_id = user_id
         token = Token(access, expires, user_id)

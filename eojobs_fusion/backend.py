@@ -29,6 +29,7 @@ from eojobs.models import (
     Service,
 )
 from eojobs.outcome import repeat_unless_done
+from eojobs.redact import redact_url
 from eojobs.waiting import poll_until
 from eojobs_fusion import listing, mapping
 from eojobs_fusion.auth import Authenticator
@@ -65,7 +66,8 @@ class FusionSettings(BackendSettings):
     def _http_url(cls, value: str) -> str:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{value!r} is not an http(s) URL such as {DEFAULT_API_URL}")
+            raise ValueError(f"{redact_url(value)!r} is not an http(s) URL such as "
+                             f"{DEFAULT_API_URL}")
         return value
 
     api_url: str = Field(default=DEFAULT_API_URL, description="Base URL of the API.")

@@ -14,6 +14,7 @@ from typing import Any
 
 import requests
 
+from eojobs.credentials import require_private_channel
 from eojobs.errors import (
     AuthenticationError,
     BackendError,
@@ -29,6 +30,7 @@ from eojobs.http import (
     make_session,
     send,
 )
+from eojobs.redact import redact_url
 from eojobs.retrying import operation
 
 PAGE_SIZE = 24
@@ -117,19 +119,24 @@ class FusionClient:
         return send(self.session, self.policy, method, url, what=what, **kwargs)
 
     def request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-                body: Any = None, auth: bool = True) -> Any:
+                body: Any = None, auth: bool = True, follow_redirects: bool = True) -> Any:
         """One API call; returns the parsed JSON body or raises an eojobs error.
 
         Its sends (retries, and a repeat with a renewed token) share one
-        retry budget, that of the operation under way if there is one.
+        retry budget, that of the operation under way if there is one. With
+        ``follow_redirects=False`` (the login, which carries the password) an
+        answer that points elsewhere is an error naming where it pointed.
         """
         with operation(self.policy.budget):
-            return self._request(method, path, params=params, body=body, auth=auth)
+            return self._request(method, path, params=params, body=body, auth=auth,
+                                 follow_redirects=follow_redirects)
 
     def _request(self, method: str, path: str, *, params: Mapping[str, Any] | None,
-                 body: Any, auth: bool) -> Any:
+                 body: Any, auth: bool, follow_redirects: bool) -> Any:
         what = f"{method} {path}"
         headers = {"Content-Type": "application/json"}
+        if auth:
+            require_private_channel(self.api_url, "the access token")
         token = None
         logged_in = False
         for attempt in range(1, TOKEN_TRIES + 1):
@@ -137,7 +144,13 @@ class FusionClient:
                 token = self._current_token()
                 headers["Authorization"] = f"Bearer {token}"
             response = self._send(method, self.api_url + path, what, params=params,
-                                  json=body, headers=headers)
+                                  json=body, headers=headers, allow_redirects=follow_redirects)
+            if not follow_redirects and response.is_redirect:
+                response.close()
+                where = redact_url(response.headers.get("Location", "")) or "nowhere"
+                raise BackendError(f"{what}: the server answered HTTP {response.status_code}, "
+                                   f"pointing to {where}; not following it with credentials "
+                                   "(check the API URL)")
             if (response.status_code == 401 and auth and self.on_unauthorised
                     and attempt < TOKEN_TRIES):
                 fresh = self._newer_token(token)
@@ -215,8 +228,10 @@ class FusionClient:
 
     def login(self, email: str | None, user_id: str | None, password: str) -> Json:
         """``POST /users/login``: the id, access and refresh tokens."""
+        require_private_channel(self.api_url, "the password")
         body = {"User": {"email": email, "user_id": user_id, "password": password}}
-        return self.request("POST", "/users/login", body=body, auth=False)
+        return self.request("POST", "/users/login", body=body, auth=False,
+                            follow_redirects=False)
 
     def get_user(self, user_id: str) -> Json:
         """``GET /users/{u}``."""

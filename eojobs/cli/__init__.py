@@ -25,6 +25,7 @@ class State:
     backend: str | None
     json: bool
     quiet: bool
+    verbose: int = 0
     _connection: Any = field(default=None, repr=False)
 
     def connection(self) -> Connection:
@@ -44,6 +45,16 @@ class State:
 class EOJobsGroup(click.Group):
     """A group that turns every EOJobsError into one line on stderr and an exit code."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Refuse an argument that is not UTF-8 (a file name in another encoding) in one line."""
+        for arg in args:
+            if not _is_utf8(arg):
+                shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                click.echo(f"error: the argument '{shown}' is not valid UTF-8; eojobs takes "
+                           "names and paths in UTF-8 only (rename the file or folder)", err=True)
+                ctx.exit(2)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; translate library errors."""
         try:
@@ -53,16 +64,34 @@ class EOJobsGroup(click.Group):
             ctx.exit(0)
         except EOJobsError as exc:
             from eojobs.cli.hints import next_step
+            from eojobs.redact import redact_text
 
             step = next_step(ctx, exc)
-            click.echo(f"error: {exc}{'; ' + step if step else ''}", err=True)
+            click.echo(redact_text(f"error: {exc}{'; ' + step if step else ''}"), err=True)
             for line in getattr(exc, "logs", [])[-5:]:
-                click.echo(f"  {line.component}: {line.message}", err=True)
+                click.echo(redact_text(f"  {line.component}: {line.message}"), err=True)
             ctx.exit(exc.exit_code)
         except OSError as exc:
+            from eojobs.redact import redact_text
+
             where = f": {exc.filename}" if exc.filename else ""
-            click.echo(f"error: {exc.strerror or exc}{where}", err=True)
+            click.echo(redact_text(f"error: {exc.strerror or exc}{where}"), err=True)
             ctx.exit(1)
+        except UnicodeEncodeError as exc:
+            if "surrogates" not in str(exc.reason):
+                raise
+            click.echo("error: a name or path is not valid UTF-8; eojobs takes names and "
+                       "paths in UTF-8 only (check EOJOBS_HOME and the files given)", err=True)
+            ctx.exit(2)
+
+
+def _is_utf8(text: str) -> bool:
+    """False for text holding bytes that did not decode (surrogate escapes)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _set_global(ctx: click.Context, param: click.Parameter, value: Any) -> None:
@@ -74,12 +103,34 @@ def _set_global(ctx: click.Context, param: click.Parameter, value: Any) -> None:
         setattr(state, param.name or "", value)
 
 
+def _add_verbosity(ctx: click.Context, param: click.Parameter, value: int) -> None:
+    """Count a ``-v`` given after the command name too, and show the log from then on."""
+    if not value or ctx.resilient_parsing:
+        return
+    state = ctx.find_root().obj
+    if state is not None:
+        state.verbose += value
+        _show_log(state)
+
+
+def _show_log(state: State) -> None:
+    """Show the log on stderr at the level ``-v`` and ``EOJOBS_LOG`` ask for (warnings always)."""
+    import os
+
+    from eojobs.logs import LOG_ENV, enable, level_from
+
+    enable(level_from(state.verbose, os.environ.get(LOG_ENV)))
+
+
+_VERBOSE_HELP = ("Show what eojobs does on stderr: -v each request, -vv also debug detail "
+                 "(env EOJOBS_LOG=debug|info|warning).")
 _BACKEND_HELP = ("Backend to use (env EOJOBS_BACKEND, or `backend` in config.toml; "
                  "default: mock).")
 _GLOBAL_OPTIONS = (
     (("-b", "--backend"), {"help": _BACKEND_HELP}),
     (("--json", "json"), {"is_flag": True, "help": "Print machine-readable JSON on stdout."}),
     (("-q", "--quiet"), {"is_flag": True, "help": "No progress bars or notices."}),
+    (("-v", "--verbose"), {"count": True, "help": _VERBOSE_HELP, "callback": _add_verbosity}),
 )
 
 
@@ -87,9 +138,11 @@ _GLOBAL_OPTIONS = (
 @click.option("-b", "--backend", envvar="EOJOBS_BACKEND", help=_BACKEND_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON on stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars or notices.")
+@click.option("-v", "--verbose", count=True, help=_VERBOSE_HELP)
 @click.version_option(package_name="eojobs", prog_name="eojobs")
 @click.pass_context
-def cli(ctx: click.Context, backend: str | None, as_json: bool, quiet: bool) -> None:
+def cli(ctx: click.Context, backend: str | None, as_json: bool, quiet: bool,
+        verbose: int) -> None:
     """Run Earth-observation processing jobs on any platform.
 
     The default backend is the offline mock platform, so every command works
@@ -102,7 +155,11 @@ def cli(ctx: click.Context, backend: str | None, as_json: bool, quiet: bool) -> 
       eojobs run elevation --region glasgow.geojson --download out/
       eojobs jobs --json -b mock
     """
-    ctx.obj = State(backend=backend, json=as_json, quiet=quiet)
+    from eojobs.logs import disable
+
+    ctx.obj = State(backend=backend, json=as_json, quiet=quiet, verbose=verbose)
+    ctx.call_on_close(disable)
+    _show_log(ctx.obj)
     ctx.call_on_close(lambda: ctx.obj._connection and ctx.obj._connection.close())
 
 
@@ -119,7 +176,7 @@ def _add_commands() -> None:
 
 
 def _accept_global_options(command: click.Command) -> None:
-    """Let ``-b``, ``--json`` and ``-q`` follow the command name too, as in ``eojobs jobs -q``."""
+    """Let the global options follow the command name too, as in ``eojobs jobs -q``."""
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             _accept_global_options(sub)
@@ -128,7 +185,7 @@ def _accept_global_options(command: click.Command) -> None:
     for decls, attrs in _GLOBAL_OPTIONS:
         if taken.isdisjoint(decls) and decls[-1].lstrip("-") not in taken:
             command.params.append(click.Option(list(decls), expose_value=False, hidden=True,
-                                               callback=_set_global, **attrs))
+                                               **{"callback": _set_global, **attrs}))
 
 
 def _quiet_stdout() -> None:

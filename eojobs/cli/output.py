@@ -30,7 +30,9 @@ def notice(ctx: click.Context, message: str) -> None:
     state = ctx.find_root().obj
     if state is not None and (state.quiet or state.json):
         return
-    click.echo(message, err=True)
+    from eojobs.redact import redact_text
+
+    click.echo(redact_text(message), err=True)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
