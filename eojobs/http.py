@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from eojobs.backoff import backoff_delay
 from eojobs.bounded import declared_length, read_answer
