@@ -137,8 +137,10 @@ def test_a_url_with_a_password_is_masked_in_errors(monkeypatch):
     monkeypatch.setenv("EOJOBS_FUSION_API_URL", f"http://me:Url-Secret-9@127.0.0.1:{port}")
     refused = invoke("-b", "fusion", "-v", "services")
     assert refused.exit_code == 1
-    assert (f"could not connect to http://me:REDACTED@127.0.0.1:{port}/users/login"
-            in refused.stderr)
+    assert (f"error: POST /users/login: could not connect to 127.0.0.1:{port} "
+            "(ConnectionError)\n") in refused.stderr
+    assert (f"retrying POST http://me:REDACTED@127.0.0.1:{port}/users/login after "
+            "ConnectionError\n") in refused.stderr
     monkeypatch.setenv("EOJOBS_FUSION_API_URL", "ftp://me:Url-Secret-9@example.org")
     bad = invoke("-b", "fusion", "services")
     assert bad.exit_code == 2 and "'ftp://me:REDACTED@example.org' is not" in bad.stderr
