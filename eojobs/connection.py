@@ -245,9 +245,8 @@ class Connection:
         found = [j if isinstance(j, Job) else self.job(j) for j in jobs]
         idle = [j.id for j in found if j.status is JobStatus.CREATED]
         if idle:
-            raise NotStarted(f"{'job ' + idle[0] if len(idle) == 1 else f'{len(idle)} jobs'} "
-                             f"{'has' if len(idle) == 1 else 'have'} not been started: start "
-                             f"{'it' if len(idle) == 1 else 'them'} first", job_ids=idle)
+            what = f"job {idle[0]} has" if len(idle) == 1 else f"{len(idle)} jobs have"
+            raise NotStarted(f"{what} not been started", job_ids=idle)
         states = wait_for_jobs(self.backend.get_jobs, [j.id for j in found], timeout=timeout,
                                intervals=intervals_for(poll_interval, self.backend.poll_interval),
                                progress=progress,

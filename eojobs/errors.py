@@ -106,12 +106,12 @@ class NotStarted(EOJobsError):
 
 
 class NoResults(EOJobsError):
-    """A job has no output files; ``finished`` says whether it may still produce some."""
+    """A job has no output files; ``status`` is the job's status (a JobStatus value) then."""
 
-    def __init__(self, message: str, *, job_id: str, finished: bool) -> None:
+    def __init__(self, message: str, *, job_id: str, status: str) -> None:
         super().__init__(message)
         self.job_id = job_id
-        self.finished = finished
+        self.status = status
 
 
 class DownloadError(EOJobsError):

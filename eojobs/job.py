@@ -67,6 +67,17 @@ class Job:
         return self.info.price
 
     @property
+    def runs(self) -> int:
+        """How many times the job runs: its schedule's repeat count, else once."""
+        schedule = self.info.schedule
+        return schedule.repeat_count if schedule is not None else 1
+
+    @property
+    def total_price(self) -> float | None:
+        """The price of all its runs together (:attr:`price` times :attr:`runs`)."""
+        return None if self.price is None else self.price * self.runs
+
+    @property
     def progress(self) -> float:
         """Percent complete, 0 to 100, when last fetched."""
         return self.info.progress
@@ -102,8 +113,7 @@ class Job:
         """
         self.refresh()
         if self.status is JobStatus.CREATED:
-            raise NotStarted(f"job {self.id} has not been started: start it first",
-                             job_ids=[self.id])
+            raise NotStarted(f"job {self.id} has not been started", job_ids=[self.id])
         states = wait_for_jobs(
             lambda _: [self._backend.get_job(self.id)],
             [self.id],
@@ -213,11 +223,14 @@ class Job:
         self.refresh()
         assets = self._backend.list_assets(self.id)
         if not assets:
+            state = self.status.value
             if self.status.finished:
-                raise NoResults(f"job {self.id} {self.status.value} and has no results",
-                                job_id=self.id, finished=True)
-            raise NoResults(f"job {self.id} has no results yet (it is {self.status.value}); "
-                            "wait for it to finish", job_id=self.id, finished=False)
+                text = f"job {self.id} {state} and has no results"
+            elif self.status is JobStatus.CREATED:
+                text = f"job {self.id} has not been started, so it has no results"
+            else:
+                text = f"job {self.id} has no results yet: it is {state}"
+            raise NoResults(text, job_id=self.id, status=state)
         return Result(self, assets)
 
     def _raise_if_unsuccessful(self) -> None:

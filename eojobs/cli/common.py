@@ -115,7 +115,20 @@ def announce_created(ctx: click.Context, job: Job) -> None:
     """The new job's id on stdout (unless --json), and its name and price as a notice."""
     if not ctx.find_root().obj.json:
         click.echo(job.id)
-    notice(ctx, f"created job {job.id} ({job.name}), price {price_text(job.price)}")
+    notice(ctx, f"created job {job.id} ({job.name}), price {job_price_text(job)}")
+
+
+def job_price_text(job: Job) -> str:
+    """``3.29 credits``, or ``1.06 credits a run, 10.6 credits for 10 runs``."""
+    if job.runs == 1 or job.price is None:
+        return price_text(job.price)
+    return (f"{price_text(job.price)} a run, {price_text(job.total_price)} for "
+            f"{job.runs} runs")
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1 file``, ``2 files`` (or ``many`` for an irregular plural)."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
 
 
 def assume_utc(moment: datetime, what: str) -> datetime:
@@ -151,23 +164,38 @@ def job_dict(job: Job) -> dict[str, Any]:
     return job.info.model_dump(mode="json")
 
 
-def wait_with_messages(ctx: click.Context, job: Job, timeout: float | None) -> None:
+def wait_with_messages(ctx: click.Context, job: Job, timeout: float | None,
+                       then: list[str] | None = None) -> None:
     """Wait for a job; on Ctrl-C, say how to resume and exit 130.
 
-    When the job fails or the wait times out, ``--json`` still prints the job.
+    ``then`` is the command that was to follow the wait (a download), which
+    the resume hint includes. When the job fails or the wait times out,
+    ``--json`` still prints the job.
     """
     from eojobs.errors import JobFailed, WaitTimeout
 
     state = ctx.find_root().obj
     try:
         job.wait(timeout=timeout, progress=state.progress)
-    except (JobFailed, WaitTimeout):
+    except JobFailed:
         emit(ctx, job_dict(job.refresh()), lambda: None)
+        raise
+    except WaitTimeout as exc:
+        emit(ctx, job_dict(job.refresh()), lambda: None)
+        if then:
+            click.echo(f"error: {exc}; wait again and download with: "
+                       f"{_resume(ctx, job, then)}", err=True)
+            ctx.exit(exc.exit_code)
         raise
     except KeyboardInterrupt:
         click.echo(f"\nstopped waiting; job {job.id} keeps running. Resume with: "
-                   f"{command_hint(ctx, 'wait', job.id)}", err=True)
+                   f"{_resume(ctx, job, then)}", err=True)
         ctx.exit(130)
+
+
+def _resume(ctx: click.Context, job: Job, then: list[str] | None) -> str:
+    wait = command_hint(ctx, "wait", job.id)
+    return f"{wait} && {command_hint(ctx, *then)}" if then else wait
 
 
 def download_with_messages(

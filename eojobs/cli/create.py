@@ -121,8 +121,8 @@ def create(ctx: click.Context, **params: Any) -> None:
     """
     jobs = create_jobs_from(ctx, params)
     if len(jobs) > 1:
-        total = sum(j.price or 0 for j in jobs)
-        unknown = any(j.price is None for j in jobs)
+        total = sum(j.total_price or 0 for j in jobs)
+        unknown = any(j.total_price is None for j in jobs)
         notice(ctx, f"{len(jobs)} jobs, price {price_text(None if unknown else total)} in all")
     notice(ctx, f"nothing is charged until you start it: "
                 f"{command_hint(ctx, 'start', *(j.id for j in jobs))}")

@@ -15,7 +15,9 @@ def next_step(ctx: click.Context, error: EOJobsError) -> str:
     if isinstance(error, WaitTimeout) and error.job_ids:
         return f"wait again with: {command_hint(ctx, 'wait', *error.job_ids)}"
     if isinstance(error, NotStarted):
-        return f"start with: {command_hint(ctx, 'start', *error.job_ids)}"
-    if isinstance(error, NoResults) and not error.finished:
+        return f"start it with: {command_hint(ctx, 'start', *error.job_ids)}"
+    if isinstance(error, NoResults) and error.status == "created":
+        return f"start it with: {command_hint(ctx, 'start', error.job_id)}"
+    if isinstance(error, NoResults) and error.status in ("running", "scheduled"):
         return f"wait for it with: {command_hint(ctx, 'wait', error.job_id)}"
     return ""

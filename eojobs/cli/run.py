@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 @click.command()
 @job_options
 @click.option("--max-price", type=click.FloatRange(min=0), callback=finite, metavar="CREDITS",
-              help="Start only if the price (of all the jobs, with --per-feature) is at most "
-                   "this; otherwise keep the job unstarted and exit 1.")
+              help="Start only if the price (of every scheduled run, and of all the jobs with "
+                   "--per-feature) is at most this; otherwise keep the job unstarted, exit 1.")
 @click.option("--wait/--no-wait", default=None,
               help="Wait for the job to finish (the default), or start it and return at once. "
                    "A job scheduled for later returns once armed unless --wait is given.")
@@ -39,9 +39,11 @@ if TYPE_CHECKING:
               help="Download the results to this directory when done.")
 @click.option("--parallel", type=click.IntRange(1, 64), default=4, show_default=True,
               help="Parallel downloads.")
+@click.option("--overwrite", is_flag=True,
+              help="Let the download replace files already in the folder.")
 @click.pass_context
 def run(ctx: click.Context, max_price: float | None, wait: bool | None, timeout: float | None,
-        download_dir: Path | None, parallel: int, **params: Any) -> None:
+        download_dir: Path | None, parallel: int, overwrite: bool, **params: Any) -> None:
     """Run SERVICE on a region: create, price, start, wait, and optionally download.
 
     Prints the job id first. The region, options and inputs are checked
@@ -72,10 +74,11 @@ def run(ctx: click.Context, max_price: float | None, wait: bool | None, timeout:
     jobs = create_jobs_from(ctx, params, check_schedule)
     if max_price is not None:
         _check_price(ctx, jobs, max_price)
-    for job in jobs:
-        _start(ctx, job)
     armed = [j for j in jobs if _due(j.info.schedule) is not None]
-    if wait is False or (wait is None and armed):
+    returning = wait is False or (wait is None and bool(armed))
+    for job in jobs:
+        _start(ctx, job, waiting=not returning)
+    if returning:
         for job in armed:
             notice(ctx, f"job {job.id} is scheduled: its first run is due at "
                         f"{local_time(_due(job.info.schedule))}")
@@ -85,7 +88,7 @@ def run(ctx: click.Context, max_price: float | None, wait: bool | None, timeout:
     done = []
     for job in jobs:
         target = download_dir / job.id if download_dir is not None and many else download_dir
-        done.append(_finish(ctx, job, timeout, target, parallel))
+        done.append(_finish(ctx, job, timeout, target, parallel, overwrite))
     emit(ctx, one_or_all([data for data, _ in done]), lambda: None)
     for job, (_, report) in zip(jobs, done, strict=True):
         if report is not None and download_dir is not None:
@@ -107,13 +110,14 @@ def _check_price(ctx: click.Context, jobs: list[Job], max_price: float) -> None:
     """Exit 1, keeping the jobs unstarted, unless their price is known and within the limit."""
     ids = [j.id for j in jobs]
     what = f"job {ids[0]}" if len(ids) == 1 else f"{len(ids)} jobs"
-    unknown = [j.id for j in jobs if j.price is None]
-    total = sum(j.price or 0 for j in jobs)
+    unknown = [j.id for j in jobs if j.total_price is None]
+    total = sum(j.total_price or 0 for j in jobs)
     if unknown:
         reason = f"the {ctx.find_root().obj.connection().name} backend gave no price for " \
                  f"job {unknown[0]}, so --max-price cannot be checked"
     elif total > max_price + 1e-9 * max(1.0, abs(max_price)):
-        cost = f"costs {price_text(total)}" if len(ids) == 1 else \
+        runs = f" for its {jobs[0].runs} runs" if len(ids) == 1 and jobs[0].runs > 1 else ""
+        cost = f"costs {price_text(total)}{runs}" if len(ids) == 1 else \
                f"cost {price_text(total)} in all"
         reason = f"{what} {cost}, more than --max-price {max_price:g}"
     else:
@@ -125,7 +129,7 @@ def _check_price(ctx: click.Context, jobs: list[Job], max_price: float) -> None:
     ctx.exit(1)
 
 
-def _start(ctx: click.Context, job: Job) -> None:
+def _start(ctx: click.Context, job: Job, waiting: bool) -> None:
     try:
         job.start()
     except InsufficientCredits as exc:
@@ -133,17 +137,19 @@ def _start(ctx: click.Context, job: Job) -> None:
             f"{exc}; job {job.id} is kept: start it later with "
             f"`{command_hint(ctx, 'start', job.id)}`"
         ) from None
-    notice(ctx, f"started; follow it with: {command_hint(ctx, 'wait', job.id)}")
+    if not waiting:
+        notice(ctx, f"started; follow it with: {command_hint(ctx, 'wait', job.id)}")
 
 
 def _finish(ctx: click.Context, job: Job, timeout: float | None, download_dir: Path | None,
-            parallel: int) -> tuple[dict[str, Any], Any]:
+            parallel: int, overwrite: bool) -> tuple[dict[str, Any], Any]:
     """Wait for a started job and download it; its JSON form and the download report."""
-    wait_with_messages(ctx, job, timeout)
+    then = [] if download_dir is None else ["download", job.id, "--dir", str(download_dir)]
+    wait_with_messages(ctx, job, timeout, then)
     notice(ctx, f"job {job.id} {job.status.value}")
     report = None
     if download_dir is not None:
-        report = download_with_messages(ctx, job, download_dir, parallel, overwrite=False)
+        report = download_with_messages(ctx, job, download_dir, parallel, overwrite=overwrite)
     data = job_dict(job)
     if report is not None:
         data["download"] = report.to_dict()

@@ -84,17 +84,20 @@ def test_hints_on_fusion_name_the_backend(eojobs, fusion_env, monkeypatch):
     assert f"until you start it: eojobs -b fusion start {new_id}" in created_only.stderr
     waited = eojobs("wait", new_id, "-b", "fusion")
     assert waited.exit_code == 1
-    assert waited.stderr.strip() == (f"error: job {new_id} has not been started: start it "
-                                     f"first; start with: eojobs -b fusion start {new_id}")
+    assert waited.stderr.strip() == (f"error: job {new_id} has not been started; start it "
+                                     f"with: eojobs -b fusion start {new_id}")
 
 
 def test_hints_on_the_default_mock_do_not_need_the_backend(eojobs, user_dir):
     job_id = created(eojobs)
-    assert f"start with: eojobs start {job_id}" in eojobs("wait", job_id).stderr
+    assert f"start it with: eojobs start {job_id}" in eojobs("wait", job_id).stderr
+    results = eojobs("results", job_id)
+    assert results.stderr.strip() == (f"error: job {job_id} has not been started, so it has no "
+                                      f"results; start it with: eojobs start {job_id}")
     user_dir.mkdir(parents=True, exist_ok=True)
     (user_dir / "config.toml").write_text('backend = "fusion"\n')
     result = eojobs("-b", "mock", "wait", job_id)
-    assert f"start with: eojobs -b mock start {job_id}" in result.stderr
+    assert f"start it with: eojobs -b mock start {job_id}" in result.stderr
 
 
 def test_a_timeout_names_the_command_to_wait_again(eojobs, fusion_env):
