@@ -1,13 +1,14 @@
 """The download engine: parallel, resumable, atomic, verified.
 
-Each file is written to ``<name>.part`` beside its final name, with a small
-``<name>.part.json`` saying which asset (size, checksum, ETag) the bytes
-belong to. An interrupted download (a dropped connection, Ctrl-C, a killed
-process) leaves both, and the next call continues from where it stopped with
-an offset the backend turns into an HTTP ``Range``. Only a complete file
-whose size and checksum check out is renamed to its final name, and its
-sha256 goes into ``.eojobs-manifest.json`` so that later calls skip it
-without reading it again.
+Each file is written to a partial file in the download folder's hidden
+``.eojobs`` folder (see :mod:`eojobs.bookkeeping`), with a small JSON file
+beside it saying which asset (size, checksum, ETag) the bytes belong to. An
+interrupted download (a dropped connection, Ctrl-C, a killed process) leaves
+both, and the next call continues from where it stopped with an offset the
+backend turns into an HTTP ``Range``. Only a complete file whose size and
+checksum check out is renamed to its final name (see :mod:`eojobs.partfile`),
+and its sha256 goes into the manifest so that later calls skip it without
+reading it again.
 """
 
 from __future__ import annotations
@@ -16,18 +17,18 @@ import contextlib
 import errno
 import hashlib
 import os
-import re
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from queue import Queue
 from typing import IO, TYPE_CHECKING, Any
 
 from eojobs.backoff import backoff_delay
+from eojobs.bookkeeping import Bookkeeping, legacy_meta, legacy_part
 from eojobs.errors import (
     BackendError,
     DownloadError,
@@ -38,12 +39,12 @@ from eojobs.errors import (
 )
 from eojobs.manifest import Clash, FolderClash, Manifest, read_json, write_json
 from eojobs.models import Asset
+from eojobs.naming import safe_name
+from eojobs.partfile import PartFile
+from eojobs.report import DownloadReport
 from eojobs.retrying import RetryBudget, own_budget
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not on Windows
-    fcntl = None  # type: ignore[assignment]
+__all__ = ["Cancelled", "DownloadReport", "RetryPolicy", "download_assets", "safe_name"]
 
 CHUNK = 1 << 20
 #: The most one write() call is given. Linux 6.x (ext4 and others) sizes the
@@ -52,9 +53,6 @@ CHUNK = 1 << 20
 #: back to the host, filling them cost 2-3 times the system time (measured on
 #: 6.18). The extra calls of small slices cost next to nothing.
 WRITE_SLICE = 32 << 10
-PART_SUFFIX = ".part"
-META_SUFFIX = ".part.json"
-_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
 
 if TYPE_CHECKING:
     from eojobs.backend import ByteStream
@@ -63,52 +61,7 @@ Opener = Callable[[Asset, int], "ByteStream"]
 
 
 class Cancelled(EOJobsError):
-    """The download was cancelled; ``.part`` files are kept for the next call."""
-
-
-@dataclass
-class DownloadReport:
-    """What a download did: files written, already there, not ready yet, and failed."""
-
-    done: list[Path] = field(default_factory=list)
-    skipped: list[Path] = field(default_factory=list)
-    failed: list[tuple[Path, str]] = field(default_factory=list)
-    scheduled: list[Path] = field(default_factory=list)
-    #: Files among ``done`` whose completeness nothing could check: no size, no checksum.
-    unverified: list[Path] = field(default_factory=list)
-    bytes_written: int = 0
-    cancelled: bool = False
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing failed and nothing was cancelled."""
-        return not self.failed and not self.cancelled
-
-    def raise_for_failures(self) -> None:
-        """Raise DownloadError if any file failed."""
-        if self.failed:
-            first_path, first_reason = self.failed[0]
-            raise DownloadError(
-                f"{len(self.failed)} of {self._total} files failed, first {first_path}: "
-                f"{first_reason}",
-                report=self,
-            )
-
-    @property
-    def _total(self) -> int:
-        return len(self.done) + len(self.skipped) + len(self.failed) + len(self.scheduled)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-friendly summary."""
-        return {
-            "done": [str(p) for p in self.done],
-            "skipped": [str(p) for p in self.skipped],
-            "scheduled": [str(p) for p in self.scheduled],
-            "failed": [{"path": str(p), "reason": r} for p, r in self.failed],
-            "unverified": [str(p) for p in self.unverified],
-            "bytes": self.bytes_written,
-            "cancelled": self.cancelled,
-        }
+    """The download was cancelled; partial files are kept for the next call."""
 
 
 @dataclass(frozen=True)
@@ -131,21 +84,6 @@ class RetryPolicy:
         return backoff_delay(attempt, self.backoff, self.backoff_max)
 
 
-def safe_name(name: str) -> str:
-    """Return ``name`` if it is a plain file name that cannot escape a directory, else raise."""
-    if (
-        not name
-        or name in (".", "..")
-        or "/" in name
-        or "\\" in name
-        or "\x00" in name
-        or ":" in name
-        or _RESERVED.match(name)
-    ):
-        raise InputError(f"refusing unsafe file name from the backend: {name!r}")
-    return name
-
-
 def download_assets(
     items: Sequence[tuple[Asset, Path]],
     opener: Opener,
@@ -162,25 +100,37 @@ def download_assets(
     """Download each asset to its path; return what was done, skipped and failed.
 
     ``cancel`` is polled between chunks; when it returns True, or on Ctrl-C,
-    the workers stop within a second, keep their ``.part`` files and the
+    the workers stop within a second, keep their partial files and the
     report says ``cancelled``. ``file_bars`` adds a bar per file in flight
     under the overall one (on a terminal, like every bar here).
 
     ``job_id`` names the job the files belong to; the manifest in
     ``manifest_dir`` records it, and unless ``overwrite`` is given, a folder
-    holding another job's files under the same names (or their ``.part``
+    holding another job's files under the same names (or their partial
     files) is refused with FolderClash before anything is written.
+
+    Partial files go to the ``.eojobs`` folder of ``manifest_dir`` (or,
+    without one, of each file's folder). Two items with the same path are
+    never both written: the later ones fail, saying so.
     """
     if parallel < 1:
         raise InputError("parallel must be at least 1")
     manifest = Manifest(manifest_dir) if manifest_dir is not None else None
-    if manifest is not None and job_id is not None and not overwrite:
-        _refuse_clashes(manifest, [dest for _, dest in items], job_id)
     report = DownloadReport()
+    unique: dict[Path, Asset] = {}
+    for asset, dest in items:
+        if dest in unique:
+            report.failed.append((dest, f"{asset.name} has the same path as another file of "
+                                        "the download; it was not written"))
+        else:
+            unique[dest] = asset
+    items = [(asset, dest) for dest, asset in unique.items()]
+    if manifest is not None and job_id is not None and not overwrite:
+        _refuse_clashes(manifest, list(unique), job_id)
     lock = threading.Lock()
     stop = threading.Event()
     job = _Job(opener, overwrite, retry or RetryPolicy(), manifest,
-               lambda: stop.is_set() or bool(cancel and cancel()), job_id)
+               lambda: stop.is_set() or bool(cancel and cancel()), job_id, frozenset(unique))
     bar = _bar(sum(a.size or 0 for a, _ in items), progress)
 
     def advance(n: int) -> None:
@@ -257,13 +207,14 @@ class _Job:
 
     def __init__(self, opener: Opener, overwrite: bool, retry: RetryPolicy,
                  manifest: Manifest | None, cancelled: Callable[[], bool],
-                 job_id: str | None = None) -> None:
+                 job_id: str | None = None, dests: frozenset[Path] = frozenset()) -> None:
         self.opener = opener
         self.overwrite = overwrite
         self.retry = retry
         self.manifest = manifest
         self.cancelled = cancelled
         self.job_id = job_id
+        self.dests = dests
 
     def fetch(self, asset: Asset, dest: Path,
               advance: Callable[[int], None]) -> tuple[str, str]:
@@ -278,24 +229,50 @@ class _Job:
                 return ("failed", f"a different file already exists at {dest}; download "
                                   "with overwrite (--overwrite) to replace it")
         dest.parent.mkdir(parents=True, exist_ok=True)
-        part = dest.with_name(dest.name + PART_SUFFIX)
-        with _locked(part) as handle:
+        books = self._books(dest)
+        books.create()
+
+        def adopt(part: Path, meta: Path) -> bool:
+            return self._adopt_legacy(asset, dest, part, meta)
+
+        with PartFile(books, dest, adopt) as part:
+            # Another process may have finished the file while this one waited for it.
             if dest.exists() and not self.overwrite and not ours and self._same(dest, asset,
                                                                                 None):
                 return ("skipped", "")
-            digest = self._resume(asset, dest, handle)
-            try:
-                checksum, verified = self._transfer(asset, dest, handle, digest, advance)
-            except NotReady:
-                if os.fstat(handle.fileno()).st_size == 0:  # nothing to resume: leave no trace
-                    part.unlink(missing_ok=True)
-                    _meta_path(dest).unlink(missing_ok=True)
-                raise
-            os.replace(part, dest)
-        _meta_path(dest).unlink(missing_ok=True)
+            digest = self._resume(asset, dest, part.handle)
+            checksum, verified = self._transfer(asset, dest, part.handle, digest, advance)
+            part.publish(dest)
         if self.manifest is not None:
             self.manifest.record(dest, checksum, self.job_id)
         return ("done" if verified else "unverified", "")
+
+    def _books(self, dest: Path) -> Bookkeeping:
+        """The bookkeeping folder ``dest``'s partial file goes to."""
+        return self.manifest.books if self.manifest is not None else Bookkeeping(dest.parent)
+
+    def _meta_path(self, dest: Path) -> Path:
+        return self._books(dest).meta(dest)
+
+    def _adopt_legacy(self, asset: Asset, dest: Path, part: Path, meta: Path) -> bool:
+        """Move an earlier version's partial file of this asset to ``part``; say if one was.
+
+        Taken only when its description beside it is of this asset (and job,
+        if it names one) and its path is no output of this download or of
+        the manifest: an output may be called ``NAME.part`` too.
+        """
+        old_part, old_meta = legacy_part(dest), legacy_meta(dest)
+        described = read_json(old_meta)
+        if (not described or old_part in self.dests or not old_part.is_file()
+                or described.get("size") != asset.size
+                or described.get("checksum") != asset.checksum
+                or described.get("job", self.job_id) != self.job_id
+                or (self.manifest is not None and self.manifest.entry(old_part) is not None)):
+            return False
+        write_json(meta, described)
+        os.replace(old_part, part)
+        old_meta.unlink(missing_ok=True)
+        return True
 
     def _same(self, dest: Path, asset: Asset, recorded: dict[str, Any] | None) -> bool:
         """Whether ``dest`` already is the asset (``recorded``: its manifest entry, if any)."""
@@ -313,7 +290,7 @@ class _Job:
     def _resume(self, asset: Asset, dest: Path, handle: IO[bytes]) -> Any:
         """Keep what an earlier attempt wrote if it is of this asset; else start afresh."""
         digest = hashlib.sha256()
-        meta = read_json(_meta_path(dest))
+        meta = read_json(self._meta_path(dest))
         have = os.fstat(handle.fileno()).st_size
         same_asset = meta.get("size") == asset.size and meta.get("checksum") == asset.checksum
         if have and same_asset and (asset.size is None or have <= asset.size):
@@ -321,7 +298,7 @@ class _Job:
             for chunk in iter(lambda: handle.read(CHUNK), b""):
                 digest.update(chunk)
             return digest
-        return _start_afresh(asset, dest, handle, have, self.job_id)
+        return _start_afresh(asset, self._meta_path(dest), handle, have, self.job_id)
 
     def _transfer(self, asset: Asset, dest: Path, handle: IO[bytes], digest: Any,
                   advance: Callable[[int], None]) -> tuple[str, bool]:
@@ -341,8 +318,8 @@ class _Job:
                     sized = self._copy(asset, dest, handle, digest, offset, advance) and sized
                 break
             except RestartDownload:
-                digest = _start_afresh(asset, dest, handle, os.fstat(handle.fileno()).st_size,
-                                       self.job_id)
+                digest = _start_afresh(asset, self._meta_path(dest), handle,
+                                       os.fstat(handle.fileno()).st_size, self.job_id)
             except (BackendError, OSError) as exc:
                 transient = getattr(exc, "transient", exc.errno not in _LOCAL_FAILURES
                                     if isinstance(exc, OSError) else True)
@@ -356,7 +333,7 @@ class _Job:
         if asset.checksum and digest.hexdigest() != asset.checksum.lower():
             handle.seek(0)
             handle.truncate()
-            _meta_path(dest).unlink(missing_ok=True)
+            self._meta_path(dest).unlink(missing_ok=True)
             raise DownloadError("sha256 checksum does not match; the partial file was dropped")
         return str(digest.hexdigest()), sized or bool(asset.checksum)
 
@@ -368,11 +345,11 @@ class _Job:
         with self.opener(asset, offset) as stream:
             sized = asset.size is not None or getattr(stream, "length", None) is not None
             etag = getattr(stream, "etag", None)
-            meta = read_json(_meta_path(dest))
+            meta = read_json(self._meta_path(dest))
             if offset and etag and meta.get("etag") and meta["etag"] != etag:
                 raise RestartDownload(f"{asset.name} changed on the server since the last try")
             if etag and meta.get("etag") != etag:
-                write_json(_meta_path(dest), {**meta, "etag": etag})
+                write_json(self._meta_path(dest), {**meta, "etag": etag})
             handle.flush()
             fd = handle.fileno()
             next_chunk = _reader_of(stream)
@@ -393,7 +370,7 @@ class _Job:
                     break
                 if asset.size is not None and written + len(chunk) > asset.size:
                     os.ftruncate(fd, 0)
-                    _meta_path(dest).unlink(missing_ok=True)
+                    self._meta_path(dest).unlink(missing_ok=True)
                     raise DownloadError(f"the server sent more than the {asset.size} bytes it "
                                         "declared; the partial file was dropped")
                 try:
@@ -441,37 +418,6 @@ class _SpeedCheck:
                 f"{self.policy.min_speed:g} bytes/s a download needs; the partial file is "
                 "kept to resume")
         self.since, self.bytes = now, 0
-
-
-class _locked:
-    """The ``.part`` file, opened for update and locked against a second writer."""
-
-    def __init__(self, part: Path) -> None:
-        self.part = part
-        self.handle: IO[bytes] | None = None
-
-    def __enter__(self) -> IO[bytes]:
-        while True:
-            fd = os.open(self.part, os.O_RDWR | os.O_CREAT, 0o644)
-            handle = os.fdopen(fd, "r+b")
-            if fcntl is None:
-                break
-            # Wait for another writer of the same file, then make sure the path
-            # still names the file we locked: the other may have renamed it.
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-            try:
-                same = os.stat(self.part).st_ino == os.fstat(handle.fileno()).st_ino
-            except FileNotFoundError:
-                same = False
-            if same:
-                break
-            handle.close()
-        self.handle = handle
-        return handle
-
-    def __exit__(self, *exc: object) -> None:
-        assert self.handle is not None
-        self.handle.close()
 
 
 def _reader_of(stream: Any) -> Callable[[memoryview], memoryview]:
@@ -528,9 +474,9 @@ _pwrite = getattr(os, "pwrite", None)
 _LOCAL_FAILURES = {errno.ENOSPC, errno.EACCES, errno.EROFS, errno.EDQUOT, errno.EFBIG}
 
 
-def _start_afresh(asset: Asset, dest: Path, handle: IO[bytes], have: int,
+def _start_afresh(asset: Asset, meta_path: Path, handle: IO[bytes], have: int,
                   job_id: str | None) -> Any:
-    """Empty the ``.part`` (``have`` bytes long), note which asset (of which job) it is for.
+    """Empty the partial file (``have`` bytes long), note in ``meta_path`` which asset is next.
 
     Returns a new digest.
     """
@@ -542,24 +488,22 @@ def _start_afresh(asset: Asset, dest: Path, handle: IO[bytes], have: int,
     meta: dict[str, Any] = {"size": asset.size, "checksum": asset.checksum, "etag": None}
     if job_id is not None:
         meta["job"] = job_id
-    write_json(_meta_path(dest), meta)
+    write_json(meta_path, meta)
     return hashlib.sha256()
 
 
 def _refuse_clashes(manifest: Manifest, dests: Sequence[Path], job_id: str) -> None:
-    """Raise FolderClash if a file or ``.part`` at one of ``dests`` is another job's."""
+    """Raise FolderClash if a file or partial file of one of ``dests`` is another job's."""
     clashes = manifest.clashes(dests, job_id)
     for dest in dests:
-        owner = read_json(_meta_path(dest)).get("job")
-        part = dest.with_name(dest.name + PART_SUFFIX)
-        if isinstance(owner, str) and owner != job_id and part.exists():
-            clashes.append(Clash(part, owner))
+        for part, meta in ((manifest.books.part(dest), manifest.books.meta(dest)),
+                           (legacy_part(dest), legacy_meta(dest))):
+            owner = read_json(meta).get("job")
+            if isinstance(owner, str) and owner != job_id and part.exists():
+                clashes.append(Clash(dest, owner, partial=True))
+                break
     if clashes:
-        raise FolderClash(clashes, job_id, manifest.path.parent / job_id)
-
-
-def _meta_path(dest: Path) -> Path:
-    return dest.with_name(dest.name + META_SUFFIX)
+        raise FolderClash(clashes, job_id, manifest.books.root / job_id)
 
 
 def _sha256(path: Path) -> str:

@@ -19,6 +19,7 @@ from eojobs.models import (
     LogEntry,
     Service,
 )
+from eojobs.naming import UnsafeName
 from eojobs.options import coerce_options
 from eojobs.waiting import WaitPolicy, intervals_for, wait_for_jobs
 
@@ -250,6 +251,7 @@ class Result:
     def __init__(self, job: Job, assets: list[Asset]) -> None:
         self.job = job
         self.assets = assets
+        self._paths: tuple[tuple[int, ...], dict[int, Path | UnsafeName]] | None = None
 
     def __repr__(self) -> str:
         names = ", ".join(a.name for a in self.assets[:4])
@@ -262,8 +264,45 @@ class Result:
         A job with one execution puts its files at the top; otherwise each
         execution gets a folder such as ``slice-01`` or ``aggregate`` (and
         ``run-2/`` before them for scheduled jobs that ran more than once).
+        Files that would share a path get distinct names, such as
+        ``scene (2).tif``, the same on every call (see
+        :func:`eojobs.naming.distinct_paths`). Raises UnsafeName for a name
+        (or execution id) that is not safe to write.
         """
-        from eojobs.download import safe_name
+        paths = self._relative_paths()
+        found = paths.get(id(asset))
+        if found is None:  # not one of self.assets
+            found = self._base_path(asset)
+        if isinstance(found, UnsafeName):
+            raise found
+        return found
+
+    def _relative_paths(self) -> dict[int, Path | UnsafeName]:
+        """Each asset's path (by ``id``), or why it has none; worked out once per asset list."""
+        key = tuple(id(a) for a in self.assets)
+        if self._paths is not None and self._paths[0] == key:
+            return self._paths[1]
+        from eojobs.naming import distinct_paths
+
+        found: dict[int, Path | UnsafeName] = {}
+        safe: list[tuple[Asset, Path]] = []
+        for asset in self.assets:
+            try:
+                path = self._base_path(asset)
+            except UnsafeName as exc:
+                found[id(asset)] = exc
+            else:
+                safe.append((asset, path))
+        order = [(a.execution_id, a.component, a.href, a.name) for a, _ in safe]
+        for (asset, _), path in zip(safe, distinct_paths([p for _, p in safe], order),
+                                    strict=True):
+            found[id(asset)] = Path(path)
+        self._paths = (key, found)
+        return found
+
+    def _base_path(self, asset: Asset) -> Path:
+        """The path of ``asset`` from its name and execution, before telling apart equal ones."""
+        from eojobs.naming import safe_name
 
         executions = {e.id: e for e in self.job.executions}
         used = {a.execution_id for a in self.assets}
@@ -300,7 +339,7 @@ class Result:
     ) -> DownloadReport:
         """Download every asset below ``directory``; returns done, skipped and failed files.
 
-        Running it again finishes an interrupted download: ``.part`` files are
+        Running it again finishes an interrupted download: partial files are
         resumed and files already verified are skipped. ``cancel`` is polled
         while downloading; when it returns True the download stops, keeping
         what it has for the next call. Files that an earlier download wrote
@@ -309,13 +348,22 @@ class Result:
         before anything is written. With ``extract``, each ZIP file is
         unpacked into a folder of its name beside it, safely (see
         :mod:`eojobs.archives`); a refused archive is reported as failed.
+        A file whose name is not safe to write is not downloaded: it is
+        reported as failed, under its name with control characters escaped
+        (see :func:`eojobs.naming.printable`), and the other files are.
         """
         from eojobs.download import download_assets
+        from eojobs.naming import printable
 
         target = Path(directory).expanduser()
         if target.exists() and not target.is_dir():
             raise InputError(f"{target} exists and is not a directory")
-        items = [(a, target / self.relative_path(a)) for a in self.assets]
+        items, refused = [], []
+        for asset in self.assets:
+            try:
+                items.append((asset, target / self.relative_path(asset)))
+            except UnsafeName as exc:
+                refused.append((target / printable(exc.name), str(exc)))
         target.mkdir(parents=True, exist_ok=True)
         backend = self.job.connection.backend
         report = download_assets(
@@ -323,6 +371,7 @@ class Result:
             progress=progress, cancel=cancel, manifest_dir=target, retry=retry,
             file_bars=file_bars, job_id=self.job.id,
         )
+        report.failed = sorted([*report.failed, *refused])
         if extract:
             self._extract(report)
         return report

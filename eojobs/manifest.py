@@ -1,9 +1,14 @@
-"""``.eojobs-manifest.json``: which files a download completed, and for which job.
+"""``.eojobs/manifest.json``: which files a download completed, and for which job.
 
 Each entry, keyed by the file's path below the folder, holds the sha256,
 size and modification time of a file the download engine verified and
 renamed to its final name, and the id of the job it belongs to. Entries
 written before job ids were recorded have none: their job is unknown.
+
+Changes are made under the bookkeeping folder's lock, so that downloads in
+several processes into one folder keep each other's entries. A manifest an
+earlier version left at ``.eojobs-manifest.json`` is read as long as there
+is no new one, and folded into it (and removed) on the first change.
 """
 
 from __future__ import annotations
@@ -16,23 +21,30 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eojobs.bookkeeping import Bookkeeping
 from eojobs.errors import InputError
+from eojobs.naming import BOOKKEEPING, LEGACY_MANIFEST
 
-MANIFEST = ".eojobs-manifest.json"
+#: The manifest's path below the download folder.
+MANIFEST = f"{BOOKKEEPING}/manifest.json"
 
 
 @dataclass(frozen=True)
 class Clash:
-    """A file a download would replace although an earlier one wrote it for another job."""
+    """A file a download would replace although an earlier one wrote it for another job.
+
+    ``partial`` says that only part of it has arrived (a download was interrupted).
+    """
 
     path: Path
     owner: str
+    partial: bool = False
 
 
 class FolderClash(InputError):
     """Files in the folder belong to another job's download; nothing was written.
 
-    ``clashes`` lists each file (or ``.part``) and the job it belongs to,
+    ``clashes`` lists each file (or partial file) and the job it belongs to,
     ``job_id`` is the job being downloaded, and ``elsewhere`` a folder it
     could go to instead.
     """
@@ -48,11 +60,15 @@ class Manifest:
     """The manifest of one download folder."""
 
     def __init__(self, folder: Path) -> None:
+        self.books = Bookkeeping(folder)
         self.path = folder / MANIFEST
+        self.legacy_path = folder / LEGACY_MANIFEST
         self._lock = threading.Lock()
 
     def _load(self) -> dict[str, dict[str, Any]]:
-        return read_json(self.path)
+        if self.path.exists():
+            return read_json(self.path)
+        return read_json(self.legacy_path)
 
     def entry(self, dest: Path) -> dict[str, Any] | None:
         """What an earlier download recorded about ``dest``, if it wrote it."""
@@ -70,15 +86,16 @@ class Manifest:
 
     def record(self, dest: Path, sha256: str, job_id: str | None = None) -> None:
         """Note a completed, verified file, and the job it belongs to if known."""
-        with self._lock:
+        info = dest.stat()
+        entry: dict[str, Any] = {"sha256": sha256, "size": info.st_size,
+                                 "mtime_ns": info.st_mtime_ns}
+        if job_id is not None:
+            entry["job"] = job_id
+        with self._lock, self.books.locked():
             data = self._load()
-            info = dest.stat()
-            entry: dict[str, Any] = {"sha256": sha256, "size": info.st_size,
-                                     "mtime_ns": info.st_mtime_ns}
-            if job_id is not None:
-                entry["job"] = job_id
             data[self._key(dest)] = entry
             write_json(self.path, data)
+            self.legacy_path.unlink(missing_ok=True)
 
     def clashes(self, paths: Iterable[Path], job_id: str) -> list[Clash]:
         """The existing files among ``paths`` that the manifest gives to another job.
@@ -95,22 +112,25 @@ class Manifest:
         return found
 
     def _key(self, dest: Path) -> str:
-        return dest.relative_to(self.path.parent).as_posix() \
-            if dest.is_relative_to(self.path.parent) else str(dest)
+        return self.books.key(dest)
 
 
 def _clash_message(clashes: Sequence[Clash], job_id: str, elsewhere: Path) -> str:
     of = " or ".join(f"job {o}" for o in sorted({c.owner for c in clashes}))
     if len(clashes) == 1:
-        what = f"{clashes[0].path} is a file of {of}"
+        what = f"{_shown(clashes[0])} is a file of {of}"
     else:
-        shown = [str(c.path) for c in clashes[:3]]
+        shown = [_shown(c) for c in clashes[:3]]
         if len(clashes) > 3:
             shown.append(f"{len(clashes) - 3} more")
         what = f"{', '.join(shown[:-1])} and {shown[-1]} are files of {of}"
     return (f"{what}, not of job {job_id}; download job {job_id} into another folder "
             f"(such as {elsewhere}) or with overwrite (--overwrite) to replace "
             f"{'it' if len(clashes) == 1 else 'them'}")
+
+
+def _shown(clash: Clash) -> str:
+    return f"{clash.path} (partly downloaded)" if clash.partial else str(clash.path)
 
 
 def read_json(path: Path) -> dict[str, Any]:

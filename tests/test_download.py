@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 
 from eojobs import InputError
+from eojobs.bookkeeping import Bookkeeping
 from eojobs.download import RetryPolicy, download_assets, safe_name
 from eojobs.errors import RestartDownload
 from eojobs.manifest import MANIFEST
 from eojobs.models import Asset
+from eojobs.naming import BOOKKEEPING
 
 
 def asset(name: str, data: bytes, checksum: bool = True, size: int | None = -1) -> Asset:
@@ -60,8 +62,19 @@ class Breaking(io.BytesIO):
 
 
 def files_in(folder: Path) -> dict[str, bytes]:
+    """The outputs below ``folder``: every file but those of the bookkeeping folder."""
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*")
-            if p.is_file() and not p.name.startswith(".")}
+            if p.is_file() and BOOKKEEPING not in p.relative_to(folder).parts}
+
+
+def part_of(dest: Path, root: Path | None = None) -> Path:
+    """Where the partial file of ``dest`` is, in the bookkeeping folder of ``root``."""
+    return Bookkeeping(root or dest.parent).part(dest)
+
+
+def bookkeeping_in(folder: Path) -> list[str]:
+    """The names in ``folder``'s bookkeeping folder."""
+    return sorted(p.name for p in (folder / BOOKKEEPING).iterdir())
 
 
 def get(items, source, **kwargs):
@@ -89,7 +102,8 @@ def test_a_broken_stream_is_resumed_from_where_it_stopped(tmp_path):
     assert report.ok and report.done == [tmp_path / "a.bin"]
     assert source.opened == [("a.bin", 0), ("a.bin", 3000), ("a.bin", 7000)]
     assert files_in(tmp_path) == data
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.bin"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [BOOKKEEPING, "a.bin"]
+    assert bookkeeping_in(tmp_path) == []
 
 
 def test_a_failure_keeps_the_part_and_the_next_call_resumes(tmp_path):
@@ -101,13 +115,13 @@ def test_a_failure_keeps_the_part_and_the_next_call_resumes(tmp_path):
     assert report.failed[0][0].name == "a.bin"
     assert "connection reset by peer" in report.failed[0][1]
     assert not (tmp_path / "a.bin").exists()
-    assert (tmp_path / "a.bin.part").stat().st_size == 4000
+    assert part_of(tmp_path / "a.bin").stat().st_size == 4000
     healthy = Source(data)
     again = get(items, healthy, manifest_dir=tmp_path)
     assert again.done == [tmp_path / "a.bin"] and again.skipped == [tmp_path / "b.bin"]
     assert healthy.opened == [("a.bin", 4000)]
     assert files_in(tmp_path) == data
-    assert not list(tmp_path.glob("*.part*"))
+    assert bookkeeping_in(tmp_path) == ["manifest.json"]
 
 
 def test_a_server_that_ignores_range_restarts_the_file_cleanly(tmp_path):
@@ -142,7 +156,7 @@ def test_cancel_stops_and_keeps_the_part(tmp_path):
                  cancel=cancel)
     assert report.cancelled and not report.ok and report.done == []
     assert not (tmp_path / "a.bin").exists()
-    kept = (tmp_path / "a.bin.part").stat().st_size
+    kept = part_of(tmp_path / "a.bin").stat().st_size
     assert 0 < kept < len(data["a.bin"])
     resumed = Source(data)
     assert get([(asset("a.bin", data["a.bin"]), tmp_path / "a.bin")], resumed).ok
@@ -154,6 +168,7 @@ def test_the_manifest_skips_verified_files_and_refetches_corrupt_ones(tmp_path):
     items = [(asset(n, d), tmp_path / n) for n, d in data.items()]
     assert get(items, Source(data), manifest_dir=tmp_path).ok
     assert (tmp_path / MANIFEST).is_file()
+    assert files_in(tmp_path) == data
     untouched = Source(data)
     again = get(items, untouched, manifest_dir=tmp_path)
     assert len(again.skipped) == 2 and untouched.opened == []
@@ -287,7 +302,7 @@ def test_a_full_disk_fails_the_file_at_once_and_keeps_what_arrived(tmp_path, mon
     assert [reason for _, reason in report.failed] == [
         f"No space left on device ({tmp_path / 'a.bin'})"]
     assert source.opened == [("a.bin", 0)]
-    assert (tmp_path / "a.bin.part").stat().st_size == 1024 * 1024
+    assert part_of(tmp_path / "a.bin").stat().st_size == 1024 * 1024
 
 
 def test_a_plain_body_is_read_into_the_buffer_and_one_cut_short_is_a_transient_error():
@@ -354,7 +369,7 @@ def test_a_file_not_ready_yet_is_scheduled_and_fetched_by_the_next_call(tmp_path
     assert first.done == [tmp_path / "a.tif"] and first.scheduled == [tmp_path / "b.tif"]
     assert first.failed == [] and first.ok
     assert not (tmp_path / "b.tif").exists()
-    assert not list(tmp_path.glob("b.tif.part*"))
+    assert bookkeeping_in(tmp_path) == []
     second = download_assets(items, ready, retry=FAST, progress=False)
     assert second.done == [tmp_path / "b.tif"] and second.skipped == [tmp_path / "a.tif"]
     assert (tmp_path / "b.tif").read_bytes() == files["b.tif"]
@@ -380,7 +395,7 @@ def test_a_file_whose_bytes_all_arrived_before_a_cancel_is_finished(tmp_path):
     report = get(items, source, parallel=1, manifest_dir=tmp_path, cancel=lambda: bool(stopped))
     assert report.cancelled and report.done == [tmp_path / "a.bin"]
     assert (tmp_path / "a.bin").read_bytes() == data["a.bin"]
-    assert not (tmp_path / "a.bin.part").exists() and not (tmp_path / "b.bin").exists()
+    assert not part_of(tmp_path / "a.bin").exists() and not (tmp_path / "b.bin").exists()
     again = get(items, Source(data), manifest_dir=tmp_path)
     assert again.skipped == [tmp_path / "a.bin"] and again.done == [tmp_path / "b.bin"]
 

@@ -10,8 +10,9 @@ from click.testing import CliRunner
 
 from eojobs.cli import cli
 from eojobs.manifest import MANIFEST, FolderClash
+from eojobs.naming import BOOKKEEPING
 from tests.conftest import GLASGOW
-from tests.test_download import Source, asset, get
+from tests.test_download import Source, asset, get, part_of
 
 #: A second region, so that the second job's files differ from the first's.
 ELSEWHERE = (-3.3, 55.9, -3.1, 56.0)
@@ -55,7 +56,7 @@ def test_a_second_job_into_the_same_folder_is_refused_and_nothing_is_written(two
     assert "overwrite" in message
     assert clash.exit_code == 2
     assert snapshot(out) == before
-    assert not list(out.rglob("*.part*"))
+    assert sorted(p.name for p in (out / BOOKKEEPING).iterdir()) == ["manifest.json"]
 
 
 def test_the_suggested_folder_and_overwrite_both_work(two_jobs, tmp_path):
@@ -66,13 +67,15 @@ def test_the_suggested_folder_and_overwrite_both_work(two_jobs, tmp_path):
 
     beside = second.results().download(out / second.id, progress=False)
     assert beside.ok and len(beside.done) == len(first_files) - 1
-    assert {k: v for k, v in snapshot(out).items() if "/" not in k} == first_files
-    second_files = {k.split("/", 1)[1]: v for k, v in snapshot(out).items() if "/" in k}
+    nested = f"{second.id}/"
+    assert {k: v for k, v in snapshot(out).items() if not k.startswith(nested)} == first_files
+    second_files = {k.removeprefix(nested): v for k, v in snapshot(out).items()
+                    if k.startswith(nested)}
     assert second_files[MANIFEST] != first_files[MANIFEST]
 
     replaced = second.results().download(out, progress=False, overwrite=True)
     assert replaced.ok and len(replaced.done) == len(first_files) - 1
-    now = {k: v for k, v in snapshot(out).items() if "/" not in k}
+    now = {k: v for k, v in snapshot(out).items() if not k.startswith(nested)}
     assert {k: v for k, v in now.items() if k != MANIFEST} == \
         {k: v for k, v in second_files.items() if k != MANIFEST}
     owners = {e["job"] for e in json.loads(now[MANIFEST]).values()}
@@ -110,7 +113,7 @@ def test_a_deleted_file_of_another_job_is_no_clash(two_jobs, tmp_path):
     out = tmp_path / "out"
     first.results().download(out, progress=False)
     for path in out.iterdir():
-        if path.name != MANIFEST:
+        if path.name != BOOKKEEPING:
             path.unlink()
     assert second.results().download(out, progress=False).ok
 
@@ -127,14 +130,14 @@ def test_another_jobs_part_file_is_not_thrown_away(tmp_path):
     first = get(items, Source(data), manifest_dir=tmp_path, job_id="job-a",
                 cancel=after_two_polls)
     assert first.cancelled
-    part = tmp_path / "a.bin.part"
+    part = part_of(tmp_path / "a.bin")
     kept = part.read_bytes()
     assert 0 < len(kept) < len(data["a.bin"])
 
     theirs = {"a.bin": b"b" * 1000}
     other = [(asset("a.bin", theirs["a.bin"]), tmp_path / "a.bin")]
-    with pytest.raises(FolderClash, match=r"a\.bin\.part is a file of job job-a, not of "
-                                          r"job job-b"):
+    with pytest.raises(FolderClash, match=r"a\.bin \(partly downloaded\) is a file of job "
+                                          r"job-a, not of job job-b"):
         get(other, Source(theirs), manifest_dir=tmp_path, job_id="job-b")
     assert part.read_bytes() == kept and not (tmp_path / "a.bin").exists()
 

@@ -203,6 +203,8 @@ def download_with_messages(
     extract: bool = False, file_bars: bool = False,
 ) -> DownloadReport:
     """Download a job's results; report on stderr and exit 1 if any file failed."""
+    from eojobs.naming import printable
+
     state = ctx.find_root().obj
     result = job.results()
     try:
@@ -217,7 +219,7 @@ def download_with_messages(
     notice(
         ctx,
         f"downloaded {len(report.done)} files ({human_size(report.bytes_written)}) to "
-        f"{directory}; {len(report.skipped)} already there, {len(report.failed)} failed",
+        f"{printable(directory)}; {len(report.skipped)} already there, {len(report.failed)} failed",
     )
     if report.unverified:
         names = ", ".join(str(p) for p in report.unverified[:3])
@@ -229,7 +231,7 @@ def download_with_messages(
                     f"again later to fetch them: "
                     f"{command_hint(ctx, 'download', job.id, '--dir', str(directory))}")
     for path, reason in report.failed:
-        click.echo(f"failed: {path}: {reason}", err=True)
+        click.echo(f"failed: {printable(path)}: {printable(reason)}", err=True)
     return report
 
 
@@ -246,4 +248,6 @@ def finish_download(ctx: click.Context, job: Job, report: DownloadReport, direct
 
 def print_report(ctx: click.Context, report: DownloadReport) -> None:
     """The files a download wrote, one per line (or the report as JSON)."""
-    emit(ctx, report.to_dict(), lambda: [click.echo(str(p)) for p in report.done])
+    from eojobs.naming import printable
+
+    emit(ctx, report.to_dict(), lambda: [click.echo(printable(p)) for p in report.done])

@@ -204,21 +204,31 @@ def logs(ctx: click.Context, job_id: str, level: str | None) -> None:
 def results(ctx: click.Context, job_id: str) -> None:
     """List a job's output files.
 
+    A file whose name is not safe to write shows its name with control
+    characters escaped and "(unsafe name)"; downloads leave it out.
+
     \b
     Example:
       eojobs results 3f2a9c1e
     """
+    from eojobs.naming import UnsafeName, printable
+
     result = ctx.obj.connection().job(job_id).results()
-    data = [
-        {**a.model_dump(mode="json", exclude={"href"}), "path": str(result.relative_path(a))}
-        for a in result.assets
-    ]
+    data = []
+    for a in result.assets:
+        try:
+            path, refused = str(result.relative_path(a)), None
+        except UnsafeName as exc:
+            path, refused = None, str(exc)
+        data.append({**a.model_dump(mode="json", exclude={"href"}), "path": path,
+                     **({"unsafe": refused} if refused else {})})
     emit(
         ctx,
         data,
         lambda: table(
             ["path", "size", "type", "component"],
-            [[d["path"], human_size(d["size"]), d["media_type"], d["component"]] for d in data],
+            [[printable(d["path"] or f"{d['name']} (unsafe name)"), human_size(d["size"]),
+              printable(d["media_type"]), printable(d["component"])] for d in data],
         ),
     )
 

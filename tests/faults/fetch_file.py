@@ -17,7 +17,7 @@ from eojobs.models import Asset
 
 
 def main(data_id: str, file_id: str, name: str, size: str, dest: str) -> int:
-    """Fetch the file to ``dest``, resuming a ``.part`` left there."""
+    """Fetch the file to ``dest``, resuming a partial file an earlier run left."""
     target = Path(dest)
     asset = Asset(name=name, size=int(size), execution_id="-", href=f"{data_id}/{file_id}")
     with eojobs.connect("fusion") as conn:

@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 
 from eojobs import JobStatus
+from eojobs.bookkeeping import Bookkeeping
+from eojobs.naming import BOOKKEEPING
 from eojobs_mock.server.runner import MockServer
 from tests.faults.conftest import connect, faulty_server, use
 from tests.faults.test_resume import wait_until
@@ -53,7 +55,7 @@ def test_ctrl_c_stops_a_slow_download_at_once_and_the_next_run_resumes(user_dir,
         assert big.size is not None and big.size > 8 * INTERRUPT_AT
         where = {a.href: result.relative_path(a).as_posix() for a in result.assets}
         dest = out / result.relative_path(big)
-        part = dest.with_name(dest.name + ".part")
+        part = Bookkeeping(out).part(dest)
         injector = server.faults
         assert injector is not None
 
@@ -96,4 +98,4 @@ def test_ctrl_c_stops_a_slow_download_at_once_and_the_next_run_resumes(user_dir,
     assert all(data == expected[name] for name, data in finished.items())
     assert [(t.range, t.status) for t in again] == [(f"bytes={len(kept)}-", 206)]
     assert {name: (out / name).read_bytes() for name in where.values()} == expected
-    assert not list(out.rglob("*.part*"))
+    assert sorted(p.name for p in (out / BOOKKEEPING).iterdir()) == ["manifest.json"]

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from eojobs.bookkeeping import Bookkeeping
 from eojobs_mock.server.faults import parse_faults
 from eojobs_mock.server.runner import MockServer
 from tests.faults.conftest import connect, faulty_server
@@ -50,7 +51,7 @@ def test_a_download_killed_mid_file_resumes_and_ends_identical(user_dir, tmp_pat
     source.write_bytes(payload)
     dest = tmp_path / "down" / "big.bin"
     dest.parent.mkdir()
-    part = dest.with_name("big.bin.part")
+    part = Bookkeeping(dest.parent).part(dest)
     server = faulty_server(user_dir, f"throttle={THROTTLE},seed=0")
     fusion_env(server)
     try:
@@ -81,4 +82,5 @@ def test_a_download_killed_mid_file_resumes_and_ends_identical(user_dir, tmp_pat
     assert again[0].sent == SIZE - kept < SIZE
     assert dest.stat().st_size == SIZE
     assert hashlib.sha256(dest.read_bytes()).digest() == hashlib.sha256(payload).digest()
-    assert sorted(p.name for p in dest.parent.iterdir()) == [".eojobs-manifest.json", "big.bin"]
+    assert sorted(p.name for p in dest.parent.iterdir()) == [".eojobs", "big.bin"]
+    assert sorted(p.name for p in part.parent.iterdir()) == ["manifest.json"]
