@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from eojobs.bookkeeping import Bookkeeping
 from eojobs.download import RetryPolicy, download_assets
 from eojobs.errors import BackendError
 from eojobs.http import HttpPolicy
@@ -55,7 +56,7 @@ def test_an_endless_body_fails_at_the_size_the_file_record_declared(tmp_path):
     [(path, reason)] = report.failed
     assert "the server sent more than the 220 bytes it declared" in reason
     assert rogue.hits == 1, "not a transient failure: tried once"
-    part = tmp_path / "a.bin.part"
+    part = Bookkeeping(tmp_path).part(tmp_path / "a.bin")
     assert not part.exists() or part.stat().st_size == 0
 
 
@@ -155,7 +156,7 @@ def test_a_download_under_the_least_speed_fails_naming_it(tmp_path):
     assert elapsed_since(start) < HANG
     [(_, reason)] = report.failed
     assert "slower than the 1000 bytes/s" in reason
-    assert (tmp_path / "a.bin.part").stat().st_size > 0, "kept to resume"
+    assert Bookkeeping(tmp_path).part(tmp_path / "a.bin").stat().st_size > 0, "kept to resume"
 
 
 # 4. Permanent failures are not retried.
