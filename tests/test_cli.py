@@ -104,7 +104,7 @@ def test_run_json_and_the_rest_of_the_workflow(tmp_path):
     again = run_json("download", job_id, "--dir", str(tmp_path / "d"))
     assert again["done"] == [] and len(again["skipped"]) == len(results)
     assert invoke("wait", job_id).exit_code == 0
-    assert invoke("delete", job_id).exit_code == 0
+    assert invoke("delete", job_id, "--yes").exit_code == 0
     assert run_json("jobs") == []
 
 
@@ -176,7 +176,12 @@ def test_a_start_time_without_timezone_is_taken_as_utc_and_said():
     job = run_json("jobs")[0]
     assert job["schedule"]["start_at"].startswith("2030-01-01T06:00:00")
     status = invoke("status", job["id"]).stdout
-    assert "every -" in status
+    from datetime import datetime, timezone
+
+    from eojobs.cli.common import local_time
+
+    due = local_time(datetime(2030, 1, 1, 6, tzinfo=timezone.utc))
+    assert f"schedule: 1 run from {due}\n" in status
 
 
 def test_environment_problems_are_one_line_not_a_traceback(monkeypatch, tmp_path):

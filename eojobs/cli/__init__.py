@@ -42,6 +42,29 @@ class State:
         return not (self.quiet or self.json)
 
 
+class UsageLine(click.UsageError):
+    """A usage error shown as one ``error:`` line, like every other error, naming the help."""
+
+    @classmethod
+    def of(cls, error: click.UsageError) -> UsageLine:
+        """The same error, shown in one line."""
+        if isinstance(error, cls):
+            return error
+        line = cls(error.format_message(), error.ctx)
+        line.exit_code = error.exit_code
+        return line
+
+    def show(self, file: Any = None) -> None:
+        """``error: MESSAGE; see 'eojobs COMMAND --help'`` on stderr."""
+        names, ctx = [], self.ctx
+        while ctx is not None and ctx.parent is not None:
+            names.insert(0, ctx.info_name or "")
+            ctx = ctx.parent
+        where = " ".join(["eojobs", *names])
+        message = self.format_message().rstrip(".")
+        click.echo(f"error: {message}; see '{where} --help'", err=True)
+
+
 class EOJobsGroup(click.Group):
     """A group that turns every EOJobsError into one line on stderr and an exit code."""
 
@@ -53,12 +76,17 @@ class EOJobsGroup(click.Group):
                 click.echo(f"error: the argument '{shown}' is not valid UTF-8; eojobs takes "
                            "names and paths in UTF-8 only (rename the file or folder)", err=True)
                 ctx.exit(2)
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise UsageLine.of(exc) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; translate library errors."""
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            raise UsageLine.of(exc) from None
         except BrokenPipeError:
             _quiet_stdout()
             ctx.exit(0)

@@ -101,14 +101,15 @@ def command_hint(ctx: click.Context, *words: str) -> str:
     return " ".join([*parts, *(shlex.quote(str(w)) for w in words)])
 
 
-def local_time(moment: datetime | None) -> str:
+def local_time(moment: datetime | None, seconds: bool = False) -> str:
     """A date-time in the local timezone, with its zone: ``2030-01-01 07:00 CET``."""
     if moment is None:
         return "-"
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     local = moment.astimezone()
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname() or local.strftime('%z')}"
+    shown = f"{local:%Y-%m-%d %H:%M:%S}" if seconds else f"{local:%Y-%m-%d %H:%M}"
+    return f"{shown} {local.tzname() or local.strftime('%z')}"
 
 
 def announce_created(ctx: click.Context, job: Job) -> None:
@@ -218,16 +219,16 @@ def download_with_messages(
         ctx.exit(130)
     notice(
         ctx,
-        f"downloaded {len(report.done)} files ({human_size(report.bytes_written)}) to "
+        f"downloaded {plural(len(report.done), 'file')} ({human_size(report.bytes_written)}) to "
         f"{printable(directory)}; {len(report.skipped)} already there, {len(report.failed)} failed",
     )
     if report.unverified:
         names = ", ".join(str(p) for p in report.unverified[:3])
         more = ", ..." if len(report.unverified) > 3 else ""
-        notice(ctx, f"{len(report.unverified)} files could not be checked, as the server gave "
-                    f"no size or checksum for them: {names}{more}")
+        notice(ctx, f"{plural(len(report.unverified), 'file')} could not be checked, as the "
+                    f"server gave no size or checksum for them: {names}{more}")
     if report.scheduled:
-        notice(ctx, f"{len(report.scheduled)} files are not ready yet; run the same download "
+        notice(ctx, f"{plural(len(report.scheduled), 'file')} not ready yet; run the same download "
                     f"again later to fetch them: "
                     f"{command_hint(ctx, 'download', job.id, '--dir', str(directory))}")
     for path, reason in report.failed:
@@ -241,7 +242,8 @@ def finish_download(ctx: click.Context, job: Job, report: DownloadReport, direct
         existing = any("already exists" in reason for _, reason in report.failed)
         again = command_hint(ctx, "download", job.id, "--dir", str(directory),
                              *(["--overwrite"] if existing else []))
-        click.echo(f"error: {len(report.failed)} files failed; run again to retry: {again}",
+        click.echo(f"error: {plural(len(report.failed), 'file')} failed; run again to retry: "
+                   f"{again}",
                    err=True)
         ctx.exit(1)
 

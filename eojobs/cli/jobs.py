@@ -18,6 +18,7 @@ from eojobs.cli.common import (
     finite,
     job_dict,
     local_time,
+    plural,
     print_report,
     wait_with_messages,
 )
@@ -56,14 +57,15 @@ def jobs(ctx: click.Context, statuses: tuple[str, ...], service: str | None,
     """
     if since is not None and since.tzinfo is None:
         since = since.astimezone()
-    found = ctx.obj.connection().jobs(status=list(statuses) or None, service=service,
-                                      since=since, limit=limit)
+    conn = ctx.obj.connection()
+    chosen = conn.service(service) if service else None  # a typo gets a did-you-mean
+    found = conn.jobs(status=list(statuses) or None, service=chosen, since=since, limit=limit)
     ids = short_ids([j.id for j in found])
     emit(
         ctx,
         [job_dict(j) for j in found],
         lambda: table(
-            ["id", "name", "service", "status", "done", "price", "created"],
+            ["id", "name", "service", "status", "progress", "price", "created"],
             [[ids[j.id], clip(j.name, 24), clip(j.info.service_name, 22), j.status.value,
               f"{j.progress:.0f}%", j.price, local_time(j.info.created_at)] for j in found],
         ),
@@ -93,8 +95,9 @@ def status(ctx: click.Context, job_id: str) -> None:
 
             gap = info.schedule.repeat_every
             every = format_duration(gap) if gap else "-"
-            click.echo(f"schedule: {info.schedule.repeat_count} runs from "
-                       f"{info.schedule.start_at.isoformat()}, every {every}")
+            runs = plural(info.schedule.repeat_count, "run")
+            click.echo(f"schedule: {runs} from {local_time(info.schedule.start_at)}"
+                       + (f", every {every}" if gap else ""))
         if info.error:
             click.echo(f"error:    {info.error}")
         if info.executions:
@@ -103,7 +106,8 @@ def status(ctx: click.Context, job_id: str) -> None:
                 ["execution", "run", "part", "status", "progress", "started", "ended"],
                 [[e.id, e.run + 1, "aggregate" if e.aggregator else
                   (f"slice {e.index + 1}/{e.count}" if e.index is not None else "all"),
-                  e.status.value, f"{e.progress:.0f}%", e.started_at, e.ended_at]
+                  e.status.value, f"{e.progress:.0f}%", local_time(e.started_at),
+                  local_time(e.ended_at)]
                  for e in info.executions],
             )
 
@@ -191,7 +195,7 @@ def logs(ctx: click.Context, job_id: str, level: str | None) -> None:
         ctx,
         [e.model_dump(mode="json") for e in entries],
         lambda: [
-            click.echo(f"{e.time:%Y-%m-%d %H:%M:%S}  {e.execution_id[:8]}  {e.component}  "
+            click.echo(f"{local_time(e.time, seconds=True)}  {e.execution_id[:8]}  {e.component}  "
                        f"{e.level.upper()}  {e.message}")
             for e in entries
         ],
@@ -284,6 +288,10 @@ def start(ctx: click.Context, job_ids: tuple[str, ...]) -> None:
     conn = ctx.obj.connection()
     found = [conn.job(j) for j in job_ids]
     for job in found:
+        if job.status.value != "created":
+            notice(ctx, f"job {job.id} had already been started ({job.status.value}); "
+                        "nothing to start")
+            continue
         job.start()
         notice(ctx, f"job {job.id} {job.status.value}; follow it with: "
                     f"{command_hint(ctx, 'wait', job.id)}")
@@ -305,7 +313,8 @@ def stop(ctx: click.Context, job_id: str) -> None:
         notice(ctx, f"job {job.id} had already ended ({job.status.value}); nothing to stop")
     else:
         job.stop()
-        notice(ctx, f"stopped job {job.id}: it is {job.status.value}")
+        notice(ctx, f"stopped job {job.id}" if job.status.value == "stopped" else
+               f"asked job {job.id} to stop; it is {job.status.value}")
     emit(ctx, job_dict(job), lambda: None)
 
 
@@ -316,8 +325,8 @@ def stop(ctx: click.Context, job_id: str) -> None:
 def delete(ctx: click.Context, job_ids: tuple[str, ...], yes: bool) -> None:
     """Delete jobs and their outputs on the backend; running jobs are stopped first.
 
-    Asks for confirmation on a terminal unless --yes is given. A job is
-    named by its id or a unique start of it (at least 4 characters).
+    Asks for confirmation on a terminal; elsewhere (a script) it needs --yes.
+    A job is named by its id or a unique start of it (at least 4 characters).
 
     \b
     Examples:
@@ -326,7 +335,10 @@ def delete(ctx: click.Context, job_ids: tuple[str, ...], yes: bool) -> None:
     """
     conn = ctx.obj.connection()
     found = list({j.id: j for j in (conn.job(i) for i in job_ids)}.values())
-    if not yes and sys.stdin.isatty():
+    if not yes:
+        if not sys.stdin.isatty():
+            raise click.UsageError("not asking on a terminal: pass --yes to delete without "
+                                   "asking")
         for job in found:
             click.echo(f"  {describe(job)}", err=True)
         what = "this job and all its" if len(found) == 1 else \

@@ -62,7 +62,9 @@ def human_size(size: int | None) -> str:
 
 def price_text(price: float | None) -> str:
     """``3.29 credits``, or a note that the backend gives no price."""
-    return "not given" if price is None else f"{number_text(price)} credits"
+    if price is None:
+        return "not given"
+    return f"{number_text(price)} credit" if price == 1 else f"{number_text(price)} credits"
 
 
 #: Significant digits a float keeps in output: enough for any amount, few enough to

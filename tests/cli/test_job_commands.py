@@ -71,7 +71,7 @@ def test_stop_on_a_running_job_says_it_stopped_it(eojobs, monkeypatch):
     job_id = eojobs.json("run", *ELEVATION, "--no-wait")["id"]
     result = eojobs("stop", job_id)
     assert result.exit_code == 0
-    assert result.stderr.strip() == f"stopped job {job_id}: it is stopped"
+    assert result.stderr.strip() == f"stopped job {job_id}"
 
 
 def test_hints_on_fusion_name_the_backend(eojobs, fusion_env, monkeypatch):
@@ -137,7 +137,8 @@ def test_jobs_fits_100_columns_with_short_ids_and_local_times(eojobs):
     for _ in range(3):
         eojobs("create", *ELEVATION, "--name", "a rather long name for a job " * 3)
     lines = eojobs("jobs").stdout.splitlines()
-    assert lines[0].split() == ["ID", "NAME", "SERVICE", "STATUS", "DONE", "PRICE", "CREATED"]
+    assert lines[0].split() == ["ID", "NAME", "SERVICE", "STATUS", "PROGRESS", "PRICE",
+                                "CREATED"]
     assert all(len(line) <= 100 for line in lines), lines
     ids = [line.split()[0] for line in lines[1:]]
     assert all(len(i) >= 8 for i in ids) and len(set(ids)) == 3
@@ -180,3 +181,12 @@ def test_files_that_could_not_be_checked_are_named(eojobs, unsized_backend, tmp_
     data = eojobs.json("-b", "unsized", "download", result.stdout.strip(), "--dir",
                        str(tmp_path / "again"))
     assert len(data["unverified"]) == 4
+
+
+def test_delete_off_a_terminal_needs_yes_and_deletes_nothing_without(eojobs):
+    job_id = created(eojobs)
+    result = eojobs("delete", job_id)
+    assert result.exit_code == 2
+    assert result.stderr == ("error: not asking on a terminal: pass --yes to delete without "
+                             "asking; see 'eojobs delete --help'\n")
+    assert eojobs.json("status", job_id)["status"] == "created"

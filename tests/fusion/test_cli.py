@@ -73,7 +73,7 @@ def test_run_download_and_clean_up_with_b_fusion(server_env, monkeypatch, tmp_pa
     assert "succeeded" in invoke("-b", "fusion", "status", job_id).stdout
     assert invoke("-b", "fusion", "logs", job_id).exit_code == 0
     assert "elevation.tif" in invoke("-b", "fusion", "results", job_id).stdout
-    assert invoke("-b", "fusion", "delete", job_id).exit_code == 0
+    assert invoke("-b", "fusion", "delete", job_id, "-y").exit_code == 0
     gone = invoke("-b", "fusion", "status", job_id)
     assert gone.exit_code == 2 and "error:" in gone.stderr
 
