@@ -111,6 +111,16 @@ class Manifest:
                 found.append(Clash(path, owner))
         return found
 
+    def owners(self) -> dict[Path, str]:
+        """Every file still in the folder that an earlier download wrote, and its job."""
+        found = {}
+        for key, entry in self._load().items():
+            owner = entry.get("job") if isinstance(entry, dict) else None
+            path = self.books.root / key
+            if isinstance(owner, str) and path.is_file():
+                found[path] = owner
+        return found
+
     def _key(self, dest: Path) -> str:
         return self.books.key(dest)
 
@@ -125,8 +135,7 @@ def _clash_message(clashes: Sequence[Clash], job_id: str, elsewhere: Path) -> st
             shown.append(f"{len(clashes) - 3} more")
         what = f"{', '.join(shown[:-1])} and {shown[-1]} are files of {of}"
     return (f"{what}, not of job {job_id}; download job {job_id} into another folder "
-            f"(such as {elsewhere}) or with overwrite (--overwrite) to replace "
-            f"{'it' if len(clashes) == 1 else 'them'}")
+            f"(such as {elsewhere}), or overwrite {'it' if len(clashes) == 1 else 'them'}")
 
 
 def _shown(clash: Clash) -> str:

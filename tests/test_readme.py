@@ -59,8 +59,12 @@ def test_the_python_example_runs_as_written(workdir: Path):
     price, report = done.stdout.splitlines()[:2]
     assert float(price) > 0
     assert report.endswith("[] []")  # nothing skipped, nothing failed
-    assert sorted(p.name for p in (workdir / "example").iterdir() if p.name[0] != ".") == [
+    [folder] = (workdir / "example").iterdir()
+    assert sorted(p.name for p in folder.iterdir() if p.name[0] != ".") == [
         "elevation.png", "elevation.tif", "footprint.geojson", "statistics.csv"]
+    again = subprocess.run([sys.executable, "-c", blocks("python")[0]], cwd=workdir,
+                           capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr  # the example runs again as it is
 
 
 def test_shell_completion_as_the_readme_gives_it(workdir: Path):

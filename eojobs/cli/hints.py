@@ -6,6 +6,7 @@ import click
 
 from eojobs.cli.common import command_hint
 from eojobs.errors import EOJobsError, NoResults, NotStarted, WaitTimeout
+from eojobs.manifest import FolderClash
 
 
 def next_step(ctx: click.Context, error: EOJobsError) -> str:
@@ -20,4 +21,7 @@ def next_step(ctx: click.Context, error: EOJobsError) -> str:
         return f"start it with: {command_hint(ctx, 'start', error.job_id)}"
     if isinstance(error, NoResults) and error.status in ("running", "scheduled"):
         return f"wait for it with: {command_hint(ctx, 'wait', error.job_id)}"
+    if isinstance(error, FolderClash):
+        elsewhere = command_hint(ctx, "download", error.job_id, "--dir", str(error.elsewhere))
+        return f"to keep both: {elsewhere}; to replace them, add --overwrite"
     return ""

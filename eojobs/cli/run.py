@@ -71,6 +71,8 @@ def run(ctx: click.Context, max_price: float | None, wait: bool | None, timeout:
                 f"the first run is due at {local_time(due)}; --download needs --wait to stay "
                 "until it has run (or download later)")
 
+    if download_dir is not None and not overwrite and not params["per_feature"]:
+        _check_folder(download_dir)
     jobs = create_jobs_from(ctx, params, check_schedule)
     if max_price is not None:
         _check_price(ctx, jobs, max_price)
@@ -94,6 +96,19 @@ def run(ctx: click.Context, max_price: float | None, wait: bool | None, timeout:
         if report is not None and download_dir is not None:
             finish_download(ctx, job, report,
                             download_dir / job.id if many else download_dir)
+
+
+def _check_folder(folder: Path) -> None:
+    """Refuse, before anything is created, a folder that holds another job's downloads."""
+    from eojobs.manifest import Manifest
+
+    owners = Manifest(folder).owners()
+    if owners:
+        jobs = sorted(set(owners.values()))
+        names = ", ".join(p.name for p in list(owners)[:3]) + (", ..." if len(owners) > 3 else "")
+        raise click.UsageError(
+            f"{folder} already holds files of job {' and job '.join(jobs[:2])} ({names}); "
+            "download into another folder, or add --overwrite to replace them")
 
 
 def _due(schedule: Any) -> datetime | None:

@@ -129,3 +129,32 @@ def test_rules_in_python_too(conn):
                                  "end_date": "2024-05-01T00:00Z"})
     assert "start_date (2024-06-01) must be before end_date (2024-05-01)" in str(info.value)
     assert conn.jobs() == []
+
+
+def test_run_into_a_folder_of_another_job_is_refused_before_anything_is_charged(eojobs,
+                                                                                tmp_path):
+    out = tmp_path / "out"
+    first = eojobs.json("run", "elevation", "-r", str(GLASGOW), "--download", str(out))["id"]
+    before, files = credits(eojobs), sorted(p.read_bytes() for p in out.rglob("*")
+                                            if p.is_file())
+    again = eojobs("run", "elevation", "-r", str(GLASGOW), "--download", str(out))
+    assert again.exit_code == 2
+    assert again.stderr.startswith(f"error: {out} already holds files of job {first} (")
+    assert "download into another folder, or add --overwrite to replace them" in again.stderr
+    assert credits(eojobs) == before and len(eojobs.json("jobs")) == 1
+    assert sorted(p.read_bytes() for p in out.rglob("*") if p.is_file()) == files
+    replaced = eojobs("run", "elevation", "-r", str(GLASGOW), "--download", str(out),
+                      "--overwrite")
+    assert replaced.exit_code == 0, replaced.stderr
+
+
+def test_download_into_a_folder_of_another_job_says_how_to_keep_both(eojobs, tmp_path):
+    out = tmp_path / "out"
+    first = eojobs.json("run", "elevation", "-r", str(GLASGOW), "--download", str(out))["id"]
+    second = eojobs.json("run", "elevation", "-r", str(GLASGOW))["id"]
+    refused = eojobs("download", second, "--dir", str(out))
+    assert refused.exit_code == 2
+    assert f"are files of job {first}, not of job {second}" in refused.stderr
+    assert refused.stderr.strip().endswith(
+        f"to keep both: eojobs download {second} --dir {out / second}; to replace them, "
+        "add --overwrite")
