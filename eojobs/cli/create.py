@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -142,12 +142,18 @@ def _schedule(base: Schedule | None, start_at: datetime | None, repeat_count: in
     fields: dict[str, object] = dict(base) if base is not None else {}
     if start_at is not None:
         fields["start_at"] = assume_utc(start_at, "--start-at")
+        if fields["start_at"] < datetime.now(timezone.utc) - timedelta(minutes=1):
+            raise click.UsageError(f"--start-at {start_at.isoformat()} is in the past; leave it "
+                                   "out to start now")
     if repeat_count is not None:
         fields["repeat_count"] = repeat_count
     if repeat_every is not None:
         fields["repeat_every"] = parse_duration(repeat_every)
     if int(fields.get("repeat_count") or 1) > 1 and fields.get("repeat_every") is None:
         raise click.UsageError("--repeat-count above 1 needs --repeat-every")
+    if repeat_every is not None and int(fields.get("repeat_count") or 1) == 1:
+        raise click.UsageError("--repeat-every needs --repeat-count above 1: a job that runs "
+                               "once does not repeat")
     fields.setdefault("start_at", datetime.now(timezone.utc))
     fields.setdefault("repeat_count", 1)
     return fields

@@ -118,7 +118,7 @@ SERVICES: tuple[DemoService, ...] = (
             [InputSpec(number=2, name="mask", file_type="GeoTIFF",
                        description="Optional raster mask; non-zero pixels are kept.")],
         ).model_copy(update={"option_rules": [OptionRule(
-            left="start_date", op="<", right="end_date",
+            left="start_date", op="<=", right="end_date",
             message="the composite runs from the start date to the end date")]}),
         product=Product("ndvi", "vegetation", "float32", "index"),
         components=("Composite", "Vegetation Index", "Statistics"),
@@ -161,7 +161,9 @@ SERVICES: tuple[DemoService, ...] = (
                            description="Last day to search (none: the day after start_date)."),
                 _RESOLUTION.model_copy(update={"default": 20}),
             ],
-        ),
+        ).model_copy(update={"option_rules": [OptionRule(
+            left="start_date", op="<=", right="end_date",
+            message="the search runs from the start date to the end date")]}),
         product=Product("cloud_classification", "clouds", "uint8", "class", classes=4),
         components=(GUIDE_COMPONENT, "Statistics"),
         base_price=2.0, price_per_km2=0.002, seconds_per_km2=0.02,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 
+import pytest
+
 from tests.cli.conftest import on_terminal
 from tests.conftest import GLASGOW
 
@@ -190,3 +192,13 @@ def test_delete_off_a_terminal_needs_yes_and_deletes_nothing_without(eojobs):
     assert result.stderr == ("error: not asking on a terminal: pass --yes to delete without "
                              "asking; see 'eojobs delete --help'\n")
     assert eojobs.json("status", job_id)["status"] == "created"
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--repeat-every", "1d"], "--repeat-every needs --repeat-count above 1"),
+    (["--start-at", "2020-01-01T06:00Z"], "--start-at 2020-01-01T06:00:00+00:00 is in the past"),
+])
+def test_schedule_flags_that_would_be_ignored_are_refused(eojobs, flags, message):
+    result = eojobs("run", *ELEVATION, *flags)
+    assert result.exit_code == 2 and message in result.stderr, result.stderr
+    assert eojobs.json("jobs") == []

@@ -104,20 +104,20 @@ def test_contradicting_dates_are_refused_before_anything_is_charged(eojobs):
     result = eojobs("run", *VEG, "-o", "start_date=2024-06-01", "-o", "end_date=2024-05-01")
     assert result.exit_code == 2
     assert result.stderr.strip() == (
-        "error: Vegetation Index: start_date (2024-06-01) must be before end_date (2024-05-01) "
-        "(the composite runs from the start date to the end date)")
+        "error: Vegetation Index: start_date (2024-06-01) must be at or before end_date "
+        "(2024-05-01) (the composite runs from the start date to the end date)")
     assert eojobs.json("jobs") == [] and credits(eojobs) == before
 
 
 def test_contradicting_dates_are_refused_on_fusion_before_any_upload(eojobs, fusion_env):
     service = eojobs.json("-b", "fusion", "service", "vegetation")
     assert service["option_rules"] == [{
-        "left": "start_date", "op": "<", "right": "end_date",
+        "left": "start_date", "op": "<=", "right": "end_date",
         "message": "the composite runs from the start date to the end date"}]
-    result = eojobs("-b", "fusion", "run", *VEG, "-o", "start_date=2024-06-01",
+    result = eojobs("-b", "fusion", "run", *VEG, "-o", "start_date=2024-06-02",
                     "-o", "end_date=2024-06-01")
     assert result.exit_code == 2
-    assert "start_date (2024-06-01) must be before end_date (2024-06-01)" in result.stderr
+    assert "start_date (2024-06-02) must be at or before end_date (2024-06-01)" in result.stderr
     assert eojobs.json("-b", "fusion", "jobs") == []
     assert [p for p in fusion_env.state.blobs.folder.rglob("*") if p.is_file()] == []
 
@@ -127,8 +127,16 @@ def test_rules_in_python_too(conn):
         conn.create_job("Vegetation Index", (-4.3, 55.8, -4.2, 55.9),
                         options={"start_date": "2024-06-01T00:00Z",
                                  "end_date": "2024-05-01T00:00Z"})
-    assert "start_date (2024-06-01) must be before end_date (2024-05-01)" in str(info.value)
-    assert conn.jobs() == []
+    assert "start_date (2024-06-01) must be at or before end_date (2024-05-01)" in str(info.value)
+    one_day = conn.create_job("Vegetation Index", (-4.3, 55.8, -4.2, 55.9),
+                              options={"start_date": "2024-06-01T00:00Z",
+                                       "end_date": "2024-06-01T00:00Z"})
+    assert one_day.status.value == "created"
+    with pytest.raises(eojobs.OptionError, match="the search runs from the start date"):
+        conn.create_job("Demo: Sentinel-2 Cloud Classification", (-4.3, 55.8, -4.2, 55.9),
+                        options={"latest_date": False, "start_date": "2024-06-02T00:00Z",
+                                 "end_date": "2024-06-01T00:00Z"})
+    assert [j.id for j in conn.jobs()] == [one_day.id]
 
 
 def test_run_into_a_folder_of_another_job_is_refused_before_anything_is_charged(eojobs,
