@@ -124,11 +124,13 @@ def resolve_settings(
     try:
         return model.model_validate(merged)
     except ValidationError as exc:
-        problems = []
+        problems, names = [], []
         for error in exc.errors():
             where = ".".join(str(p) for p in error["loc"]) or "settings"
-            problems.append(f"{where}: {error['msg']}")
+            names.append(str(error["loc"][0]) if error["loc"] else "")
+            problems.append(f"{where}: {error['msg'].removeprefix('Value error, ')}")
+        sources = ", ".join(f"{env_var(backend, n)}" for n in dict.fromkeys(names) if n)
         raise ConfigError(
-            f"bad settings for backend {backend}: {'; '.join(problems)} "
-            f"(set them with connect(), {env_var(backend, 'NAME')} or {home() / PROFILE_FILE})"
+            f"bad settings for backend {backend}: {'; '.join(problems)} (they come from "
+            f"connect(), {sources or 'the environment'} or {home() / PROFILE_FILE})"
         ) from None

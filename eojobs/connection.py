@@ -23,7 +23,7 @@ from eojobs.joblist import check_prefix, job_filter, prefix_match
 from eojobs.models import Capability, JobStatus, Organisation, Schedule, Service
 from eojobs.options import coerce_options
 from eojobs.plugins import backend_classes
-from eojobs.suggest import close_matches
+from eojobs.suggest import close_matches, did_you_mean
 from eojobs.waiting import WaitPolicy, intervals_for, wait_for_jobs
 
 DEFAULT_BACKEND = "mock"
@@ -40,6 +40,7 @@ def connect(backend: str | None = None, **settings: Any) -> Connection:
     name = backend or default_backend(DEFAULT_BACKEND)
     check_profile(backend_classes())
     found = backend_class(name)
+    name = found.name
     resolved = resolve_settings(name, found.settings_model, settings)
     return Connection(found(resolved))
 
@@ -47,10 +48,11 @@ def connect(backend: str | None = None, **settings: Any) -> Connection:
 def backend_class(name: str) -> type[Backend]:
     """The installed, usable backend class called ``name``; ConfigError lists the others."""
     classes = backend_classes()
-    found = classes.get(name)
+    found = classes.get(name) if name in classes else classes.get(name.strip().lower())
     if found is None:
-        known = ", ".join(classes) or "none"
-        raise ConfigError(f"no backend named {name!r}; installed backends: {known}")
+        known = list(classes)
+        raise ConfigError(f"no backend named {name!r}{did_you_mean(name, known)}; installed "
+                          f"backends: {', '.join(known) or 'none'}")
     if not found.implemented:
         raise Unsupported(f"the {name} backend is not yet implemented")
     return found
@@ -120,6 +122,8 @@ class Connection:
         """
         if isinstance(ref, Service):
             return ref
+        if not isinstance(ref, str):
+            raise InputError(f"a service is named by its name or id (a string), not {ref!r}")
         ref = ref.strip()
         if not ref:
             raise InputError("a service name or id is needed")
@@ -279,9 +283,16 @@ class Connection:
                 (i for i in service.inputs if str(i.number) == str(key) or i.name == key), None
             )
             if spec is None:
-                known = ", ".join(f"{i.number} ({i.name})" for i in service.inputs) or "none"
-                raise InputError(f"{service.name} has no input {key!r}; its inputs are: {known}")
+                if str(key) == "1":
+                    raise InputError(f"input 1 of {service.name} is the region of interest: "
+                                     "give it as the job's region")
+                known = ", ".join(f"{i.number} ({i.name})" for i in service.inputs)
+                raise InputError(f"{service.name} has no input {key!r}; " + (
+                    f"its inputs besides the region are: {known}" if known else
+                    "it takes no input besides the region"))
             path = Path(value).expanduser()
+            if path.is_dir():
+                raise InputError(f"input {spec.name}: {path} is a folder, not a file")
             if not path.is_file():
                 raise InputError(f"input {spec.name}: no such file {path}")
             _check_file_type(spec.name, spec.file_type, path)

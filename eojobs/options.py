@@ -40,6 +40,9 @@ def coerce_options(service: Service, given: Mapping[str, Any] | None) -> dict[st
     Raises OptionError for an unknown name, a missing required option, or a
     value that does not fit its type.
     """
+    if given is not None and not isinstance(given, Mapping):
+        raise OptionError(f"options are a mapping of names to values, such as "
+                          f"{{'resolution': 30}}, not {given!r}")
     given = dict(given or {})
     names = [o.name for o in service.options]
     for name in given:

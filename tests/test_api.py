@@ -50,3 +50,23 @@ def test_reprs_read_well_in_a_repl(conn):
     entry = job.logs()[0]
     assert repr(entry) == f"<LogEntry {entry}>"
     assert str(entry).startswith(f"{entry.time:%Y-%m-%d %H:%M:%S} INFO Elevation: ")
+
+
+def test_wrong_kinds_of_arguments_are_clear_errors(conn):
+    import pytest
+
+    with pytest.raises(eojobs.InputError, match="a service is named by its name or id"):
+        conn.create_job(None, GLASGOW)
+    with pytest.raises(eojobs.OptionError, match="options are a mapping of names to values"):
+        conn.create_job("Elevation", GLASGOW, options="resolution=30")
+    assert conn.jobs() == []
+
+
+def test_backend_names_ignore_case_and_suggest():
+    import pytest
+
+    with eojobs.connect("MOCK") as conn:
+        assert conn.name == "mock"
+    with pytest.raises(eojobs.ConfigError, match=r"no backend named 'mok' \(did you mean "
+                                                 r"'mock'\?\); installed backends: "):
+        eojobs.connect("mok")

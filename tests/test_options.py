@@ -179,8 +179,10 @@ def _inputs_service():
     (3, "table.txt", b"a,b\n", "input table takes a CSV file (.csv), not table.txt"),
     (4, "picture.png", b"GIF89a", "input picture: picture.png is not a PNG file, whatever its "
                                   "name"),
-    ("7", "x.csv", b"a\n", "Inputs has no input '7'; its inputs are: 2 (mask), 3 (table), "
-                         "4 (picture)"),
+    ("7", "x.csv", b"a\n", "Inputs has no input '7'; its inputs besides the region are: "
+                         "2 (mask), 3 (table), 4 (picture)"),
+    ("1", "x.csv", b"a\n", "input 1 of Inputs is the region of interest: give it as the job's "
+                         "region"),
 ])
 def test_input_files_must_fit_the_declared_type(tmp_path, number, name, content, message):
     from eojobs import InputError
@@ -191,6 +193,14 @@ def test_input_files_must_fit_the_declared_type(tmp_path, number, name, content,
     with pytest.raises(InputError) as info:
         Connection._check_inputs(_inputs_service(), {number: path})
     assert str(info.value) == message
+
+
+def test_a_folder_given_as_an_input_file_is_named_as_a_folder(tmp_path):
+    from eojobs import InputError
+    from eojobs.connection import Connection
+
+    with pytest.raises(InputError, match=f"input mask: {tmp_path} is a folder, not a file"):
+        Connection._check_inputs(_inputs_service(), {2: tmp_path})
 
 
 def test_input_files_that_fit_are_taken_by_number_or_name(tmp_path):
