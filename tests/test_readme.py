@@ -78,3 +78,12 @@ def test_shell_completion_as_the_readme_gives_it(workdir: Path):
                                             "COMP_WORDS": "eojobs cre", "COMP_CWORD": "1"},
                            capture_output=True, text=True, timeout=60)
     assert "plain,create" in words.stdout.splitlines()
+
+
+def test_region_arguments_complete_file_names(workdir: Path):
+    for words, cword in (("eojobs region tests/da", "2"), ("eojobs run elevation -r tests/da",
+                                                            "4")):
+        done = subprocess.run(["eojobs"], env={**os.environ, "_EOJOBS_COMPLETE": "bash_complete",
+                                               "COMP_WORDS": words, "COMP_CWORD": cword},
+                              cwd=workdir, capture_output=True, text=True, timeout=60)
+        assert done.stdout.splitlines() == ["file,tests/da"], (words, done.stdout)

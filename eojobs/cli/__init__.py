@@ -50,7 +50,12 @@ class UsageLine(click.UsageError):
         """The same error, shown in one line."""
         if isinstance(error, cls):
             return error
-        line = cls(error.format_message(), error.ctx)
+        message = error.format_message()
+        command = error.ctx.info_name if error.ctx is not None else None
+        if message.startswith("Got unexpected extra argument") and command in ("run", "create"):
+            message = (f"{message.rstrip('.')}: quote a service name that has spaces "
+                       "(\"Vegetation Index\"), and give the region with --region")
+        line = cls(message, error.ctx)
         line.exit_code = error.exit_code
         return line
 

@@ -66,7 +66,8 @@ def services(ctx: click.Context, search: str | None) -> None:
 def service(ctx: click.Context, name_or_id: str) -> None:
     """Show one service: its options and inputs.
 
-    NAME_OR_ID is an id, a name, or an unambiguous start of a name.
+    NAME_OR_ID is an id, a name (in any case, or its first whole words), or a keyword;
+    a shortening is taken only when one service fits.
 
     \b
     Example:

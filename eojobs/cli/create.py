@@ -20,7 +20,13 @@ from eojobs.cli.common import (
     parse_option_pairs,
 )
 from eojobs.cli.output import emit, notice, price_text
-from eojobs.cli.regions import fix_from, read_regions, region_fix_options, show_notes
+from eojobs.cli.regions import (
+    complete_files,
+    fix_from,
+    read_regions,
+    region_fix_options,
+    show_notes,
+)
 from eojobs.errors import InputError
 
 if TYPE_CHECKING:
@@ -44,7 +50,7 @@ def job_options(command: F) -> F:
                      help="Take the service, region, options, inputs, name and schedule from a "
                           "YAML or JSON job file (see `eojobs define`); the other flags "
                           "override it."),
-        click.option("-r", "--region",
+        click.option("-r", "--region", shell_complete=complete_files,
                      help="A region file (GeoJSON, KML, KMZ, zipped or bare shapefile, WKT, "
                           "WKB), GeoJSON or WKT text, or a bbox W,S,E,N in degrees."),
         region_fix_options,

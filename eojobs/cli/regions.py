@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
+from click.shell_completion import CompletionItem
 
 from eojobs.cli.output import emit, notice
 
@@ -36,6 +37,12 @@ class Distance(click.ParamType):
         return metres
 
 
+def complete_files(ctx: click.Context, param: click.Parameter,
+                   incomplete: str) -> list[CompletionItem]:
+    """Shell completion of file names, for a parameter that also takes text (a bbox, WKT)."""
+    return [CompletionItem(incomplete, type="file")]
+
+
 def region_fix_options(command: F) -> F:
     """Add the flags that let a user allow changes to a region while it is read."""
     flags = [
@@ -47,7 +54,8 @@ def region_fix_options(command: F) -> F:
         click.option("--simplify", type=Distance(),
                      help="Drop vertices within this distance of the outline, e.g. 10m."),
         click.option("--repair", is_flag=True,
-                     help="Close open rings, fix self-intersections (make_valid), and split "
+                     help="Close open rings (GeoJSON, KML), fix self-intersections (make_valid), "
+                          "and split "
                           "polygons at the antimeridian."),
         click.option("--buffer", type=Distance(),
                      help="Turn points and lines into areas this wide on each side, e.g. 100m."),
@@ -83,7 +91,7 @@ def show_notes(ctx: click.Context, regions: list[Any]) -> None:
 
 
 @click.command("region", context_settings={"ignore_unknown_options": True})
-@click.argument("region")
+@click.argument("region", shell_complete=complete_files)
 @region_fix_options
 @click.option("--geojson", is_flag=True, help="Print the region as GeoJSON instead.")
 @click.pass_context

@@ -84,3 +84,20 @@ def test_backend_in_config_sets_the_default_and_flags_beat_it(eojobs, user_dir, 
     assert eojobs("services", "-b", "mock").exit_code == 0
     monkeypatch.setenv("EOJOBS_BACKEND", "mock")
     assert eojobs("services").exit_code == 0
+
+
+def test_usage_errors_are_one_line_naming_the_help(eojobs):
+    cases = [
+        (["run", "Vegetation", "Index", "-r", "1,2,3,4"],
+         "error: Got unexpected extra argument (Index): quote a service name that has spaces "
+         "(\"Vegetation Index\"), and give the region with --region; see 'eojobs run --help'"),
+        (["jobs", "--status", "Failed"], "error: Invalid value for '--status': 'Failed' is not "
+         "one of 'created', 'scheduled', 'running', 'succeeded', 'failed', 'stopped'; see "
+         "'eojobs jobs --help'"),
+        (["nosuch"], "error: No such command 'nosuch'; see 'eojobs --help'"),
+    ]
+    for args, line in cases:
+        result = eojobs(*args)
+        assert result.exit_code == 2
+        assert result.stderr == line + "\n", result.stderr
+    assert eojobs.json("jobs") == []
