@@ -15,8 +15,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
-from pydantic import BaseModel, ConfigDict
-
 from eojobs.models import (
     Asset,
     Capability,
@@ -53,10 +51,20 @@ class ByteStream(Protocol):
     def __exit__(self, *exc: Any) -> Any: ...
 
 
-class BackendSettings(BaseModel):
-    """Base for a backend's settings; a backend subclasses it with its own fields."""
+@dataclass(kw_only=True)
+class BackendSettings:
+    """Base for a backend's settings: a dataclass that a backend subclasses with its fields.
 
-    model_config = ConfigDict(extra="forbid")
+    Give every field a default. Fields may use pydantic's types and
+    ``Annotated[float, pydantic.Field(gt=0)]`` constraints, and a subclass
+    may be a ``pydantic.dataclasses.dataclass`` to have validators. Values
+    from ``connect()``, the environment or ``config.toml`` are validated
+    and coerced by pydantic, which is imported only then: a command run with
+    the defaults pays nothing for it.
+    """
+
+    #: Read by pydantic when it validates: unknown settings are errors.
+    __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid"}
 
 
 @dataclass(frozen=True)

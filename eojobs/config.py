@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
 import tomllib
-from pydantic import ValidationError
 
-from eojobs.backend import BackendSettings
 from eojobs.errors import ConfigError
 from eojobs.suggest import did_you_mean
 
@@ -98,11 +97,24 @@ def env_var(backend: str, setting: str) -> str:
     return f"EOJOBS_{backend.upper()}_{setting.upper()}"
 
 
-def resolve_settings(
-    backend: str, model: type[BackendSettings], given: Mapping[str, Any]
-) -> BackendSettings:
-    """Merge profile, environment and keyword settings (highest last) and validate them."""
-    fields = model.model_fields
+def setting_fields(model: type[Any]) -> dict[str, Any]:
+    """The settings of a settings model and their annotations, by name.
+
+    ``model`` is a dataclass (a :class:`~eojobs.backend.BackendSettings`
+    subclass) or, as older plugins have it, a pydantic model.
+    """
+    if dataclasses.is_dataclass(model):
+        return {f.name: f.type for f in dataclasses.fields(model) if f.init}
+    return {name: info.annotation for name, info in model.model_fields.items()}
+
+
+def resolve_settings(backend: str, model: type[Any], given: Mapping[str, Any]) -> Any:
+    """Merge profile, environment and keyword settings (highest last) and validate them.
+
+    With nothing given anywhere, a dataclass model is made from its defaults
+    without importing pydantic.
+    """
+    fields = setting_fields(model)
     unknown = sorted(set(given) - set(fields))
     if unknown:
         valid = ", ".join(sorted(fields)) or "none"
@@ -121,15 +133,26 @@ def resolve_settings(
         if value is not None and value != "":
             merged[key] = value
     merged.update({k: v for k, v in given.items() if v is not None})
+    if not merged and dataclasses.is_dataclass(model):
+        try:
+            return model()
+        except ValueError as exc:
+            raise ConfigError(f"bad default settings of backend {backend}: {exc}") from None
+    from pydantic import TypeAdapter, ValidationError
+
     try:
-        return model.model_validate(merged)
+        if hasattr(model, "model_validate"):
+            return model.model_validate(merged)
+        return TypeAdapter(model).validate_python(merged)
     except ValidationError as exc:
         problems, names = [], []
         for error in exc.errors():
-            where = ".".join(str(p) for p in error["loc"]) or "settings"
+            where = ".".join(str(p) for p in error["loc"])
             names.append(str(error["loc"][0]) if error["loc"] else "")
-            problems.append(f"{where}: {error['msg'].removeprefix('Value error, ')}")
-        sources = ", ".join(f"{env_var(backend, n)}" for n in dict.fromkeys(names) if n)
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(f"{where}: {message}" if where else message)
+        named = [n for n in names if n] or list(merged)
+        sources = ", ".join(env_var(backend, n) for n in dict.fromkeys(named))
         raise ConfigError(
             f"bad settings for backend {backend}: {'; '.join(problems)} (they come from "
             f"connect(), {sources or 'the environment'} or {home() / PROFILE_FILE})"

@@ -342,9 +342,9 @@ def _warn_if_naive(start: Any, source: str) -> None:
                                         "assuming UTC"), stacklevel=outside_eojobs())
 
 
-def _explain(exc: ValidationError, source: str, model: type[BaseModel], prefix: str = "") -> str:
+def _explain(exc: ValidationError, source: str, model: type[Any], prefix: str = "") -> str:
     """One line from a pydantic error: the file, the key, and what is wrong with it."""
-    keys = list(model.model_fields)
+    keys = list(model.model_fields) if hasattr(model, "model_fields") else model.field_names()
     parts = []
     for error in exc.errors():
         raw = list(error["loc"])
@@ -356,7 +356,7 @@ def _explain(exc: ValidationError, source: str, model: type[BaseModel], prefix: 
         loc = [str(p) for p in raw]
         where = ".".join([prefix, *loc] if prefix else loc) or prefix or "job file"
         kind = error["type"]
-        if kind == "extra_forbidden":
+        if kind in ("extra_forbidden", "unexpected_keyword_argument"):
             close = difflib.get_close_matches(loc[-1], keys, n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             scope = f"{prefix} " if prefix else ""

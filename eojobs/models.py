@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import enum
 import operator
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta, timezone
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from typing import Any, ClassVar, Literal
 
 
 class DataType(str, enum.Enum):
@@ -68,10 +68,59 @@ class ExecutionStatus(str, enum.Enum):
     STOPPED = "stopped"
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+@dataclass(frozen=True, kw_only=True)
+class _Model:
+    """Base of the models: frozen dataclasses, with the part of pydantic's API eojobs uses.
+
+    They are plain dataclasses so that a command that only lists services or
+    jobs does not pay for importing pydantic; pydantic is imported the first
+    time a model is validated from raw data or dumped as JSON, and then gives
+    exactly its usual results.
+    """
+
+    #: Read by pydantic when it validates: unknown keys are errors.
+    __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid"}
+
+    def model_dump(self, *, mode: str = "python", exclude: set[str] | None = None) -> Any:
+        """The model as a dict; ``mode="json"`` gives JSON types, as pydantic does."""
+        return _adapter(type(self)).dump_python(self, mode=mode, exclude=exclude)
+
+    def model_copy(self, *, update: dict[str, Any] | None = None) -> Any:
+        """A copy with the fields in ``update`` replaced."""
+        return replace(self, **(update or {}))
+
+    @classmethod
+    def model_validate(cls, data: Any) -> Any:
+        """A model from raw data (a dict of JSON-like values), validated and coerced by pydantic.
+
+        Raises pydantic's ValidationError.
+        """
+        return _adapter(cls).validate_python(data)
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        """``(name, value)`` of each field, so that ``dict(model)`` works as with pydantic."""
+        return iter([(f.name, getattr(self, f.name)) for f in fields(self)])
+
+    @classmethod
+    def field_names(cls) -> list[str]:
+        """The names of the model's fields, in order."""
+        return [f.name for f in fields(cls)]
 
 
+_ADAPTERS: dict[type, Any] = {}
+
+
+def _adapter(model: type) -> Any:
+    """pydantic's TypeAdapter of ``model``, made once."""
+    found = _ADAPTERS.get(model)
+    if found is None:
+        from pydantic import TypeAdapter
+
+        found = _ADAPTERS[model] = TypeAdapter(model)
+    return found
+
+
+@dataclass(frozen=True, kw_only=True)
 class OptionSpec(_Model):
     """One option a service accepts."""
 
@@ -105,6 +154,7 @@ class OptionSpec(_Model):
         return f"{self.name}: {', '.join(p for p in parts if p)}"
 
 
+@dataclass(frozen=True, kw_only=True)
 class OptionRule(_Model):
     """A relation the service states between two options' values: ``left op right``.
 
@@ -130,6 +180,7 @@ _COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operato
             "!=": operator.ne}
 
 
+@dataclass(frozen=True, kw_only=True)
 class InputSpec(_Model):
     """One file input a service accepts, besides the region."""
 
@@ -140,19 +191,20 @@ class InputSpec(_Model):
     description: str = ""
 
 
+@dataclass(frozen=True, kw_only=True)
 class Service(_Model):
     """A processing service offered by a backend."""
 
     id: str
     name: str
     summary: str = ""
-    keywords: list[str] = Field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
     #: Other ids the backend knows the service by (e.g. Fusion's stable SSD id).
-    aliases: list[str] = Field(default_factory=list)
-    options: list[OptionSpec] = Field(default_factory=list)
-    inputs: list[InputSpec] = Field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    options: list[OptionSpec] = field(default_factory=list)
+    inputs: list[InputSpec] = field(default_factory=list)
     #: Relations between options' values that the service states.
-    option_rules: list[OptionRule] = Field(default_factory=list)
+    option_rules: list[OptionRule] = field(default_factory=list)
 
     def option(self, name: str) -> OptionSpec | None:
         """The option called ``name``, or None."""
@@ -166,27 +218,23 @@ class Service(_Model):
         return f"{self.name}: {self.summary}" if self.summary else self.name
 
 
+@dataclass(frozen=True, kw_only=True)
 class Schedule(_Model):
     """When a job runs: once at ``start_at``, or ``repeat_count`` times ``repeat_every`` apart."""
 
     start_at: datetime
-    repeat_count: int = Field(default=1, ge=1)
+    repeat_count: int = 1
     repeat_every: timedelta | None = None
 
-    @field_validator("start_at")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value
-
-    @model_validator(mode="after")
-    def _gap_for_repeats(self) -> Schedule:
+    def __post_init__(self) -> None:
+        if self.start_at.tzinfo is None:
+            object.__setattr__(self, "start_at", self.start_at.replace(tzinfo=timezone.utc))
+        if self.repeat_count < 1:
+            raise ValueError("repeat_count must be at least 1")
         if self.repeat_count > 1 and not self.repeat_every:
             raise ValueError("a schedule that repeats needs repeat_every")
         if self.repeat_every is not None and self.repeat_every <= timedelta(0):
             raise ValueError("repeat_every must be positive")
-        return self
 
     def run_times(self) -> list[datetime]:
         """The start time of every run."""
@@ -194,6 +242,7 @@ class Schedule(_Model):
         return [self.start_at + i * gap for i in range(self.repeat_count)]
 
 
+@dataclass(frozen=True, kw_only=True)
 class Execution(_Model):
     """One execution of a job: one slice of one run, or the aggregator of a run."""
 
@@ -207,9 +256,10 @@ class Execution(_Model):
     started_at: datetime | None = None
     ended_at: datetime | None = None
     abort_reason: str | None = None
-    components: list[str] = Field(default_factory=list)
+    components: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True, kw_only=True)
 class JobInfo(_Model):
     """A snapshot of a job as the backend reports it."""
 
@@ -224,14 +274,15 @@ class JobInfo(_Model):
     started_at: datetime | None = None
     ended_at: datetime | None = None
     schedule: Schedule | None = None
-    options: dict[str, Any] = Field(default_factory=dict)
-    executions: list[Execution] = Field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+    executions: list[Execution] = field(default_factory=list)
     error: str | None = None
 
     def __repr__(self) -> str:
         return f"<JobInfo {self.id} {self.name!r} {self.status.value} {self.progress:.0f}%>"
 
 
+@dataclass(frozen=True, kw_only=True)
 class Asset(_Model):
     """One output file of a job."""
 
@@ -243,7 +294,7 @@ class Asset(_Model):
     #: The sha256 of the file as lower- or upper-case hex, where the backend gives one.
     checksum: str | None = None
     href: str
-    metadata: dict[str, Any] = Field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
 
     def __repr__(self) -> str:
         size = "size unknown" if self.size is None else f"{self.size} B"
@@ -254,6 +305,7 @@ class Asset(_Model):
         return self.name
 
 
+@dataclass(frozen=True, kw_only=True)
 class LogEntry(_Model):
     """One line of a job's log."""
 
@@ -271,16 +323,18 @@ class LogEntry(_Model):
                 f"{self.message}")
 
 
+@dataclass(frozen=True, kw_only=True)
 class Dispatcher(_Model):
     """A delivery step a job can run after it finishes (e-mail, a bucket, ...)."""
 
     name: str
     attached: bool = False
     summary: str = ""
-    options: dict[str, Any] = Field(default_factory=dict)
-    option_specs: list[OptionSpec] = Field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)
+    option_specs: list[OptionSpec] = field(default_factory=list)
 
 
+@dataclass(frozen=True, kw_only=True)
 class Organisation(_Model):
     """An organisation the account belongs to, with its credits."""
 
@@ -289,8 +343,15 @@ class Organisation(_Model):
     credits: float | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class RegionLimits(_Model):
     """What a backend takes in one job's region; None means no limit."""
 
-    max_area_km2: float | None = Field(default=None, gt=0)
-    max_vertices: int | None = Field(default=100_000, gt=3)
+    max_area_km2: float | None = None
+    max_vertices: int | None = 100_000
+
+    def __post_init__(self) -> None:
+        if self.max_area_km2 is not None and not self.max_area_km2 > 0:
+            raise ValueError(f"max_area_km2 must be above 0, not {self.max_area_km2}")
+        if self.max_vertices is not None and not self.max_vertices > 3:
+            raise ValueError(f"max_vertices must be above 3, not {self.max_vertices}")

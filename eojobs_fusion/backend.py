@@ -14,6 +14,7 @@ from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
+from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from eojobs.backend import Backend, BackendSettings, ByteStream, JobHints, JobRequest
 from eojobs.errors import BackendError, InputError, NotFound, RegionError
@@ -58,6 +59,7 @@ def _answers(method: Callable[..., T]) -> Callable[..., T]:
     return wrapper
 
 
+@pydantic_dataclass(kw_only=True, config={"extra": "forbid"})
 class FusionSettings(BackendSettings):
     """Settings of the Fusion backend (``EOJOBS_FUSION_<NAME>``)."""
 
@@ -173,8 +175,9 @@ class FusionBackend(Backend):
         for entry in user.get("organisations") or []:
             org = self.client.get_organisation(str(entry["id"]))
             credit = self.client.get_credit(str(entry["id"]))
-            out.append(Organisation(id=str(org["id"]), name=str(org.get("name", "")),
-                                    credits=float(credit.get("any_credits") or 0)))
+            out.append(mapping.checked(Organisation, id=str(org["id"]),
+                                       name=str(org.get("name", "")),
+                                       credits=float(credit.get("any_credits") or 0)))
         return out
 
     @_answers
@@ -496,7 +499,7 @@ class FusionBackend(Backend):
                     message = str(line.get("message", ""))
                     level = "error" if message.lower().startswith(("error", "traceback")) \
                         else "info"
-                    entries.append(LogEntry(
+                    entries.append(mapping.checked(LogEntry,
                         time=mapping.parse_time(line.get("logged_at")), execution_id=wire["id"],
                         component=str(component.get("name", "")), level=level, message=message,
                     ))

@@ -6,7 +6,7 @@ import json
 import re
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from eojobs.models import (
     Asset,
@@ -24,6 +24,7 @@ from eojobs.models import (
 )
 
 Json = dict[str, Any]
+M = TypeVar("M")
 
 DATA_TYPES = {
     "numeric": DataType.NUMBER,
@@ -55,6 +56,15 @@ FILE_TYPES = {
     ".zip": "ESRI Shapefile", ".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".pdf": "PDF",
     ".gz": "GZIP",
 }
+
+
+def checked(model: type[M], **fields: Any) -> M:
+    """A model built from what the platform sent, validated by pydantic.
+
+    A value of the wrong type is an error (pydantic's ValidationError, a
+    ValueError), never a model that holds it.
+    """
+    return model.model_validate(fields)  # type: ignore[no-any-return]
 
 
 def rules(validation: str | None) -> dict[str, str]:
@@ -113,12 +123,12 @@ def service(wire: Json, template: Json | None = None) -> Service:
         for number, slot in enumerate(template.get("inputs") or [], start=1):
             if number == 1:
                 continue
-            inputs.append(InputSpec(
+            inputs.append(checked(InputSpec,
                 number=number, name=slot.get("title") or f"input {number}",
                 file_type=slot.get("file_type") or "Other",
                 description=slot.get("description") or "",
             ))
-    return Service(
+    return checked(Service,
         id=wire["id"], name=wire.get("name", ""),
         summary=wire.get("documentation_summary") or "",
         keywords=list(wire.get("keywords") or []), options=options, inputs=inputs,
@@ -140,7 +150,7 @@ def option_rules(wires: Any, names: set[str]) -> list[OptionRule]:
     for wire in wires if isinstance(wires, list) else []:
         match = _RULE.match(str(wire.get("expression") or "")) if isinstance(wire, dict) else None
         if match and match.group(1) in names and match.group(3) in names:
-            found.append(OptionRule(left=match.group(1), op=match.group(2),  # type: ignore[arg-type]
+            found.append(checked(OptionRule, left=match.group(1), op=match.group(2),  # type: ignore[arg-type]
                                     right=match.group(3), message=str(wire.get("message") or "")))
     return found
 
@@ -154,7 +164,7 @@ def option_specs(wires: list[Json]) -> list[OptionSpec]:
             continue
         found = rules(option.get("validation"))
         allowed = found.get("values")
-        specs.append(OptionSpec(
+        specs.append(checked(OptionSpec,
             name=option["name"], data_type=kind, required=bool(option.get("required")),
             default=_safe_decode(option.get("data_type", ""), option.get("value"),
                                  option.get("validation")),
@@ -169,7 +179,7 @@ def dispatcher(available: Json, current: Json, attached: bool) -> Dispatcher:
     """A dispatcher offered to a process; ``current`` holds its values when attached."""
     values = {o["name"]: _safe_decode(o.get("data_type", ""), o.get("value"), o.get("validation"))
               for o in current.get("options") or []}
-    return Dispatcher(
+    return checked(Dispatcher,
         name=str(available.get("name", "")), attached=attached,
         summary=available.get("documentation_summary") or "",
         options={k: v for k, v in values.items() if v is not None},
@@ -233,7 +243,7 @@ def executions(wires: list[Json]) -> list[Execution]:
         grouped = wire.get("group_id") is not None
         # Slices are numbered 1..group_count; anything else in the group aggregates them.
         aggregator = grouped and (index is None or not 1 <= int(index) <= count)
-        out.append(Execution(
+        out.append(checked(Execution,
             id=wire["id"], run=run,
             index=int(index) - 1 if grouped and not aggregator else None,
             count=count, aggregator=bool(aggregator),
@@ -287,8 +297,8 @@ def job_info(process: Json, wires: list[Json], service_name: str) -> JobInfo:
     if process.get("run_type") == "run_schedule" and process.get("repeat_start"):
         gap = _gap(process.get("repeat_gap"))
         count = max(1, int(process.get("repeat_count") or 1))
-        schedule = Schedule(start_at=parse_time(process["repeat_start"]), repeat_count=count,
-                            repeat_every=gap if count > 1 else None)
+        schedule = checked(Schedule, start_at=parse_time(process["repeat_start"]),
+                           repeat_count=count, repeat_every=gap if count > 1 else None)
     options = {
         o["name"]: _safe_decode(o.get("data_type", ""), o.get("value"), o.get("validation"))
         for o in process.get("options") or [] if o.get("value") is not None
@@ -298,7 +308,7 @@ def job_info(process: Json, wires: list[Json], service_name: str) -> JobInfo:
     progress = sum(e.progress for e in execs) / len(execs) if execs else 0.0
     if status is JobStatus.SUCCEEDED:
         progress = 100.0
-    return JobInfo(
+    return checked(JobInfo,
         id=process["id"], name=process.get("name", ""), service_id=process.get("service_id", ""),
         service_name=service_name, status=status,
         price=float(process["price"]) if process.get("price") is not None else None,
@@ -324,7 +334,7 @@ def interim_info(process: Json, service_name: str) -> JobInfo:
         status = JobStatus.RUNNING
     else:
         status = job_status(process, [])
-    return JobInfo(
+    return checked(JobInfo,
         id=process["id"], name=process.get("name", ""), service_id=process.get("service_id", ""),
         service_name=service_name, status=status,
         price=float(process["price"]) if process.get("price") is not None else None,
@@ -406,7 +416,7 @@ def asset(file: Json, execution_id: str, component: str) -> Asset:
             "preview_file_id", "file_type")
     metadata = {k: file[k] for k in keys if file.get(k) is not None}
     metadata["data_id"] = file.get("data_id")
-    return Asset(
+    return checked(Asset,
         name=file["file_name"], size=int(file["size"]) if file.get("size") is not None else None,
         media_type=_media_type(file), execution_id=execution_id, component=component,
         checksum=None,

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, Any, ClassVar
-
-from pydantic import Field
 
 from eojobs.backend import Backend, BackendSettings, JobHints, JobRequest
 from eojobs.config import home
@@ -31,19 +30,27 @@ from eojobs_mock.engine.platform import MockPlatform
 from eojobs_mock.engine.timeline import ExecutionState, JobState, job_state
 
 
+@dataclass(kw_only=True)
 class MockSettings(BackendSettings):
     """Settings of the mock platform (``EOJOBS_MOCK_<NAME>``)."""
 
-    speed: float = Field(default=1.0, gt=0, description="Multiplier on the simulated clock.")
-    max_slice_km2: float = Field(
-        default=500.0, gt=0, description="Regions larger than this are split into slices."
-    )
-    initial_credits: float = Field(
-        default=1000.0, ge=0, description="Credits a new mock account starts with."
-    )
-    max_region_vertices: int = Field(
-        default=100_000, gt=3, description="The most vertices a job's region may have."
-    )
+    #: Multiplier on the simulated clock.
+    speed: float = 1.0
+    #: Regions larger than this are split into slices.
+    max_slice_km2: float = 500.0
+    #: Credits a new mock account starts with.
+    initial_credits: float = 1000.0
+    #: The most vertices a job's region may have.
+    max_region_vertices: int = 100_000
+
+    def __post_init__(self) -> None:
+        for name, least, strict in (("speed", 0, True), ("max_slice_km2", 0, True),
+                                    ("initial_credits", 0, False),
+                                    ("max_region_vertices", 3, True)):
+            value = getattr(self, name)
+            if value < least or (strict and value == least) or value != value:
+                bound = f"above {least}" if strict else f"at least {least}"
+                raise ValueError(f"{name} must be {bound}, not {value}")
 
 
 class MockBackend(Backend):

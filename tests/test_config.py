@@ -35,7 +35,7 @@ def test_the_backend_comes_from_eojobs_backend(monkeypatch):
 
 
 @pytest.mark.parametrize(("kwargs", "profile", "message"), [
-    ({"speed": 0}, None, "speed: Input should be greater than 0"),
+    ({"speed": 0}, None, "bad settings for backend mock: speed must be above 0, not 0.0"),
     ({"sped": 2}, None, "unknown setting sped for backend mock; its settings are: "
                         "initial_credits, max_region_vertices, max_slice_km2, speed"),
     ({}, "[mock\n", "config.toml is not valid TOML"),

@@ -191,7 +191,7 @@ BAD_JOB_FILES = [
     ("schedule-count.yaml",
      "service: Elevation\nregion: area.geojson\nschedule:\n  start_at: 2030-01-01\n"
      "  repeat_count: 0\n",
-     "schedule-count.yaml: schedule.repeat_count: input should be greater than or equal to 1"),
+     "schedule-count.yaml: schedule: repeat_count must be at least 1"),
     ("bad.json", '{"service": "Elevation", "region": "area.geojson",}',
      "bad.json: not valid JSON: Expecting property name enclosed in double quotes "
      "(line 1, column 51)"),

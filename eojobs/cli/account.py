@@ -23,18 +23,18 @@ def login(ctx: click.Context, backend: str) -> None:
     """
     import os
 
-    from eojobs.config import env_var, profile, resolve_settings
+    from eojobs.config import env_var, profile, resolve_settings, setting_fields
     from eojobs.connection import backend_class, connect
 
     found = backend_class(backend)
     resolve_settings(backend, found.settings_model, {})  # bad settings fail before any prompt
     known = profile(backend)
     given: dict[str, object] = {}
-    fields = found.settings_model.model_fields
+    fields = setting_fields(found.settings_model)
     for name in found.login_settings:
         if os.environ.get(env_var(backend, name)) or known.get(name):
             continue
-        secret = "SecretStr" in str(fields[name].annotation)
+        secret = "SecretStr" in str(fields[name])
         given[name] = click.prompt(name.replace("_", " ").capitalize(), hide_input=secret,
                                    err=True)
     with connect(backend, **given) as conn:
