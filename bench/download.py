@@ -10,10 +10,17 @@ files through the API, then downloads them from signed URLs:
 
 and prints MiB/s, ratios to curl, and CPU seconds per GiB.
 
+With --https the server is started a second time with a self-signed
+certificate made at run time (`openssl req`), and the one-file case runs
+over HTTPS as well: curl gets the certificate with --cacert, eojobs and the
+SDK with REQUESTS_CA_BUNDLE. --only-big leaves out the many-files case,
+--no-sdk the SDK.
+
 Every case runs once per round, the rounds interleaving the tools; the
 figures are medians.
 
 Usage: python bench/download.py [--big-mib 1024] [--files 200] [--file-mib 5] [--rounds 3]
+                                [--https] [--only-big] [--no-sdk]
 """
 
 from __future__ import annotations
@@ -57,14 +64,26 @@ def measure(fn) -> tuple[float, float]:
     return time.perf_counter() - start, cpu() - used
 
 
-def start_server(home: Path) -> tuple[subprocess.Popen, str]:
+def start_server(home: Path, tls: tuple[Path, Path] | None = None
+                 ) -> tuple[subprocess.Popen, str]:
     exe = shutil.which("eojobs", path=str(Path(sys.executable).parent)) or "eojobs"
     env = {**os.environ, "EOJOBS_HOME": str(home)}
-    server = subprocess.Popen([exe, "mock", "serve", "--port", "0"], stdout=subprocess.PIPE,
-                              stderr=subprocess.DEVNULL, text=True, env=env)
+    extra = ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])] if tls else []
+    server = subprocess.Popen([exe, "mock", "serve", "--port", "0", *extra],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                              env=env)
     line = server.stdout.readline() if server.stdout else ""
-    url = next(word for word in line.split() if word.startswith("http://"))
+    url = next(word for word in line.split() if word.startswith(("http://", "https://")))
     return server, url
+
+
+def make_certificate(folder: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 and its key, made with `openssl req`."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    return cert, key
 
 
 def upload(backend, name: str, paths: list[Path]) -> list:
@@ -87,19 +106,30 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--file-mib", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--https", action="store_true",
+                        help="also download the one file over HTTPS")
+    parser.add_argument("--only-big", action="store_true", help="leave out the many files")
+    parser.add_argument("--no-sdk", action="store_true", help="leave out the official SDK")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="eojobs-bench-") as tmp:
         root = Path(tmp)
         os.environ["EOJOBS_HOME"] = str(root / "home")
-        server, url = start_server(root / "home")
+        servers = [start_server(root / "home")]
         try:
-            run(root, url, args)
+            if args.https:
+                cert = make_certificate(root)
+                os.environ["REQUESTS_CA_BUNDLE"] = str(cert[0])
+                servers.append(start_server(root / "home", cert))
+            run(root, servers[0][1], args, servers[1][1] if args.https else None,
+                root / "cert.pem")
         finally:
-            server.terminate()
-            server.wait()
+            for server, _ in servers:
+                server.terminate()
+                server.wait()
 
 
-def run(root: Path, url: str, args: argparse.Namespace) -> None:
+def run(root: Path, url: str, args: argparse.Namespace, tls_url: str | None,
+        cacert: Path) -> None:
     import eojobs
     from eojobs.download import download_assets
 
@@ -119,27 +149,33 @@ def run(root: Path, url: str, args: argparse.Namespace) -> None:
         backend = conn.backend
         big_assets = upload(backend, "bench big", [big])
         many_assets = upload(backend, "bench many", small)
+        # The server over HTTPS shares the workspace: the same data, other URLs.
+        tls = eojobs.connect("fusion", api_url=tls_url, email=email, password=password) \
+            if tls_url else None
         rows: list[tuple[str, str, int, float, float]] = []
 
-        def engine(assets, parallel: int, folder: str) -> None:
+        def engine(assets, parallel: int, folder: str, over=None) -> None:
             items = [(a, root / folder / a.name) for a in assets]
-            report = download_assets(items, backend.open_asset, parallel=parallel,
+            report = download_assets(items, (over or backend).open_asset, parallel=parallel,
                                      progress=False)
-            assert report.ok, report.failed
+            assert report.ok and not report.unverified, report.failed
 
-        def curl(assets, folder: str, parallel: int = 1) -> None:
+        def curl(assets, folder: str, parallel: int = 1, over=None) -> None:
             (root / folder).mkdir()
-            urls = [backend.client.download_url(backend.org, *a.href.split("/")) for a in assets]
+            client, org = (over or backend).client, (over or backend).org
+            urls = [client.download_url(org, *a.href.split("/")) for a in assets]
             cmd = ["curl", "-sS", "--fail", "--no-progress-meter"]
+            if over is not None:
+                cmd += ["--cacert", str(cacert)]
             if parallel > 1:
                 cmd += ["--parallel", "--parallel-max", str(parallel)]
             for a, u in zip(assets, urls, strict=True):
                 cmd += ["-o", str(root / folder / a.name), u]
             subprocess.run(cmd, check=True)
 
-        def sdk(data_name: str, folder: str) -> None:
+        def sdk(data_name: str, folder: str, api: str = url) -> None:
             (root / folder).mkdir()
-            subprocess.run([sys.executable, "-c", SDK_SCRIPT, url, email, password, data_name,
+            subprocess.run([sys.executable, "-c", SDK_SCRIPT, api, email, password, data_name,
                             str(root / folder)], check=True)
 
         big_bytes = args.big_mib * MIB
@@ -155,6 +191,19 @@ def run(root: Path, url: str, args: argparse.Namespace) -> None:
              lambda f: engine(many_assets, 8, f)),
             ("many", "official SDK", many_bytes, "sm", lambda f: sdk("bench many", f)),
         ]
+        if tls is not None:
+            over = tls.backend
+            cases[3:3] = [
+                ("https", "curl https", big_bytes, "ch", lambda f: curl(big_assets, f, over=over)),
+                ("https", "eojobs https", big_bytes, "eh",
+                 lambda f: engine(big_assets, 1, f, over=over)),
+                ("https", "official SDK https", big_bytes, "sh",
+                 lambda f: sdk("bench big", f, tls_url)),
+            ]
+        if args.only_big:
+            cases = [case for case in cases if case[0] != "many"]
+        if args.no_sdk:
+            cases = [case for case in cases if "SDK" not in case[1]]
         # Rounds interleave the tools, so a slow spell of the machine hits all of them;
         # each output is deleted at once, so every tool writes into the same kind of memory.
         samples: dict[str, list[tuple[float, float]]] = {name: [] for _, name, *_ in cases}
@@ -176,9 +225,11 @@ def run(root: Path, url: str, args: argparse.Namespace) -> None:
         for name, count in failures.items():
             if count:
                 print(f"  ({name} failed in {count} of {args.rounds} rounds)")
+        if tls is not None:
+            tls.close()
     print(f"loopback; 1 file = {args.big_mib} MiB, many = {args.files} x {args.file_mib} MiB; "
           f"median of {args.rounds} rounds")
-    reference = {g: next(r for r in rows if r[0] == g) for g in ("1 file", "many")}
+    reference = {g: next(r for r in rows if r[0] == g) for g in {r[0] for r in rows}}
     for group, name, size, wall, used in rows:
         ref = reference[group]
         speed = size / MIB / wall

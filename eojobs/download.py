@@ -14,6 +14,7 @@ reading it again.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import hashlib
 import os
@@ -53,6 +54,11 @@ CHUNK = 1 << 20
 #: back to the host, filling them cost 2-3 times the system time (measured on
 #: 6.18). The extra calls of small slices cost next to nothing.
 WRITE_SLICE = 32 << 10
+#: The most one write() call is given once the file's blocks are reserved (see
+#: :func:`_reserve`): writing into reserved blocks in 256 KiB slices took 0.13 s
+#: of system time a GiB against 0.23 s in 32 KiB slices and 0.33 s unreserved
+#: (ext4, Linux 6.18), without the unreserved large writes' slow spells.
+RESERVED_WRITE_SLICE = 256 << 10
 
 if TYPE_CHECKING:
     from eojobs.backend import ByteStream
@@ -352,10 +358,14 @@ class _Job:
                 write_json(self._meta_path(dest), {**meta, "etag": etag})
             handle.flush()
             fd = handle.fileno()
+            total = asset.size if asset.size is not None else _total_of(stream, offset)
+            slice_size = RESERVED_WRITE_SLICE if total is not None and _reserve(
+                fd, offset, total - offset) else WRITE_SLICE
             next_chunk = _reader_of(stream)
             written = offset
             # Hashing in line beat a hashing thread: with two cores, one serving, a third
-            # busy thread only competes (bench/download.py, 1 GiB: 0.96x curl against 0.72x).
+            # busy thread only competes (1 GiB over loopback, 4 interleaved rounds: median
+            # 947 MiB/s and 1.06 CPU s in line, 927 MiB/s and 1.2 CPU s with a thread).
             buffer = memoryview(bytearray(CHUNK))
             speed = _SpeedCheck(self.retry)
             while True:
@@ -374,7 +384,7 @@ class _Job:
                     raise DownloadError(f"the server sent more than the {asset.size} bytes it "
                                         "declared; the partial file was dropped")
                 try:
-                    _write_at(fd, chunk, written)
+                    _write_at(fd, chunk, written, slice_size)
                 except OSError:
                     # Keep the file and the digest in step for the retry.
                     with contextlib.suppress(OSError):
@@ -452,11 +462,11 @@ def _method_of(stream: Any, name: str) -> Callable[..., Any] | None:
     return method  # type: ignore[no-any-return]
 
 
-def _write_at(fd: int, data: memoryview, offset: int) -> None:
-    """Write all of ``data`` at ``offset`` of ``fd``, at most WRITE_SLICE bytes a call."""
+def _write_at(fd: int, data: memoryview, offset: int, slice_size: int = WRITE_SLICE) -> None:
+    """Write all of ``data`` at ``offset`` of ``fd``, at most ``slice_size`` bytes a call."""
     done = 0
     while done < len(data):
-        piece = data[done:done + WRITE_SLICE]
+        piece = data[done:done + slice_size]
         if _pwrite is not None:
             n = _pwrite(fd, piece, offset + done)
         else:  # pragma: no cover - Windows
@@ -468,6 +478,48 @@ def _write_at(fd: int, data: memoryview, offset: int) -> None:
 
 
 _pwrite = getattr(os, "pwrite", None)
+
+
+def _total_of(stream: Any, offset: int) -> int | None:
+    """The size the file will have once ``stream``'s body (from ``offset``) is written."""
+    length = getattr(stream, "length", None)
+    return offset + length if isinstance(length, int) else None
+
+
+def _reserve(fd: int, offset: int, length: int) -> bool:
+    """Reserve the disk blocks of ``length`` bytes from ``offset``; say if it was done.
+
+    Linux only, with ``fallocate(FALLOC_FL_KEEP_SIZE)``: the file's size stays
+    what was written (a resume starts from it), the blocks are allocated at
+    once rather than write by write. Where it cannot be done (another
+    system, a file system without it, a full disk), nothing is reserved and
+    the writes find out as before.
+    """
+    if length < RESERVE_FROM or _fallocate is None:
+        return False
+    try:
+        return bool(_fallocate(fd, _FALLOC_FL_KEEP_SIZE, offset, length) == 0)
+    except (OSError, ValueError, TypeError, ctypes.ArgumentError):
+        return False
+
+
+def _linux_fallocate() -> Callable[[int, int, int, int], int] | None:
+    """libc's ``fallocate``, on Linux; None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).fallocate
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
+    function.restype = ctypes.c_int
+    return function  # type: ignore[no-any-return]
+
+
+#: Files smaller than this are not reserved: their writes are few anyway.
+RESERVE_FROM = 1 << 20
+_FALLOC_FL_KEEP_SIZE = 1
+_fallocate = _linux_fallocate()
 
 
 #: Failures of the local disk that waiting will not mend: no retries.

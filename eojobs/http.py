@@ -7,7 +7,9 @@ Which failures are tried again, and how often, is the policy of
 from __future__ import annotations
 
 import http.client
+import select
 import socket
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -298,6 +300,9 @@ class ResponseStream:
         self._body = body if isinstance(body, http.client.HTTPResponse) \
             and encoding in ("", "identity") else None
         self._left = self.length if self._body is not None else None
+        self._tls = _tls_of(self._body)
+        #: Whether http.client's buffer is empty, so that the socket may be read directly.
+        self._drained = False
 
     def read(self, size: int = -1) -> bytes:
         """Up to ``size`` bytes; ``b""`` at the end."""
@@ -322,6 +327,57 @@ class ResponseStream:
             raise self._failure(exc) from None
         self._count(n, len(buffer) > 0)
         return n
+
+    def readinto1(self, buffer: memoryview | bytearray) -> int:
+        """Fill ``buffer`` with the bytes that have arrived; how many, 0 at the end.
+
+        Like :meth:`read1`, without a new bytes object a read: a body with a
+        Content-Length and no encoding is received from the socket straight
+        into ``buffer``, as much as one ``recv_into`` gets; over TLS, which
+        hands over one record (16 KiB) a read, every record that has already
+        arrived, so that the engine writes and hashes in large pieces. Other
+        bodies (chunked, encoded, without a length) go through :meth:`read1`.
+        """
+        body = self._body
+        raw = getattr(getattr(body, "fp", None), "raw", None)
+        if body is None or body.chunked or body.length is None \
+                or not hasattr(raw, "readinto"):
+            return self._copy_into(buffer, self.read1(len(buffer)))
+        view = memoryview(buffer).cast("B")
+        wanted = min(len(view), body.length)
+        if not self._drained:
+            # What http.client's buffer holds past the headers first: the socket's
+            # bytes come after it. read1 hands over only that if there is any.
+            data = self.read1(wanted)
+            self._drained = len(data) < wanted
+            return self._copy_into(view, data)
+        try:
+            got = (raw.readinto(view[:wanted]) or 0) if wanted else 0
+            if got and got < wanted and self._tls is not None:
+                got += self._gather(raw, view[got:wanted])
+        except _READ_ERRORS as exc:
+            raise self._failure(exc) from None
+        if wanted and not got:
+            body._close_conn()
+        body.length -= got
+        self._count(got, len(view) > 0)
+        return got
+
+    @staticmethod
+    def _copy_into(buffer: memoryview | bytearray, data: bytes) -> int:
+        buffer[:len(data)] = data
+        return len(data)
+
+    def _gather(self, raw: Any, view: memoryview) -> int:
+        """Read into ``view`` the TLS records that have arrived, without waiting for more."""
+        got = 0
+        sock, ready = self._tls
+        while got < len(view) and (sock.pending() or ready.poll(0)):
+            n = raw.readinto(view[got:])
+            if not n:
+                break
+            got += n
+        return got
 
     def read1(self, size: int = -1) -> bytes:
         """The bytes that have arrived, up to ``size``; ``b""`` at the end.
@@ -370,6 +426,17 @@ class ResponseStream:
 
 _READ_ERRORS = (urllib3.exceptions.HTTPError, requests.RequestException, http.client.HTTPException,
                 OSError)
+
+
+def _tls_of(body: http.client.HTTPResponse | None) -> tuple[ssl.SSLSocket, Any] | None:
+    """The TLS socket under ``body`` and a poll object on it, if it is one with ``poll``."""
+    raw = getattr(getattr(body, "fp", None), "raw", None)
+    sock = getattr(raw, "_sock", None)
+    if not isinstance(sock, ssl.SSLSocket) or not hasattr(select, "poll"):
+        return None
+    ready = select.poll()
+    ready.register(sock, select.POLLIN)
+    return sock, ready
 
 
 def _broke_off(exc: BaseException) -> BackendError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 
@@ -73,8 +74,12 @@ MAX_TOKEN_LIFETIME_S = 10 * 365 * 86400
               help="Seconds a login token stays valid.")
 @click.option("--faults", metavar="SPEC", envvar="EOJOBS_MOCK_FAULTS",
               help="Fail some requests on purpose, as SPEC says (env EOJOBS_MOCK_FAULTS).")
+@click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Serve HTTPS with this PEM certificate (chain); needs --tls-key.")
+@click.option("--tls-key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The private key (PEM) of --tls-cert.")
 def serve(host: str, port: int, email: str, password: str, token_lifetime: float,
-          faults: str | None) -> None:
+          faults: str | None, tls_cert: Path | None, tls_key: Path | None) -> None:
     """Serve the mock platform over the Fusion Platform REST API.
 
     The server shares the mock platform's workspace: a process created over
@@ -84,6 +89,10 @@ def serve(host: str, port: int, email: str, password: str, token_lifetime: float
     the official SDK quick example's: me@org.com with password
     MyPassword123!. One line with the URL goes to stdout; requests are
     logged to stderr. Stop it with Ctrl-C.
+
+    --tls-cert and --tls-key serve HTTPS (clients need the certificate, or
+    the CA that signed it, to trust: REQUESTS_CA_BUNDLE for eojobs and the
+    SDK, --cacert for curl).
 
     --faults SPEC makes the server fail some requests on purpose, to test
     clients. SPEC is a comma-separated list: SCOPE:KIND=RATE gives a kind of
@@ -126,7 +135,7 @@ def serve(host: str, port: int, email: str, password: str, token_lifetime: float
     from eojobs.config import ensure_home
     from eojobs_mock.engine.accounts import password_problem
     from eojobs_mock.server.faults import FaultSpecError, parse_faults
-    from eojobs_mock.server.runner import create_server
+    from eojobs_mock.server.runner import create_server, tls_context
     from eojobs_mock.server.state import ServerOptions
 
     problem = password_problem(password)
@@ -136,6 +145,12 @@ def serve(host: str, port: int, email: str, password: str, token_lifetime: float
         plan = parse_faults(faults) if faults else None
     except FaultSpecError as error:
         raise eojobs.InputError(f"bad --faults SPEC: {error}") from None
+    if (tls_cert is None) != (tls_key is None):
+        raise click.UsageError("--tls-cert and --tls-key go together")
+    try:
+        context = tls_context(tls_cert, tls_key) if tls_cert and tls_key else None
+    except (OSError, ValueError) as error:
+        raise click.ClickException(f"cannot use the TLS certificate and key: {error}") from None
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     logger = logging.getLogger("eojobs_mock.server")
@@ -144,7 +159,8 @@ def serve(host: str, port: int, email: str, password: str, token_lifetime: float
     home = ensure_home()
     try:
         server = create_server(home, host=host, port=port, options=ServerOptions(
-            email=email, password=password, token_lifetime_s=token_lifetime), faults=plan)
+            email=email, password=password, token_lifetime_s=token_lifetime), faults=plan,
+            ssl_context=context)
     except OSError as error:
         reason = str(error.strerror or error).split(" (while attempting", 1)[0]
         raise click.ClickException(f"cannot listen on {host}:{port}: {reason}") from None

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -270,12 +272,12 @@ def test_a_write_that_failed_midway_is_rolled_back_before_the_retry(tmp_path, mo
     real = engine._write_at
     failures = []
 
-    def disk_full_once(fd: int, chunk: memoryview, offset: int) -> None:
+    def disk_full_once(fd: int, chunk: memoryview, offset: int, *rest: int) -> None:
         if offset >= 1024 * 1024 and not failures:
             failures.append(offset)
-            real(fd, chunk[:1000], offset)
+            real(fd, chunk[:1000], offset, *rest)
             raise OSError(5, "Input/output error")
-        real(fd, chunk, offset)
+        real(fd, chunk, offset, *rest)
 
     monkeypatch.setattr(engine, "_write_at", disk_full_once)
     source = Source({"a.bin": data})
@@ -291,10 +293,10 @@ def test_a_full_disk_fails_the_file_at_once_and_keeps_what_arrived(tmp_path, mon
     data = random_bytes(3 * 1024 * 1024)
     real = engine._write_at
 
-    def full_after_a_mebibyte(fd: int, chunk: memoryview, offset: int) -> None:
+    def full_after_a_mebibyte(fd: int, chunk: memoryview, offset: int, *rest: int) -> None:
         if offset >= 1024 * 1024:
             raise OSError(28, "No space left on device")
-        real(fd, chunk, offset)
+        real(fd, chunk, offset, *rest)
 
     monkeypatch.setattr(engine, "_write_at", full_after_a_mebibyte)
     source = Source({"a.bin": data})
@@ -437,3 +439,106 @@ def test_a_slow_body_is_handed_over_as_it_arrives():
     thread.join()
     listener.close()
     assert bytes(got) == body
+
+
+def test_readinto1_hands_over_what_arrived_and_a_body_cut_short_is_a_transient_error():
+    import socket
+    import threading
+
+    import requests
+
+    from eojobs.errors import BackendError
+    from eojobs.http import ResponseStream
+
+    body = random_bytes(200_000)
+    listener = socket.create_server(("127.0.0.1", 0))
+    first_part_read = threading.Event()
+
+    def serve(cut: bool) -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+                         % len(body) + body[:1000])
+            first_part_read.wait(timeout=30)
+            conn.sendall(body[1000:150_000] if cut else body[1000:])
+
+    results = {}
+    for cut in (False, True):
+        first_part_read.clear()
+        thread = threading.Thread(target=serve, args=(cut,))
+        thread.start()
+        response = requests.get(f"http://127.0.0.1:{listener.getsockname()[1]}/", stream=True,
+                                timeout=10)
+        got, buffer = bytearray(), memoryview(bytearray(1 << 20))
+        with ResponseStream(response) as stream:
+            n = stream.readinto1(buffer)
+            assert 0 < n <= 1000
+            got += buffer[:n]
+            first_part_read.set()
+            try:
+                while n := stream.readinto1(buffer):
+                    got += buffer[:n]
+            except BackendError as exc:
+                results[cut] = exc
+            else:
+                results[cut] = bytes(got)
+            if not cut:
+                # The end stays the end, whatever the buffer's size.
+                assert stream.readinto1(buffer) == 0
+        thread.join()
+    listener.close()
+    assert results[False] == body
+    assert isinstance(results[True], BackendError) and results[True].transient
+
+
+def test_readinto1_of_a_chunked_body_goes_through_http_client():
+    import socket
+    import threading
+
+    import requests
+
+    from eojobs.http import ResponseStream
+
+    pieces = [random_bytes(70_000), random_bytes(5), random_bytes(300_000)]
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            chunks = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+                         b"Connection: close\r\n\r\n" + chunks + b"0\r\n\r\n")
+
+    thread = threading.Thread(target=serve)
+    thread.start()
+    response = requests.get(f"http://127.0.0.1:{listener.getsockname()[1]}/", stream=True,
+                            timeout=10)
+    got, buffer = bytearray(), bytearray(1 << 20)
+    with ResponseStream(response) as stream:
+        assert stream.length is None
+        while n := stream.readinto1(buffer):
+            got += buffer[:n]
+    thread.join()
+    listener.close()
+    assert bytes(got) == b"".join(pieces)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fallocate is Linux's")
+def test_reserving_a_files_blocks_keeps_its_size_for_a_resume(tmp_path):
+    import eojobs.download as engine
+
+    path = tmp_path / "a.part"
+    path.write_bytes(b"x" * 1000)
+    with open(path, "r+b") as handle:
+        if not engine._reserve(handle.fileno(), 1000, 8 << 20):
+            pytest.skip("this file system cannot reserve blocks")
+        assert os.fstat(handle.fileno()).st_size == 1000
+        assert os.fstat(handle.fileno()).st_blocks * 512 >= 8 << 20
+    # A file that cannot be reserved (here: opened to read only) says so, without raising.
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert engine._reserve(fd, 1000, 8 << 20) is False
+    finally:
+        os.close(fd)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import ssl
 import threading
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,8 @@ class MockServer:
         #: The fault injector (its ``plan``, ``events`` and ``transfers``), if faults are on.
         self.faults = faults
         self.host, self.port = server.socket.getsockname()[:2]
-        self.url = f"http://{_url_host(str(self.host))}:{self.port}"
+        scheme = "https" if getattr(server, "ssl_context", None) is not None else "http"
+        self.url = f"{scheme}://{_url_host(str(self.host))}:{self.port}"
         self.email = state.options.email
         self.password = state.options.password
         self._thread: threading.Thread | None = None
@@ -79,8 +81,11 @@ class MockServer:
 def create_server(home: Path, *, host: str = "127.0.0.1", port: int = 0,
                   options: ServerOptions | None = None,
                   settings: EngineSettings | None = None,
-                  faults: FaultPlan | str | None = None) -> MockServer:
+                  faults: FaultPlan | str | None = None,
+                  ssl_context: ssl.SSLContext | None = None) -> MockServer:
     """A server bound to ``host:port`` (0 picks a free port), not yet serving.
+
+    ``ssl_context`` (see :func:`tls_context`) serves HTTPS instead of HTTP.
 
     ``faults`` (a plan, or a SPEC such as ``"api=0.1,blob=0.1,seed=42"``; see
     :mod:`eojobs_mock.server.faults`) makes it fail some requests on purpose.
@@ -96,7 +101,8 @@ def create_server(home: Path, *, host: str = "127.0.0.1", port: int = 0,
         if plan is not None:
             app = injector = FaultInjector(app, plan)
         server = make_server(host, listening.getsockname()[1], app, threaded=True,
-                             request_handler=_RequestHandler, fd=listening.fileno())
+                             request_handler=_RequestHandler, fd=listening.fileno(),
+                             ssl_context=ssl_context)
     return MockServer(server, state, injector)
 
 
@@ -111,6 +117,13 @@ def start_server(home: Path | None = None, **kwargs: Any) -> MockServer:
 
         home = eojobs_home()
     return create_server(home, **kwargs).start()
+
+
+def tls_context(cert: Path, key: Path) -> ssl.SSLContext:
+    """A server-side TLS context from a PEM certificate (chain) and its private key."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    return context
 
 
 def _url_host(host: str) -> str:
