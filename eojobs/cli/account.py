@@ -66,7 +66,7 @@ def organisations(ctx: click.Context) -> None:
       eojobs -b fusion organisations
     """
     found = ctx.obj.connection().organisations()
-    emit(ctx, [o.model_dump(mode="json") for o in found],
+    emit(ctx, lambda: [o.model_dump(mode="json") for o in found],
          lambda: table(["id", "name", "credits"], [[o.id, o.name, o.credits] for o in found]))
 
 

@@ -55,7 +55,7 @@ def services(ctx: click.Context, search: str | None) -> None:
     found = ctx.obj.connection().services(search=search)
     emit(
         ctx,
-        [s.model_dump(mode="json") for s in found],
+        lambda: [s.model_dump(mode="json") for s in found],
         lambda: table(["name", "id", "summary"], [[s.name, s.id, s.summary] for s in found]),
     )
 
@@ -97,7 +97,7 @@ def service(ctx: click.Context, name_or_id: str) -> None:
             click.echo(f"  {spec.number}  {spec.name} ({spec.file_type}, {need}) "
                        f"{spec.description}".rstrip())
 
-    emit(ctx, svc.model_dump(mode="json"), human)
+    emit(ctx, lambda: svc.model_dump(mode="json"), human)
 
 
 COMMANDS = [backends, services, service]

@@ -63,7 +63,7 @@ def jobs(ctx: click.Context, statuses: tuple[str, ...], service: str | None,
     ids = short_ids([j.id for j in found])
     emit(
         ctx,
-        [job_dict(j) for j in found],
+        lambda: [job_dict(j) for j in found],
         lambda: table(
             ["id", "name", "service", "status", "progress", "price", "created"],
             [[ids[j.id], clip(j.name, 24), clip(j.info.service_name, 22), j.status.value,
@@ -111,7 +111,7 @@ def status(ctx: click.Context, job_id: str) -> None:
                  for e in info.executions],
             )
 
-    emit(ctx, job_dict(job), human)
+    emit(ctx, lambda: job_dict(job), human)
 
 
 @click.command()
@@ -193,7 +193,7 @@ def logs(ctx: click.Context, job_id: str, level: str | None) -> None:
     entries = ctx.obj.connection().job(job_id).logs(level=level)
     emit(
         ctx,
-        [e.model_dump(mode="json") for e in entries],
+        lambda: [e.model_dump(mode="json") for e in entries],
         lambda: [
             click.echo(f"{local_time(e.time, seconds=True)}  {e.execution_id[:8]}  {e.component}  "
                        f"{e.level.upper()}  {e.message}")

@@ -18,8 +18,14 @@ def wants_json(ctx: click.Context) -> bool:
 
 
 def emit(ctx: click.Context, data: Any, human: Callable[[], None]) -> None:
-    """Print ``data`` as one JSON document with --json, else call ``human``."""
+    """Print ``data`` as one JSON document with --json, else call ``human``.
+
+    ``data`` may be a function that makes it, so that it is made (and
+    pydantic imported to dump models) only when JSON is asked for.
+    """
     if wants_json(ctx):
+        if callable(data):
+            data = data()
         click.echo(json.dumps(tidy_numbers(data), indent=2, default=_default))
     else:
         human()
