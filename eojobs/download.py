@@ -7,8 +7,8 @@ interrupted download (a dropped connection, Ctrl-C, a killed process) leaves
 both, and the next call continues from where it stopped with an offset the
 backend turns into an HTTP ``Range``. Only a complete file whose size and
 checksum check out is renamed to its final name (see :mod:`eojobs.partfile`),
-and its sha256 goes into the manifest so that later calls skip it without
-reading it again.
+and goes into the manifest (with its sha256 where there was a checksum to
+compute it for) so that later calls skip it without reading it again.
 """
 
 from __future__ import annotations
@@ -281,34 +281,43 @@ class _Job:
         return True
 
     def _same(self, dest: Path, asset: Asset, recorded: dict[str, Any] | None) -> bool:
-        """Whether ``dest`` already is the asset (``recorded``: its manifest entry, if any)."""
+        """Whether ``dest`` already is the asset (``recorded``: its manifest entry, if any).
+
+        A file the manifest has, unchanged since (size and modification
+        time), is read only to compare with a checksum not yet compared; one
+        changed since is the asset only if its sha256 shows it.
+        """
         if asset.size is not None and dest.stat().st_size != asset.size:
             return False
+        wanted = asset.checksum.lower() if asset.checksum else None
         if recorded is not None:
-            have = recorded.get("sha256") if Manifest.unchanged(dest, recorded) \
-                else _sha256(dest)
-            wanted = asset.checksum.lower() if asset.checksum else recorded.get("sha256")
-            return bool(have == wanted)
-        if asset.checksum:
-            return _sha256(dest) == asset.checksum.lower()
-        return True
+            had = recorded.get("sha256")
+            if Manifest.unchanged(dest, recorded):
+                return wanted is None or (had or _sha256(dest)) == wanted
+            wanted = wanted or had
+            return wanted is not None and _sha256(dest) == wanted
+        return wanted is None or _sha256(dest) == wanted
 
     def _resume(self, asset: Asset, dest: Path, handle: IO[bytes]) -> Any:
         """Keep what an earlier attempt wrote if it is of this asset; else start afresh."""
-        digest = hashlib.sha256()
+        digest = _digest_for(asset)
         meta = read_json(self._meta_path(dest))
         have = os.fstat(handle.fileno()).st_size
         same_asset = meta.get("size") == asset.size and meta.get("checksum") == asset.checksum
         if have and same_asset and (asset.size is None or have <= asset.size):
-            handle.seek(0)
-            for chunk in iter(lambda: handle.read(CHUNK), b""):
-                digest.update(chunk)
+            if digest is not _NO_DIGEST:
+                handle.seek(0)
+                for chunk in iter(lambda: handle.read(CHUNK), b""):
+                    digest.update(chunk)
             return digest
         return _start_afresh(asset, self._meta_path(dest), handle, have, self.job_id)
 
     def _transfer(self, asset: Asset, dest: Path, handle: IO[bytes], digest: Any,
-                  advance: Callable[[int], None]) -> tuple[str, bool]:
+                  advance: Callable[[int], None]) -> tuple[str | None, bool]:
         """Copy the rest of the asset into ``handle``; return its sha256, and if it was checked.
+
+        The sha256 is computed only when the asset has a checksum to compare it
+        with (else it is None): hashing is a third of the work of a download.
 
         The file is checked if its size or checksum is known, or every try
         had a Content-Length to tell a body cut short.
@@ -341,7 +350,7 @@ class _Job:
             handle.truncate()
             self._meta_path(dest).unlink(missing_ok=True)
             raise DownloadError("sha256 checksum does not match; the partial file was dropped")
-        return str(digest.hexdigest()), sized or bool(asset.checksum)
+        return digest.hexdigest(), sized or bool(asset.checksum)
 
     def _copy(self, asset: Asset, dest: Path, handle: IO[bytes], digest: Any, offset: int,
               advance: Callable[[int], None]) -> bool:
@@ -541,7 +550,26 @@ def _start_afresh(asset: Asset, meta_path: Path, handle: IO[bytes], have: int,
     if job_id is not None:
         meta["job"] = job_id
     write_json(meta_path, meta)
-    return hashlib.sha256()
+    return _digest_for(asset)
+
+
+class _NoDigest:
+    """Stands for a digest where there is no checksum to compare the bytes with."""
+
+    def update(self, data: Any) -> None:
+        """Nothing to hash."""
+
+    def hexdigest(self) -> None:
+        """No digest."""
+        return None
+
+
+_NO_DIGEST = _NoDigest()
+
+
+def _digest_for(asset: Asset) -> Any:
+    """A sha256 to compute while the bytes arrive, if the asset has a checksum to check."""
+    return hashlib.sha256() if asset.checksum else _NO_DIGEST
 
 
 def _refuse_clashes(manifest: Manifest, dests: Sequence[Path], job_id: str) -> None:

@@ -1,8 +1,8 @@
 """``.eojobs/manifest.json``: which files a download completed, and for which job.
 
-Each entry, keyed by the file's path below the folder, holds the sha256,
-size and modification time of a file the download engine verified and
-renamed to its final name, and the id of the job it belongs to. Entries
+Each entry, keyed by the file's path below the folder, holds the size,
+modification time and (where the asset had a checksum) sha256 of a file the
+download engine verified and renamed to its final name, and the id of the job it belongs to. Entries
 written before job ids were recorded have none: their job is unknown.
 
 Changes are made under the bookkeeping folder's lock, so that downloads in
@@ -84,11 +84,12 @@ class Manifest:
             return False
         return entry.get("size") == info.st_size and entry.get("mtime_ns") == info.st_mtime_ns
 
-    def record(self, dest: Path, sha256: str, job_id: str | None = None) -> None:
-        """Note a completed, verified file, and the job it belongs to if known."""
+    def record(self, dest: Path, sha256: str | None, job_id: str | None = None) -> None:
+        """Note a completed, verified file (with its sha256 if computed) and its job if known."""
         info = dest.stat()
-        entry: dict[str, Any] = {"sha256": sha256, "size": info.st_size,
-                                 "mtime_ns": info.st_mtime_ns}
+        entry: dict[str, Any] = {"size": info.st_size, "mtime_ns": info.st_mtime_ns}
+        if sha256 is not None:
+            entry["sha256"] = sha256
         if job_id is not None:
             entry["job"] = job_id
         with self._lock, self.books.locked():
