@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,3 +51,31 @@ def mock_server(user_dir: Path):
         yield server
     finally:
         server.shutdown()
+
+
+@pytest.fixture
+def fusion_env(mock_server, monkeypatch):
+    """`-b fusion` talks to `eojobs mock serve` on 127.0.0.1 with the demo account."""
+    monkeypatch.setenv("EOJOBS_FUSION_API_URL", mock_server.url)
+    monkeypatch.setenv("EOJOBS_FUSION_EMAIL", mock_server.email)
+    monkeypatch.setenv("EOJOBS_FUSION_PASSWORD", mock_server.password)
+    return mock_server
+
+
+@contextmanager
+def registered(*backend_classes: type) -> Iterator[None]:
+    """The backends registered as a plugin for the block, as a third party would."""
+    from eojobs.plugins import pm
+
+    class Plugin:
+        @eojobs.hookimpl
+        def register_backends(self, register) -> None:
+            for backend_class in backend_classes:
+                register(backend_class)
+
+    plugin = Plugin()
+    pm.register(plugin, name=f"test-{'-'.join(c.name for c in backend_classes)}")
+    try:
+        yield
+    finally:
+        pm.unregister(plugin)

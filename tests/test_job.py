@@ -1,17 +1,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 import eojobs
 from eojobs import EOJobsError, JobStatus, WaitTimeout
 from eojobs.models import Capability
-from eojobs.plugins import backend_classes, pm
+from eojobs.plugins import backend_classes
 from eojobs_mock.backend import MockBackend
-from tests.conftest import GLASGOW
+from tests.conftest import GLASGOW, registered
 
 
 def test_wait_works_on_a_job_started_by_another_connection(conn):
@@ -106,20 +104,10 @@ class NoStopBackend(MockBackend):
         return [*services, twin]
 
 
-class Plugin:
-    @eojobs.hookimpl
-    def register_backends(self, register: Callable[[Any], None]) -> None:
-        register(NoStopBackend)
-
-
 @pytest.fixture
 def nostop():
-    plugin = Plugin()
-    pm.register(plugin, name="nostop-test")
-    try:
+    with registered(NoStopBackend):
         yield
-    finally:
-        pm.unregister(plugin)
 
 
 def test_a_third_party_backend_registers_and_missing_capabilities_are_refused(nostop):

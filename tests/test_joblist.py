@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
-from typing import Any
 
 import pytest
 
 import eojobs
 from eojobs import JobStatus
 from eojobs.backend import Backend, JobHints
-from eojobs.plugins import pm
 from eojobs_mock.backend import MockBackend
 from eojobs_mock.engine import platform as engine_platform
-from tests.conftest import GLASGOW
+from tests.conftest import GLASGOW, registered
 
 
 def made(conn: eojobs.Connection) -> dict[str, eojobs.Job]:
@@ -108,21 +105,10 @@ class OldestFirstBackend(MockBackend):
         return list(reversed(super().list_jobs()))
 
 
-class Plugin:
-    @eojobs.hookimpl
-    def register_backends(self, register: Callable[[Any], None]) -> None:
-        register(OldestFirstBackend)
-
-
 @pytest.fixture
 def oldest_first():
-    plugin = Plugin()
-    pm.register(plugin, name="oldestfirst-test")
-    try:
-        with eojobs.connect("oldestfirst", speed=100000) as conn:
-            yield conn
-    finally:
-        pm.unregister(plugin)
+    with registered(OldestFirstBackend), eojobs.connect("oldestfirst", speed=100000) as conn:
+        yield conn
 
 
 def test_a_backend_with_only_list_jobs_gets_the_same_answers(oldest_first):

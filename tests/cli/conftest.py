@@ -5,10 +5,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from eojobs import hookimpl
 from eojobs.cli import cli
-from eojobs.plugins import pm
 from eojobs_mock.backend import MockBackend
+from tests.conftest import registered
 
 
 class Runner:
@@ -28,15 +27,6 @@ def eojobs() -> Runner:
     return Runner()
 
 
-@pytest.fixture
-def fusion_env(mock_server, monkeypatch):
-    """`-b fusion` talks to `eojobs mock serve` on 127.0.0.1 with the demo account."""
-    monkeypatch.setenv("EOJOBS_FUSION_API_URL", mock_server.url)
-    monkeypatch.setenv("EOJOBS_FUSION_EMAIL", mock_server.email)
-    monkeypatch.setenv("EOJOBS_FUSION_PASSWORD", mock_server.password)
-    return mock_server
-
-
 class UnpricedBackend(MockBackend):
     """The mock, but a platform that gives no prices."""
 
@@ -49,20 +39,10 @@ class UnpricedBackend(MockBackend):
         return super().get_job(job_id).model_copy(update={"price": None})
 
 
-class _Plugin:
-    @hookimpl
-    def register_backends(self, register) -> None:
-        register(UnpricedBackend)
-
-
 @pytest.fixture
 def unpriced_backend():
-    plugin = _Plugin()
-    pm.register(plugin, name="unpriced-test")
-    try:
+    with registered(UnpricedBackend):
         yield
-    finally:
-        pm.unregister(plugin)
 
 
 def on_terminal(args: list[str], answer: str, timeout: float = 60) -> tuple[int, str]:
@@ -96,17 +76,7 @@ class UnsizedBackend(MockBackend):
                 for a in super().list_assets(job_id)]
 
 
-class _UnsizedPlugin:
-    @hookimpl
-    def register_backends(self, register) -> None:
-        register(UnsizedBackend)
-
-
 @pytest.fixture
 def unsized_backend():
-    plugin = _UnsizedPlugin()
-    pm.register(plugin, name="unsized-test")
-    try:
+    with registered(UnsizedBackend):
         yield
-    finally:
-        pm.unregister(plugin)

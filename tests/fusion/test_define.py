@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -15,14 +14,6 @@ from tests.conftest import GLASGOW
 
 def invoke(*args: str):
     return CliRunner().invoke(cli, ["-b", "fusion", *args], catch_exceptions=False)
-
-
-@pytest.fixture
-def fusion_env(mock_server, monkeypatch):
-    monkeypatch.setenv("EOJOBS_FUSION_API_URL", mock_server.url)
-    monkeypatch.setenv("EOJOBS_FUSION_EMAIL", mock_server.email)
-    monkeypatch.setenv("EOJOBS_FUSION_PASSWORD", mock_server.password)
-    return mock_server
 
 
 def test_define_reads_the_uploaded_region_back_and_run_from_recreates_the_job(

@@ -10,7 +10,6 @@ import subprocess
 import sys
 from urllib.parse import unquote, urlsplit
 
-import pytest
 from click.testing import CliRunner
 
 from eojobs.cli import cli
@@ -25,15 +24,7 @@ def invoke(*args: str):
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-@pytest.fixture
-def server_env(mock_server, monkeypatch):
-    monkeypatch.setenv("EOJOBS_FUSION_API_URL", mock_server.url)
-    monkeypatch.setenv("EOJOBS_FUSION_EMAIL", mock_server.email)
-    monkeypatch.setenv("EOJOBS_FUSION_PASSWORD", mock_server.password)
-    return mock_server
-
-
-def test_a_debug_session_shows_every_request_and_no_secret(server_env, user_dir, tmp_path):
+def test_a_debug_session_shows_every_request_and_no_secret(fusion_env, user_dir, tmp_path):
     out = tmp_path / "out"
     done = subprocess.run(
         [sys.executable, "-m", "eojobs", "-vv", "-b", "fusion", "run", "elevation", "-r",
@@ -42,7 +33,7 @@ def test_a_debug_session_shows_every_request_and_no_secret(server_env, user_dir,
     assert done.returncode == 0, done.stderr
     log = done.stderr
     assert "elevation.tif" in {p.name for p in out.iterdir()}
-    url = re.escape(server_env.url)
+    url = re.escape(fusion_env.url)
     # Our own lines: each request with its redacted URL, status and time.
     assert re.search(rf"info eojobs\.http: POST {url}/users/login -> 200 in \d+\.\d+ s", log)
     downloads = re.findall(rf"info eojobs\.http: GET ({url}/\S+) -> 200 in", log)
@@ -52,12 +43,12 @@ def test_a_debug_session_shows_every_request_and_no_secret(server_env, user_dir,
     assert "debug urllib3.connectionpool: Starting new HTTP connection" in log
     assert re.search(r'"GET /\S+\?expires=\d+&signature=REDACTED HTTP/1\.1" 200', log)
     # No secret anywhere: the password, the bearer token, the URLs' real signatures.
-    token = token_path("fusion", f"{server_env.url}|{server_env.email}")
+    token = token_path("fusion", f"{fusion_env.url}|{fusion_env.email}")
     access = __import__("json").loads(token.read_text())["access_token"]
-    assert server_env.password not in log
+    assert fusion_env.password not in log
     assert access not in log and access.split(".")[2] not in log
     assert "Bearer" not in log or "Bearer REDACTED" in log
-    signer = server_env.state.signer
+    signer = fusion_env.state.signer
     for expires, path in {(m[1], m[0]) for m in re.findall(
             r"(/[^\s?\"]+)\?expires=(\d+)&signature=", log)}:
         path = unquote(urlsplit(path).path)
@@ -66,7 +57,7 @@ def test_a_debug_session_shows_every_request_and_no_secret(server_env, user_dir,
     assert not re.search(r"signature=(?!REDACTED)", log)
 
 
-def test_v_after_the_command_and_eojobs_log_choose_the_level(server_env, monkeypatch):
+def test_v_after_the_command_and_eojobs_log_choose_the_level(fusion_env, monkeypatch):
     info = invoke("-b", "fusion", "services", "-v")
     assert info.exit_code == 0, info.stderr
     assert re.search(r"^info eojobs\.http: GET http://\S+/services/latest\?\S+ -> 200 in ",
@@ -89,9 +80,9 @@ def test_a_bad_eojobs_log_is_one_line(monkeypatch):
                              "debug, info, warning, error\n")
 
 
-def test_a_token_cache_others_could_read_is_a_warning_on_the_command_line(server_env):
+def test_a_token_cache_others_could_read_is_a_warning_on_the_command_line(fusion_env):
     assert invoke("-b", "fusion", "services").exit_code == 0
-    path = token_path("fusion", f"{server_env.url}|{server_env.email}")
+    path = token_path("fusion", f"{fusion_env.url}|{fusion_env.email}")
     path.chmod(0o644)
     result = invoke("-b", "fusion", "services")
     assert result.exit_code == 0
@@ -112,7 +103,7 @@ def test_retries_are_logged_with_their_reason_and_a_masked_url(caplog):
     assert "Sig-Value-77" not in caplog.text
 
 
-def test_the_library_shows_nothing_until_asked(server_env):
+def test_the_library_shows_nothing_until_asked(fusion_env):
     import eojobs
     from eojobs import logs
 
