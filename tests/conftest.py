@@ -79,3 +79,21 @@ def registered(*backend_classes: type) -> Iterator[None]:
         yield
     finally:
         pm.unregister(plugin)
+
+
+#: Job ids that share their first 4 characters, for prefix tests (see chosen_ids).
+TWINS = [f"abcd{n:04d}-0000-4000-8000-000000000000" for n in range(7)]
+
+
+@pytest.fixture
+def chosen_ids(monkeypatch):
+    """Make the mock platform (in-process or behind the server) give new jobs chosen ids."""
+    from types import SimpleNamespace
+
+    from eojobs_mock.engine import platform as engine_platform
+
+    def use(ids: list[str]) -> None:
+        given = iter(ids)
+        monkeypatch.setattr(engine_platform, "uuid", SimpleNamespace(uuid4=lambda: next(given)))
+
+    return use

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from types import SimpleNamespace
 
 import pytest
 
@@ -11,8 +10,7 @@ import eojobs
 from eojobs import JobStatus
 from eojobs.backend import Backend, JobHints
 from eojobs_mock.backend import MockBackend
-from eojobs_mock.engine import platform as engine_platform
-from tests.conftest import GLASGOW, registered
+from tests.conftest import GLASGOW, TWINS, registered
 
 
 def made(conn: eojobs.Connection) -> dict[str, eojobs.Job]:
@@ -121,18 +119,6 @@ def test_a_backend_with_only_list_jobs_gets_the_same_answers(oldest_first):
     assert oldest_first.job(jobs["failed"].id[:6]).name == "failed"
 
 
-@pytest.fixture
-def chosen_ids(monkeypatch):
-    """Make the mock platform give new jobs the ids a test lists, in order."""
-
-    def use(ids: list[str]) -> None:
-        given = iter(ids)
-        monkeypatch.setattr(engine_platform, "uuid", SimpleNamespace(uuid4=lambda: next(given)))
-
-    return use
-
-
-TWINS = [f"abcd{n:04d}-0000-4000-8000-000000000000" for n in range(7)]
 
 
 def test_an_ambiguous_prefix_names_some_matches(conn, chosen_ids):

@@ -6,7 +6,6 @@ import json
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import SimpleNamespace
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
@@ -15,8 +14,7 @@ import requests
 import eojobs
 from eojobs import JobStatus
 from eojobs_fusion import backend as fusion_backend
-from eojobs_mock.engine import platform as engine_platform
-from tests.conftest import GLASGOW
+from tests.conftest import GLASGOW, TWINS
 
 
 def connect(url: str, mock_server) -> eojobs.Connection:
@@ -76,18 +74,6 @@ def test_hints_stop_the_paging_early(mock_server, monkeypatch):
         assert requests_made(conn) - before == 3
 
 
-@pytest.fixture
-def chosen_ids(monkeypatch):
-    """Make the mock platform behind the server give new jobs the ids a test lists."""
-
-    def use(ids: list[str]) -> None:
-        given = iter(ids)
-        monkeypatch.setattr(engine_platform, "uuid", SimpleNamespace(uuid4=lambda: next(given)))
-
-    return use
-
-
-TWINS = [f"abcd{n:04d}-0000-4000-8000-000000000000" for n in range(7)]
 
 
 def test_short_and_ambiguous_prefixes(mock_server, chosen_ids):
