@@ -60,8 +60,8 @@ def coerce_options(service: Service, given: Mapping[str, Any] | None) -> dict[st
             out[spec.name] = coerce_value(spec, spec.default)
         elif spec.required:
             raise OptionError(
-                f"{service.name} needs option {spec.name!r} ({spec.data_type.value}): "
-                f"pass --option {spec.name}=VALUE"
+                f"{service.name} needs option {spec.name!r} ({spec.data_type.value}): give it "
+                f"(-o {spec.name}=VALUE, or options={{{spec.name!r}: ...}})"
             )
     check_rules(service, out)
     return out
