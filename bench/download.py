@@ -26,6 +26,7 @@ Usage: python bench/download.py [--big-mib 1024] [--files 200] [--file-mib 5] [-
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import resource
 import shutil
@@ -84,6 +85,14 @@ def make_certificate(folder: Path) -> tuple[Path, Path]:
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
                     "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
     return cert, key
+
+
+def _digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(MIB):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def upload(backend, name: str, paths: list[Path]) -> list:
@@ -206,6 +215,7 @@ def run(root: Path, url: str, args: argparse.Namespace, tls_url: str | None,
             cases = [case for case in cases if "SDK" not in case[1]]
         # Rounds interleave the tools, so a slow spell of the machine hits all of them;
         # each output is deleted at once, so every tool writes into the same kind of memory.
+        sources = {"big.bin": _digest(big)} if args.only_big else {}
         samples: dict[str, list[tuple[float, float]]] = {name: [] for _, name, *_ in cases}
         failures: dict[str, int] = {name: 0 for name in samples}
         for _ in range(args.rounds):
@@ -214,6 +224,11 @@ def run(root: Path, url: str, args: argparse.Namespace, tls_url: str | None,
                     samples[name].append(measure(lambda: fn(folder)))  # noqa: B023
                 except subprocess.CalledProcessError:
                     failures[name] += 1  # the SDK, now and then; counted, not hidden
+                # Outside the timing: every tool must have written the very bytes served.
+                for file_name, digest in sources.items():
+                    got = root / folder / file_name
+                    if got.exists() and _digest(got) != digest:
+                        raise SystemExit(f"{name} wrote wrong bytes to {got}")
                 shutil.rmtree(root / folder, ignore_errors=True)
         for group, name, size, _, _ in cases:
             if not samples[name]:
