@@ -266,10 +266,10 @@ def test_raise_for_failures_names_the_first_failure(tmp_path):
 
 
 def test_a_write_that_failed_midway_is_rolled_back_before_the_retry(tmp_path, monkeypatch):
-    import eojobs.download as engine
+    import eojobs.diskio as engine
 
     data = random_bytes(3 * 1024 * 1024 + 17)
-    real = engine._write_at
+    real = engine.write_at
     failures = []
 
     def disk_full_once(fd: int, chunk: memoryview, offset: int, *rest: int) -> None:
@@ -279,7 +279,7 @@ def test_a_write_that_failed_midway_is_rolled_back_before_the_retry(tmp_path, mo
             raise OSError(5, "Input/output error")
         real(fd, chunk, offset, *rest)
 
-    monkeypatch.setattr(engine, "_write_at", disk_full_once)
+    monkeypatch.setattr(engine, "write_at", disk_full_once)
     source = Source({"a.bin": data})
     report = get([(asset("a.bin", data), tmp_path / "a.bin")], source)
     assert report.ok, report.failed
@@ -288,17 +288,17 @@ def test_a_write_that_failed_midway_is_rolled_back_before_the_retry(tmp_path, mo
 
 
 def test_a_full_disk_fails_the_file_at_once_and_keeps_what_arrived(tmp_path, monkeypatch):
-    import eojobs.download as engine
+    import eojobs.diskio as engine
 
     data = random_bytes(3 * 1024 * 1024)
-    real = engine._write_at
+    real = engine.write_at
 
     def full_after_a_mebibyte(fd: int, chunk: memoryview, offset: int, *rest: int) -> None:
         if offset >= 1024 * 1024:
             raise OSError(28, "No space left on device")
         real(fd, chunk, offset, *rest)
 
-    monkeypatch.setattr(engine, "_write_at", full_after_a_mebibyte)
+    monkeypatch.setattr(engine, "write_at", full_after_a_mebibyte)
     source = Source({"a.bin": data})
     report = get([(asset("a.bin", data), tmp_path / "a.bin")], source)
     assert [reason for _, reason in report.failed] == [
@@ -527,18 +527,18 @@ def test_readinto1_of_a_chunked_body_goes_through_http_client():
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fallocate is Linux's")
 def test_reserving_a_files_blocks_keeps_its_size_for_a_resume(tmp_path):
-    import eojobs.download as engine
+    import eojobs.diskio as engine
 
     path = tmp_path / "a.part"
     path.write_bytes(b"x" * 1000)
     with open(path, "r+b") as handle:
-        if not engine._reserve(handle.fileno(), 1000, 8 << 20):
+        if not engine.reserve(handle.fileno(), 1000, 8 << 20):
             pytest.skip("this file system cannot reserve blocks")
         assert os.fstat(handle.fileno()).st_size == 1000
         assert os.fstat(handle.fileno()).st_blocks * 512 >= 8 << 20
     # A file that cannot be reserved (here: opened to read only) says so, without raising.
     fd = os.open(path, os.O_RDONLY)
     try:
-        assert engine._reserve(fd, 1000, 8 << 20) is False
+        assert engine.reserve(fd, 1000, 8 << 20) is False
     finally:
         os.close(fd)
