@@ -58,6 +58,8 @@ class RetryBudget:
         self.clock = clock
         self.failures = 0
         self._since: float | None = None
+        #: A moment (of ``clock``) after which no retry is allowed, whatever is left.
+        self.deadline: float | None = None
 
     def fail(self) -> bool:
         """Count one failure; True if another try is still within the budget."""
@@ -76,10 +78,10 @@ class RetryBudget:
         return self.allows() and pause < self.seconds_left()
 
     def seconds_left(self) -> float:
-        """Seconds left of the run's time budget."""
-        if self._since is None:
-            return self.seconds
-        return self.seconds - (self.clock() - self._since)
+        """Seconds left of the run's time budget, and before the deadline if there is one."""
+        now = self.clock()
+        left = self.seconds if self._since is None else self.seconds - (now - self._since)
+        return left if self.deadline is None else min(left, self.deadline - now)
 
     def charge(self, failures_before: int) -> bool:
         """After a step failed: count it unless an inner layer did; True if a retry is allowed.

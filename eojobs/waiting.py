@@ -125,6 +125,7 @@ def _poll(attempt: Callable[[], Any], *, timeout: float | None,
         raise InputError("timeout must be a finite number of seconds, 0 or more")
     deadline = None if timeout is None else clock() + timeout
     budget = (policy or WaitPolicy()).budget(clock)
+    budget.deadline = deadline  # the retries inside one poll end with the wait's timeout
     ticks = poll_intervals(intervals[0], max(intervals))
     while True:
         before = budget.failures
@@ -133,6 +134,8 @@ def _poll(attempt: Callable[[], Any], *, timeout: float | None,
                 answer = attempt()
             budget.reset()
         except BackendError as exc:
+            if deadline is not None and clock() >= deadline:
+                raise timed_out() from exc
             if not exc.transient or not budget.charge(before):
                 raise
             answer = _NOT_YET

@@ -291,3 +291,26 @@ def test_one_download_against_503_is_tried_attempts_times_in_all(tmp_path):
                                  retry=RetryPolicy(attempts=4, backoff=0.01))
     assert "unavailable" in report.failed[0][1]
     assert rogue.hits == 4
+
+
+def unavailable_for_a_while(rogue: Rogue, sock, path: str) -> None:
+    answer(sock, 503, b'{"error_message": "unavailable"}')
+
+
+def test_a_wait_against_503_ends_at_its_timeout_as_a_timeout():
+    from eojobs.errors import WaitTimeout
+
+    slow_backoff = HttpPolicy(connect_timeout=2, read_timeout=2, retries=50, backoff=0.2,
+                              backoff_max=0.5, retry_seconds=600)
+
+    def fetch_jobs(ids: list[str]) -> list[JobInfo]:
+        client.request("GET", "/organisations/o/processes")
+        return []
+
+    with Rogue(unavailable_for_a_while) as rogue:
+        client = client_of(rogue, slow_backoff)
+        start = time.monotonic()
+        with pytest.raises(WaitTimeout):
+            wait_for_jobs(fetch_jobs, ["j"], timeout=1.0, intervals=(0.05, 0.05),
+                          progress=False, label="j", policy=WaitPolicy(soft_errors=100))
+        assert elapsed_since(start) < 5, "the retries inside a poll end with the wait"
