@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import warnings
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
@@ -59,19 +60,25 @@ def profile(backend: str) -> dict[str, Any]:
     return table
 
 
-def check_profile(backends: Collection[str]) -> None:
-    """Refuse a ``config.toml`` with a key that is neither a known setting nor a backend's table.
+class ConfigWarning(UserWarning):
+    """Something in ``config.toml`` is ignored, such as the table of a backend not installed."""
 
-    ``backends`` are the installed backends' names; each table's own keys are
-    checked against its backend's settings when that backend is used.
+
+def check_profile(backends: Collection[str]) -> None:
+    """Refuse a ``config.toml`` with a top-level key that is no known setting.
+
+    ``backends`` are the installed backends' names; the table of another name
+    is ignored with a ConfigWarning, and each table's own keys are checked
+    against its backend's settings when that backend is used.
     """
     path = home() / PROFILE_FILE
     for key, value in read_profile().items():
         if isinstance(value, dict):
-            if key not in backends:
-                raise ConfigError(f"{path}: [{key}] is not an installed backend"
-                                  f"{did_you_mean(key, backends)}; installed backends: "
-                                  f"{', '.join(sorted(backends)) or 'none'}")
+            if key not in backends:  # a plugin left out or uninstalled must not stop the rest
+                warnings.warn(ConfigWarning(
+                    f"{path}: [{key}] is not an installed backend{did_you_mean(key, backends)}"
+                    f"; it is ignored (installed backends: "
+                    f"{', '.join(sorted(backends)) or 'none'})"), stacklevel=2)
         elif key in backends:
             raise ConfigError(f"{path}: [{key}] must be a table of settings")
         elif key not in TOP_LEVEL_KEYS:
@@ -103,6 +110,9 @@ def setting_fields(model: type[Any]) -> dict[str, Any]:
     ``model`` is a dataclass (a :class:`~eojobs.backend.BackendSettings`
     subclass) or, as older plugins have it, a pydantic model.
     """
+    if dataclasses.is_dataclass(model) and "__dataclass_fields__" not in vars(model):
+        raise ConfigError(f"the settings class {model.__qualname__} must be decorated with "
+                          "@dataclass(kw_only=True), as BackendSettings is")
     if dataclasses.is_dataclass(model):
         return {f.name: f.type for f in dataclasses.fields(model) if f.init}
     return {name: info.annotation for name, info in model.model_fields.items()}

@@ -97,6 +97,24 @@ class _Model:
         """
         return _adapter(cls).validate_python(data)
 
+    def _coerce(self, name: str, kind: Any, many: bool = False) -> None:
+        """Turn the field ``name`` given as a plain value (an enum's value, a dict of a
+        model's fields, or a list of them) into ``kind``, as pydantic did for callers."""
+        value = getattr(self, name)
+
+        def one(item: Any) -> Any:
+            if isinstance(item, kind) or item is None:
+                return item
+            if isinstance(item, dict) and issubclass(kind, _Model):
+                return kind(**item)
+            try:
+                return kind(item)
+            except (ValueError, TypeError) as exc:
+                raise TypeError(f"{type(self).__name__}.{name}: {item!r} is not a "
+                                f"{kind.__name__}") from exc
+
+        object.__setattr__(self, name, [one(v) for v in value] if many else one(value))
+
     def __iter__(self) -> Iterator[tuple[str, Any]]:
         """``(name, value)`` of each field, so that ``dict(model)`` works as with pydantic."""
         return iter([(f.name, getattr(self, f.name)) for f in fields(self)])
@@ -135,6 +153,9 @@ class OptionSpec(_Model):
     unit: str | None = None
     description: str = ""
     title: str = ""
+
+    def __post_init__(self) -> None:
+        self._coerce("data_type", DataType)
 
     def __repr__(self) -> str:
         return f"<OptionSpec {self}>"
@@ -206,6 +227,11 @@ class Service(_Model):
     #: Relations between options' values that the service states.
     option_rules: list[OptionRule] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self._coerce("options", OptionSpec, many=True)
+        self._coerce("inputs", InputSpec, many=True)
+        self._coerce("option_rules", OptionRule, many=True)
+
     def option(self, name: str) -> OptionSpec | None:
         """The option called ``name``, or None."""
         return next((o for o in self.options if o.name == name), None)
@@ -227,6 +253,10 @@ class Schedule(_Model):
     repeat_every: timedelta | None = None
 
     def __post_init__(self) -> None:
+        if isinstance(self.start_at, str):
+            text = self.start_at.strip()
+            object.__setattr__(self, "start_at", datetime.fromisoformat(
+                text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text))
         if self.start_at.tzinfo is None:
             object.__setattr__(self, "start_at", self.start_at.replace(tzinfo=timezone.utc))
         if self.repeat_count < 1:
@@ -258,6 +288,9 @@ class Execution(_Model):
     abort_reason: str | None = None
     components: list[str] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self._coerce("status", ExecutionStatus)
+
 
 @dataclass(frozen=True, kw_only=True)
 class JobInfo(_Model):
@@ -277,6 +310,11 @@ class JobInfo(_Model):
     options: dict[str, Any] = field(default_factory=dict)
     executions: list[Execution] = field(default_factory=list)
     error: str | None = None
+
+    def __post_init__(self) -> None:
+        self._coerce("status", JobStatus)
+        self._coerce("executions", Execution, many=True)
+        self._coerce("schedule", Schedule)
 
     def __repr__(self) -> str:
         return f"<JobInfo {self.id} {self.name!r} {self.status.value} {self.progress:.0f}%>"
@@ -332,6 +370,9 @@ class Dispatcher(_Model):
     summary: str = ""
     options: dict[str, Any] = field(default_factory=dict)
     option_specs: list[OptionSpec] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._coerce("option_specs", OptionSpec, many=True)
 
 
 @dataclass(frozen=True, kw_only=True)

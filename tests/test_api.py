@@ -70,3 +70,20 @@ def test_backend_names_ignore_case_and_suggest():
     with pytest.raises(eojobs.ConfigError, match=r"no backend named 'mok' \(did you mean "
                                                  r"'mock'\?\); installed backends: "):
         eojobs.connect("mok")
+
+
+def test_models_take_plain_values_as_a_plugin_may_give_them():
+    import pytest
+
+    from eojobs.models import JobInfo, OptionSpec, Service
+
+    info = JobInfo(id="1", name="n", service_id="s", service_name="x", status="running",
+                   executions=[{"id": "e", "status": "pending"}],
+                   schedule={"start_at": "2030-01-01T06:00Z"})
+    assert info.status is eojobs.JobStatus.RUNNING and not info.status.finished
+    assert info.executions[0].status is eojobs.ExecutionStatus.PENDING
+    assert info.schedule.start_at.isoformat() == "2030-01-01T06:00:00+00:00"
+    service = Service(id="a", name="b", options=[{"name": "o", "data_type": "number"}])
+    assert service.option("o") == OptionSpec(name="o", data_type=eojobs.DataType.NUMBER)
+    with pytest.raises(TypeError, match="JobInfo.status: 'nope' is not a JobStatus"):
+        JobInfo(id="1", name="n", service_id="s", service_name="x", status="nope")

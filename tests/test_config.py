@@ -51,3 +51,15 @@ def test_bad_settings_are_clear_and_write_nothing(user_dir, kwargs, profile, mes
     assert message in str(info.value)
     after = sorted(os.listdir(user_dir)) if user_dir.exists() else []
     assert after == before
+
+
+def test_a_settings_class_that_is_not_itself_a_dataclass_is_named():
+    from eojobs.backend import BackendSettings
+    from eojobs.config import resolve_settings
+
+    class Settings(BackendSettings):
+        url: str = "x"
+
+    with pytest.raises(eojobs.ConfigError, match="the settings class .*Settings must be "
+                                                 r"decorated with @dataclass\(kw_only=True\)"):
+        resolve_settings("p", Settings, {"url": "y"})

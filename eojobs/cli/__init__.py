@@ -238,9 +238,10 @@ def main(argv: list[str] | None = None) -> Any:
 
 
 def _warn(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    from eojobs.config import ConfigWarning
     from eojobs.plugins import PluginWarning
 
-    if issubclass(category, PluginWarning):
+    if issubclass(category, (PluginWarning, ConfigWarning)):
         click.echo(f"warning: {message}", err=True)
     else:
         _show_warning(message, category, *args, **kwargs)
