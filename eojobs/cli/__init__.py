@@ -100,9 +100,13 @@ class EOJobsGroup(click.Group):
             from eojobs.redact import redact_text
 
             step = next_step(ctx, exc)
-            click.echo(redact_text(f"error: {exc}{'; ' + step if step else ''}"), err=True)
+            from eojobs.naming import printable
+
+            click.echo(printable(redact_text(f"error: {exc}{'; ' + step if step else ''}")),
+                       err=True)
             for line in getattr(exc, "logs", [])[-5:]:
-                click.echo(redact_text(f"  {line.component}: {line.message}"), err=True)
+                click.echo(printable(redact_text(f"  {line.component}: {line.message}")),
+                           err=True)
             ctx.exit(exc.exit_code)
         except OSError as exc:
             from eojobs.redact import redact_text

@@ -24,6 +24,7 @@ from eojobs.cli.common import (
 )
 from eojobs.cli.create import one_or_all
 from eojobs.cli.output import emit, human_size, notice, price_text, table
+from eojobs.naming import printable
 
 if TYPE_CHECKING:
     from eojobs.job import Job
@@ -86,8 +87,8 @@ def status(ctx: click.Context, job_id: str) -> None:
     info = job.info
 
     def human() -> None:
-        click.echo(f"{info.id}  {info.name}")
-        click.echo(f"service:  {info.service_name}")
+        click.echo(f"{info.id}  {printable(info.name)}")
+        click.echo(f"service:  {printable(info.service_name)}")
         click.echo(f"status:   {info.status.value} ({info.progress:.0f}%)")
         click.echo(f"price:    {price_text(info.price)}")
         if info.schedule:
@@ -99,7 +100,7 @@ def status(ctx: click.Context, job_id: str) -> None:
             click.echo(f"schedule: {runs} from {local_time(info.schedule.start_at)}"
                        + (f", every {every}" if gap else ""))
         if info.error:
-            click.echo(f"error:    {info.error}")
+            click.echo(f"error:    {printable(info.error)}")
         if info.executions:
             click.echo("")
             table(
@@ -196,7 +197,7 @@ def logs(ctx: click.Context, job_id: str, level: str | None) -> None:
         lambda: [e.model_dump(mode="json") for e in entries],
         lambda: [
             click.echo(f"{local_time(e.time, seconds=True)}  {e.execution_id[:8]}  {e.component}  "
-                       f"{e.level.upper()}  {e.message}")
+                       f"{e.level.upper()}  {printable(e.message)}")
             for e in entries
         ],
     )

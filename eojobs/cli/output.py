@@ -11,6 +11,8 @@ from typing import Any
 
 import click
 
+from eojobs.naming import printable
+
 
 def wants_json(ctx: click.Context) -> bool:
     """True when the user asked for --json."""
@@ -38,7 +40,7 @@ def notice(ctx: click.Context, message: str) -> None:
         return
     from eojobs.redact import redact_text
 
-    click.echo(redact_text(message), err=True)
+    click.echo(printable(redact_text(message)), err=True)
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -110,8 +112,8 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return number_text(value)
     if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value) or "-"
-    return str(getattr(value, "value", value))
+        return printable(", ".join(str(v) for v in value)) or "-"
+    return printable(getattr(value, "value", value))
 
 
 def _default(value: Any) -> Any:

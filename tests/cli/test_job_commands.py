@@ -202,3 +202,13 @@ def test_schedule_flags_that_would_be_ignored_are_refused(eojobs, flags, message
     result = eojobs("run", *ELEVATION, *flags)
     assert result.exit_code == 2 and message in result.stderr, result.stderr
     assert eojobs.json("jobs") == []
+
+
+def test_names_and_messages_never_reach_the_terminal_raw(eojobs):
+    evil = "evil\x1b]0;title\x07\u202e"
+    job_id = eojobs.json("create", *ELEVATION, "--name", evil)["id"]
+    for args in (["jobs"], ["status", job_id]):
+        shown = eojobs(*args)
+        assert shown.exit_code == 0
+        assert "\x1b" not in shown.output and "\u202e" not in shown.output
+        assert "evil\\x1b]0;title\\x07\\u202e" in shown.output
