@@ -353,7 +353,6 @@ class Result:
         (see :func:`eojobs.naming.printable`), and the other files are.
         """
         from eojobs.download import download_assets
-        from eojobs.naming import printable
 
         target = Path(directory).expanduser()
         if target.exists() and not target.is_dir():
@@ -363,7 +362,8 @@ class Result:
             try:
                 items.append((asset, target / self.relative_path(asset)))
             except UnsafeName as exc:
-                refused.append((target / printable(exc.name), str(exc)))
+                # Never a path made of the hostile name: it could lead out of ``target``.
+                refused.append((target / f"(unsafe name {len(refused) + 1})", str(exc)))
         target.mkdir(parents=True, exist_ok=True)
         backend = self.job.connection.backend
         report = download_assets(

@@ -153,8 +153,9 @@ def item_id(result: Result, asset: Asset) -> str:
     return f"{result.job.id}-" + "-".join(result.relative_path(asset).parts)
 
 
-def collection(result: Result, items: list[dict[str, Any]]) -> dict[str, Any]:
-    """The STAC Collection of a job's items."""
+def collection(result: Result, items: list[dict[str, Any]],
+               assets: list[Asset] | None = None) -> dict[str, Any]:
+    """The STAC Collection of a job's items, linking those of ``assets`` (default: all)."""
     job = result.job
     boxes = [i["bbox"] for i in items if i.get("bbox")]
     spatial = [[min(b[0] for b in boxes), min(b[1] for b in boxes),
@@ -171,21 +172,34 @@ def collection(result: Result, items: list[dict[str, Any]]) -> dict[str, Any]:
         "extent": {"spatial": {"bbox": spatial},
                    "temporal": {"interval": [[times[0], times[-1]] if times else [None, None]]}},
         "links": [{"rel": "item", "href": f"./{_item_href(result, a)}",
-                   "type": "application/geo+json"} for a in result.assets],
+                   "type": "application/geo+json"}
+                  for a in (result.assets if assets is None else assets)],
     }
 
 
 def write(result: Result, directory: Path) -> list[Path]:
-    """Write an item beside each file and ``collection.json`` at the top; return the paths."""
-    items = [item(result, a, directory) for a in result.assets]
+    """Write an item beside each file and ``collection.json`` at the top; return the paths.
+
+    A file whose name was unsafe to write gets none.
+    """
+    from eojobs.naming import UnsafeName
+
+    present = []
+    for asset in result.assets:
+        try:
+            result.relative_path(asset)
+        except UnsafeName:
+            continue
+        present.append(asset)
+    items = [item(result, a, directory) for a in present]
     written = []
-    for asset, entry in zip(result.assets, items, strict=True):
+    for asset, entry in zip(present, items, strict=True):
         path = directory / (result.relative_path(asset).as_posix() + ITEM_SUFFIX)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(entry, indent=2), encoding="utf-8")
         written.append(path)
     top = directory / COLLECTION_FILE
-    top.write_text(json.dumps(collection(result, items), indent=2), encoding="utf-8")
+    top.write_text(json.dumps(collection(result, items, present), indent=2), encoding="utf-8")
     return [*written, top]
 
 

@@ -135,8 +135,8 @@ def test_an_output_named_like_the_bookkeeping_is_refused_and_the_rest_arrive(job
     report = job.results().download(out, progress=False)
 
     assert [(p, r) for p, r in report.failed] == [
-        (out / name, f"refusing unsafe file name from the backend: '{name}' (eojobs keeps "
-                     f"its own bookkeeping under that name)")]
+        (out / "(unsafe name 1)", f"refusing unsafe file name from the backend: '{name}' "
+                                  "(eojobs keeps its own bookkeeping under that name)")]
     assert len(report.done) == len(data) - 1
     assert sorted(files_in(out).values()) == sorted(data[1:])
     assert bookkeeping(out) == ["manifest.json"]
@@ -167,8 +167,8 @@ def test_names_with_control_characters_are_refused_on_disk_and_escaped_on_screen
     assert loaded.exit_code == 1
     shown = loaded.stdout + loaded.stderr
     assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown
-    for name in EVIL.values():
-        assert f"failed: {out / printable(name)}: refusing unsafe file name from the " \
+    for number, name in enumerate(EVIL.values(), start=1):
+        assert f"failed: {out}/(unsafe name {number}): refusing unsafe file name from the " \
                f"backend: '{printable(name)}' (it holds control characters)" in loaded.stderr
     assert "3 files failed" in loaded.stderr
     assert sorted(files_in(out).values()) == sorted(data[3:])
@@ -304,3 +304,14 @@ def test_only_the_file_that_was_written_and_checked_is_renamed(names, tmp_path):
 def test_ordinary_names_stay_as_they_are(name):
     assert safe_name(name) == name
     assert printable("plain.tif") == "plain.tif"
+
+
+def test_a_refused_name_is_reported_under_a_path_inside_the_folder(job, tmp_path):
+    served(job)
+    NamingBackend.renames = {0: "../evil.tif", 1: "/etc/evil.tif"}
+    out = tmp_path / "out"
+    report = job.results().download(out, progress=False)
+    assert [p for p, _ in report.failed] == [out / "(unsafe name 1)", out / "(unsafe name 2)"]
+    written = job.results().write_stac(out)  # the safe files get their items all the same
+    assert len(written) == len(job.results().assets) - 2 + 1
+    assert not (tmp_path / "evil.tif").exists()
