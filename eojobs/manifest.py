@@ -53,7 +53,11 @@ class FolderClash(InputError):
         self.clashes = list(clashes)
         self.job_id = job_id
         self.elsewhere = elsewhere
-        super().__init__(_clash_message(self.clashes, job_id, elsewhere))
+        #: What clashes, without the advice: the CLI adds its own.
+        self.facts = _clash_facts(self.clashes, job_id)
+        advice = (f"download job {job_id} into another folder (such as {elsewhere}), or "
+                  f"pass overwrite=True to replace {'it' if len(self.clashes) == 1 else 'them'}")
+        super().__init__(f"{self.facts}; {advice}")
 
 
 class Manifest:
@@ -126,7 +130,7 @@ class Manifest:
         return self.books.key(dest)
 
 
-def _clash_message(clashes: Sequence[Clash], job_id: str, elsewhere: Path) -> str:
+def _clash_facts(clashes: Sequence[Clash], job_id: str) -> str:
     of = " or ".join(f"job {o}" for o in sorted({c.owner for c in clashes}))
     if len(clashes) == 1:
         what = f"{_shown(clashes[0])} is a file of {of}"
@@ -135,8 +139,7 @@ def _clash_message(clashes: Sequence[Clash], job_id: str, elsewhere: Path) -> st
         if len(clashes) > 3:
             shown.append(f"{len(clashes) - 3} more")
         what = f"{', '.join(shown[:-1])} and {shown[-1]} are files of {of}"
-    return (f"{what}, not of job {job_id}; download job {job_id} into another folder "
-            f"(such as {elsewhere}), or overwrite {'it' if len(clashes) == 1 else 'them'}")
+    return f"{what}, not of job {job_id}"
 
 
 def _shown(clash: Clash) -> str:

@@ -102,7 +102,8 @@ class EOJobsGroup(click.Group):
             step = next_step(ctx, exc)
             from eojobs.naming import printable
 
-            click.echo(printable(redact_text(f"error: {exc}{'; ' + step if step else ''}")),
+            said = getattr(exc, "facts", None) if step else None
+            click.echo(printable(redact_text(f"error: {said or exc}{'; ' + step if step else ''}")),
                        err=True)
             for line in getattr(exc, "logs", [])[-5:]:
                 click.echo(printable(redact_text(f"  {line.component}: {line.message}")),
