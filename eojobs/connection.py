@@ -270,7 +270,7 @@ class Connection:
         try:
             return Schedule.model_validate(dict(schedule))
         except ValidationError as exc:
-            msg = "; ".join(e["msg"] for e in exc.errors())
+            msg = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
             raise InputError(f"bad schedule: {msg}") from None
 
     @staticmethod

@@ -285,7 +285,9 @@ class _Job:
                 return wanted is None or (had or _sha256(dest)) == wanted
             wanted = wanted or had
             return wanted is not None and _sha256(dest) == wanted
-        return wanted is None or _sha256(dest) == wanted
+        if wanted is None:
+            return asset.size is not None  # with nothing to compare, a file is not assumed ours
+        return _sha256(dest) == wanted
 
     def _resume(self, asset: Asset, dest: Path, handle: IO[bytes]) -> Any:
         """Keep what an earlier attempt wrote if it is of this asset; else start afresh."""

@@ -542,3 +542,24 @@ def test_reserving_a_files_blocks_keeps_its_size_for_a_resume(tmp_path):
         assert engine.reserve(fd, 1000, 8 << 20) is False
     finally:
         os.close(fd)
+
+
+def test_a_users_file_is_not_taken_for_an_output_nothing_can_be_compared_with(tmp_path):
+    data = b"served bytes"
+    mine = tmp_path / "a.bin"
+    mine.write_bytes(b"the user's own file")
+    report = get([(asset("a.bin", data, checksum=False, size=None), mine)], Source({"a.bin": data}),
+                 manifest_dir=tmp_path, job_id="job-a")
+    assert report.skipped == [] and report.done == []
+    [(path, reason)] = report.failed
+    assert path == mine and "already exists" in reason
+    assert mine.read_bytes() == b"the user's own file"
+
+
+def test_without_a_checksum_an_unchanged_output_is_skipped_without_hashing(tmp_path):
+    data = b"x" * 300_000
+    item = (asset("a.bin", data, checksum=False), tmp_path / "a.bin")
+    assert get([item], Source({"a.bin": data}), manifest_dir=tmp_path, job_id="j").done
+    again = Source({"a.bin": data})
+    assert get([item], again, manifest_dir=tmp_path, job_id="j").skipped == [tmp_path / "a.bin"]
+    assert again.opened == []

@@ -27,6 +27,7 @@ def login(ctx: click.Context, backend: str) -> None:
     from eojobs.connection import backend_class, connect
 
     found = backend_class(backend)
+    backend = found.name  # the profile and the environment know it by its own name
     resolve_settings(backend, found.settings_model, {})  # bad settings fail before any prompt
     known = profile(backend)
     given: dict[str, object] = {}

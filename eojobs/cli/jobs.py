@@ -338,8 +338,8 @@ def delete(ctx: click.Context, job_ids: tuple[str, ...], yes: bool) -> None:
     found = list({j.id: j for j in (conn.job(i) for i in job_ids)}.values())
     if not yes:
         if not sys.stdin.isatty():
-            raise click.UsageError("not asking on a terminal: pass --yes to delete without "
-                                   "asking")
+            raise click.UsageError("stdin is not a terminal, so eojobs cannot ask: pass --yes "
+                                   "to delete without asking")
         for job in found:
             click.echo(f"  {describe(job)}", err=True)
         what = "this job and all its" if len(found) == 1 else \

@@ -189,8 +189,8 @@ def test_delete_off_a_terminal_needs_yes_and_deletes_nothing_without(eojobs):
     job_id = created(eojobs)
     result = eojobs("delete", job_id)
     assert result.exit_code == 2
-    assert result.stderr == ("error: not asking on a terminal: pass --yes to delete without "
-                             "asking; see 'eojobs delete --help'\n")
+    assert result.stderr == ("error: stdin is not a terminal, so eojobs cannot ask: pass --yes "
+                             "to delete without asking; see 'eojobs delete --help'\n")
     assert eojobs.json("status", job_id)["status"] == "created"
 
 
