@@ -496,6 +496,8 @@ class FusionBackend(Backend):
         for wire in self.client.executions(self.org, _checked(job_id)):
             for component in self.client.components(self.org, str(wire["id"])):
                 for line in self.client.logs(self.org, str(component["id"])):
+                    if mapping.parse_time(line.get("logged_at")) is None:
+                        continue  # a line with no time cannot be placed among the others
                     message = str(line.get("message", ""))
                     level = "error" if message.lower().startswith(("error", "traceback")) \
                         else "info"

@@ -7,6 +7,7 @@ for an eojobs job is the business of ``backend.py``.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -37,9 +38,17 @@ PAGE_SIZE = 24
 #: Sends of one request that the 401s of expired tokens may take: the first, one
 #: after this request's own login, and one more with a token another thread got.
 TOKEN_TRIES = 3
+#: The most pages one listing may have: a server whose pages never end is an error.
+MAX_PAGES = 10_000
 DEFAULT_API_URL = "https://api.thefusionplatform.com"
 
 Json = dict[str, Any]
+
+
+def _starts_at(content_range: str | None, offset: int) -> bool:
+    """Whether a 206 answer's ``Content-Range: bytes START-END/SIZE`` starts at ``offset``."""
+    match = re.match(r"^\s*bytes\s+(\d+)-\d+/(\d+|\*)\s*$", content_range or "")
+    return match is not None and int(match.group(1)) == offset
 
 
 def error_message(response: requests.Response) -> str:
@@ -210,6 +219,7 @@ class FusionClient:
                    limit: int = PAGE_SIZE) -> Iterator[list[Json]]:
         """The pages of a collection one by one; the next is asked for only when wanted."""
         last: Json = {}
+        seen: list[Json] = []
         while True:
             params: Json = {"limit": limit, "reverse": str(reverse)}
             if search:
@@ -223,6 +233,10 @@ class FusionClient:
             last = body.get("last") or {}
             if not last:
                 return
+            if last in seen or len(seen) >= MAX_PAGES:
+                raise BackendError(f"GET {path}: the pages do not end (the server sent the same "
+                                   f"place to go on from twice, or over {MAX_PAGES} pages)")
+            seen.append(last)
 
     # Users and organisations
 
@@ -299,9 +313,11 @@ class FusionClient:
             status = response.status_code
             raise BackendError(f"download failed: HTTP {status}",
                                transient=status in RETRY_STATUSES or status >= 500)
-        if offset and response.status_code != 206:
+        if offset and (response.status_code != 206
+                       or not _starts_at(response.headers.get("Content-Range"), offset)):
             response.close()
-            raise RestartDownload("the server ignored the byte range; starting again from zero")
+            raise RestartDownload("the server did not send the byte range asked for; starting "
+                                  "again from zero")
         return ResponseStream(response, read_timeout=self.policy.timeout[1])
 
     # Services

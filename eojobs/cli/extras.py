@@ -44,9 +44,16 @@ def _job(ctx: click.Context, job_id: str, capability: str = "dispatchers",
 
 
 def _show(ctx: click.Context, found: list) -> None:
-    emit(ctx, [d.model_dump(mode="json") for d in found], lambda: table(
+    from eojobs.redact import is_sensitive
+
+    def masked(options: dict[str, object]) -> dict[str, object]:
+        return {k: "REDACTED" if v is not None and is_sensitive(k) else v
+                for k, v in options.items()}
+
+    emit(ctx, lambda: [{**d.model_dump(mode="json"), "options": masked(d.options)}
+                       for d in found], lambda: table(
         ["name", "attached", "options", "summary"],
-        [[d.name, d.attached, [f"{k}={v}" for k, v in d.options.items()], d.summary]
+        [[d.name, d.attached, [f"{k}={v}" for k, v in masked(d.options).items()], d.summary]
          for d in found]))
 
 
