@@ -46,6 +46,8 @@ class TimedBatchJobs(DummyBatchJobs):
         self.output_root = output_root
         self.run_seconds = run_seconds
         self._started: dict[tuple[str, str], float] = {}
+        #: Extra assets every finished job lists, by name: their public href (another host).
+        self.public_assets: dict[str, str] = {}
         self._lock = threading.Lock()
 
     def start_job(self, job_id: str, user: Any) -> None:
@@ -107,9 +109,13 @@ class TimedBatchJobs(DummyBatchJobs):
             raise JobNotFinishedException
         folder = self.output_root / job_id
         types = {".geojson": "application/geo+json", ".bin": "application/octet-stream"}
-        return {path.name: {"output_dir": str(folder), "type": types[path.suffix],
-                            "roles": ["data"]}
-                for path in sorted(folder.iterdir())}
+        found = {path.name: {"output_dir": str(folder), "type": types[path.suffix],
+                             "roles": ["data"]}
+                 for path in sorted(folder.iterdir())}
+        for name, href in self.public_assets.items():
+            found[name] = {self.ASSET_PUBLIC_HREF: href, "type": "text/plain",
+                           "roles": ["data"]}
+        return found
 
     def cancel_job(self, job_id: str, user_id: str) -> None:
         """Stop the job: a queued or running job is canceled."""

@@ -136,6 +136,41 @@ def test_a_failed_job_carries_its_error_from_the_logs(oconn, region):
     assert [e.message for e in job.logs(level="error")] == ["the process failed on purpose"]
 
 
+def test_the_token_goes_only_to_the_back_ends_own_origin(oconn, region, openeo_server,
+                                                          monkeypatch):
+    import http.server
+    import threading
+
+    seen = []
+
+    class Asset(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.headers.get("Authorization"))
+            body = b"signed elsewhere"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    elsewhere = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Asset)
+    threading.Thread(target=elsewhere.serve_forever, daemon=True).start()
+    href = f"http://localhost:{elsewhere.server_port}/signed/note.txt?sig=abc"
+    monkeypatch.setattr(openeo_server.batch_jobs, "public_assets", {"note.txt": href})
+    try:
+        job = oconn.create_job("ndvi", region).start_and_wait(poll_interval=0.05,
+                                                              progress=False)
+        note = next(a for a in job.results().assets if a.name == "note.txt")
+        assert note.href == href
+        with oconn.backend.open_asset(note) as stream:
+            assert stream.read() == b"signed elsewhere"
+    finally:
+        elsewhere.shutdown()
+    assert seen == [None]
+
+
 # --- Bad answers ---
 
 
