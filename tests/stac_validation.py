@@ -1,11 +1,14 @@
-"""An offline STAC validator for the tests: pystac's dispatch, local schemas only.
+"""An offline STAC validator for the tests: local schemas only, whatever pystac is installed.
 
-It validates like pystac's default ``JsonSchemaSTACValidator`` (the core
+It validates as pystac's default ``JsonSchemaSTACValidator`` does (the core
 schema for the object's type and version, then one schema per URL in
 ``stac_extensions``) but holds every schema locally: the STAC 1.1.0 core and
-GeoJSON schemas that ship in pystac, and the extension schemas vendored in
-``tests/schemas`` (see its README). Where pystac would download a schema, this
-raises ``SchemaNotLocal`` instead, so a test that would need the network fails.
+GeoJSON schemas copied from pystac into ``tests/schemas/core``, and the
+extension schemas vendored in ``tests/schemas`` (see its README). It does its
+own dispatch rather than pystac's, so it works with a pystac too old to know
+STAC 1.1.0 (openeo-driver pins pystac 1.8). Where pystac would download a
+schema, this raises ``SchemaNotLocal`` instead, so a test that would need the
+network fails.
 """
 
 from __future__ import annotations
@@ -16,36 +19,51 @@ from typing import Any
 
 import jsonschema
 import jsonschema.exceptions
-import pystac.validation
 import referencing.exceptions
 from pystac.errors import STACValidationError
-from pystac.stac_object import STACObjectType
-from pystac.validation.local_validator import get_local_schema_cache
-from pystac.validation.schema_uri_map import DefaultSchemaUriMap
 from referencing import Registry, Resource
 
 SCHEMAS = Path(__file__).parent / "schemas"
+CORE = SCHEMAS / "core"
+#: The STAC object a document's ``type`` stands for.
+KINDS = {"Feature": "item", "Collection": "collection", "Catalog": "catalog"}
 
 
 class SchemaNotLocal(AssertionError):
     """A schema the validator would have had to fetch from the network."""
 
 
-def vendored() -> dict[str, dict[str, Any]]:
-    """The vendored extension schemas by their ``$id`` (without an empty ``#`` fragment)."""
+def _by_id(paths: list[Path]) -> dict[str, dict[str, Any]]:
     found = {}
-    for path in sorted(SCHEMAS.rglob("*.json")):
+    for path in sorted(paths):
         schema = json.loads(path.read_text(encoding="utf-8"))
         found[schema["$id"].removesuffix("#")] = schema
     return found
 
 
-class OfflineValidator(pystac.validation.STACValidator):
+def vendored() -> dict[str, dict[str, Any]]:
+    """The vendored extension schemas by their ``$id`` (without an empty ``#`` fragment)."""
+    return _by_id([p for p in SCHEMAS.rglob("*.json") if CORE not in p.parents])
+
+
+def core() -> dict[str, dict[str, Any]]:
+    """The STAC core and GeoJSON schemas by the URLs they are published at, as pystac keys them.
+
+    Some ``$id``s in them are wrong (``.../commonjson``), so their paths name them.
+    """
+    found = {f"https://geojson.org/schema/{p.name}": p for p in (CORE / "geojson").glob("*.json")}
+    for path in (CORE / "stac-spec").glob("v*/*.json"):
+        version, name = path.parent.name, path.stem
+        spec = name if name in ("catalog", "collection") else "item"
+        found[f"https://schemas.stacspec.org/{version}/{spec}-spec/json-schema/{path.name}"] = path
+    return {url: json.loads(path.read_text(encoding="utf-8")) for url, path in found.items()}
+
+
+class OfflineValidator:
     """Validates against local schemas and refuses to fetch any other."""
 
     def __init__(self) -> None:
-        self.schemas = {**get_local_schema_cache(), **vendored()}
-        self.uri_map = DefaultSchemaUriMap()
+        self.schemas = {**core(), **vendored()}
         self.registry: Registry = Registry(retrieve=self._refuse).with_resources(
             (uri, Resource.from_contents(schema)) for uri, schema in self.schemas.items())
 
@@ -69,19 +87,18 @@ class OfflineValidator(pystac.validation.STACValidator):
                                       source=errors)
         return uri
 
-    def validate_core(self, stac_dict: dict[str, Any], stac_object_type: STACObjectType,
-                      stac_version: str, href: str | None = None) -> str:
-        """Validate against the core schema of the object's type and STAC version."""
-        uri = self.uri_map.get_object_schema_uri(stac_object_type, stac_version)
-        if uri is None:
-            raise SchemaNotLocal(f"no core schema for {stac_object_type} {stac_version}")
-        return self._validate(stac_dict, uri)
-
-    def validate_extension(self, stac_dict: dict[str, Any], stac_object_type: STACObjectType,
-                           stac_version: str, extension_id: str,
-                           href: str | None = None) -> str:
-        """Validate against an extension's schema, named by its URL."""
-        return self._validate(stac_dict, extension_id)
+    def validate(self, document: dict[str, Any]) -> list[str]:
+        """Validate against the core schema, then each extension's; the schema URLs used."""
+        kind = KINDS.get(str(document.get("type")))
+        version = document.get("stac_version")
+        if kind is None or not version:
+            raise STACValidationError(f"{document.get('id')} is not a STAC item, collection "
+                                      "or catalog with a stac_version")
+        core_uri = (f"https://schemas.stacspec.org/v{version}/{kind}-spec/json-schema/"
+                    f"{kind}.json")
+        checked = [self._validate(document, core_uri)]
+        checked += [self._validate(document, ext) for ext in document.get("stac_extensions") or []]
+        return checked
 
 
 VALIDATOR = OfflineValidator()
@@ -89,7 +106,7 @@ VALIDATOR = OfflineValidator()
 
 def validate(document: dict[str, Any]) -> list[str]:
     """Validate a STAC document offline; return the URLs of the schemas it was checked against."""
-    return pystac.validation.validate_dict(document, validator=VALIDATOR)
+    return VALIDATOR.validate(document)
 
 
 def messages(error: STACValidationError) -> list[str]:

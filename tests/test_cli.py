@@ -25,14 +25,15 @@ def run_json(*args: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_backends_lists_both_built_in_backends_with_capabilities():
+def test_backends_lists_the_built_in_backends_with_capabilities():
     result = invoke("backends")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert any(line.startswith("mock") and "ready" in line for line in lines)
     assert any(line.startswith("fusion") and "dispatchers" in line for line in lines)
     data = run_json("backends")
-    assert {d["name"]: d["implemented"] for d in data} == {"fusion": True, "mock": True}
+    assert {d["name"]: d["implemented"] for d in data} == {"fusion": True, "mock": True,
+                                                            "openeo": True}
 
 
 def test_fusion_without_credentials_says_how_to_log_in():

@@ -148,8 +148,8 @@ def test_ambiguous_and_unknown_services(conn):
 
 
 def test_unknown_backend():
-    with pytest.raises(eojobs.ConfigError, match="no backend named 'nope'; installed backends"):
-        eojobs.connect("nope")
+    with pytest.raises(eojobs.ConfigError, match="no backend named 'zzz'; installed backends"):
+        eojobs.connect("zzz")
 
 
 def test_many_threads_can_share_one_connection(conn):

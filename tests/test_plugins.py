@@ -32,8 +32,8 @@ def run(env_extra: dict[str, str]) -> dict:
 
 def test_installed_entry_points_load_in_a_fresh_process():
     found = run({})
-    assert found["backends"] == ["fusion", "mock"]
-    assert {"fusion", "mock"} <= set(found["plugins"])
+    assert found["backends"] == ["fusion", "mock", "openeo"]
+    assert {"fusion", "mock", "openeo"} <= set(found["plugins"])
 
 
 def test_load_plugins_env_limits_what_loads():
@@ -189,7 +189,7 @@ def test_a_backend_that_fails_to_import_is_left_out_with_a_warning(register_plug
     with pytest.warns(PluginWarning, match="the ghost backend cannot be loaded from "
                       "eojobs_no_such_module:GhostBackend: ModuleNotFoundError"):
         usable = dict(backend_classes().items())
-    assert sorted(usable) == ["fusion", "mock"]
+    assert sorted(usable) == ["fusion", "mock", "openeo"]
     with pytest.raises(eojobs.ConfigError, match="the ghost backend cannot be loaded"):
         eojobs.connect("ghost")
 
@@ -213,7 +213,8 @@ def test_eojobs_backends_lists_the_others_when_one_fails_to_import():
     done = subprocess.run([sys.executable, "-c", GHOST_CLI], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0, done.stderr
-    assert [line.split()[0] for line in done.stdout.splitlines()[1:]] == ["fusion", "mock"]
+    assert [line.split()[0] for line in done.stdout.splitlines()[1:]] == ["fusion", "mock",
+                                                                       "openeo"]
     assert done.stderr.startswith("warning: the ghost backend cannot be loaded from "
                                   "eojobs_no_such_module:GhostBackend: ModuleNotFoundError")
 
@@ -235,7 +236,7 @@ def test_a_lazy_registration_needs_a_target_and_a_title(register_plugin):
     register_plugin("no-title", ("untitled", "eojobs_mock.backend:MockBackend"))
     with pytest.warns(PluginWarning) as caught:
         found = backend_classes()
-    assert sorted(found) == ["fusion", "mock"]
+    assert sorted(found) == ["fusion", "mock", "openeo"]
     assert sorted(str(w.message) for w in caught) == [
         "plugin 'no-target' failed in register_backends and is skipped: TypeError: "
         "backend 'half' needs a 'module:Class' target, not None",
@@ -248,7 +249,7 @@ def test_the_built_in_backends_register_lazily_with_the_titles_of_their_classes(
     from eojobs.plugins import registered_backends
 
     entries = registered_backends()
-    for name in ("mock", "fusion"):
+    for name in ("mock", "fusion", "openeo"):
         entry = entries[name]
         assert entry.backend_class is None
         loaded = entry.load()

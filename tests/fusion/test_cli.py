@@ -52,9 +52,10 @@ def test_login_checks_the_settings_before_asking_anything(monkeypatch):
     assert result.exit_code == 2
     assert "'notaurl' is not an http(s) URL" in result.stderr
     assert "Email" not in result.output + result.stderr
-    unknown = invoke("login", "nope")
+    unknown = invoke("login", "zzz")
     assert unknown.exit_code == 2
-    assert unknown.stderr == "error: no backend named 'nope'; installed backends: fusion, mock\n"
+    assert unknown.stderr == ("error: no backend named 'zzz'; installed backends: fusion, mock, "
+                              "openeo\n")
 
 
 def test_run_download_and_clean_up_with_b_fusion(server_env, monkeypatch, tmp_path):

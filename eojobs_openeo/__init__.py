@@ -1,0 +1,1 @@
+"""openEO API 1.x back-ends behind eojobs: user-defined processes as services, batch jobs."""

@@ -1,0 +1,243 @@
+"""The openEO backend: maps the eojobs SPI onto an openEO API 1.x back-end.
+
+Services are the account's user-defined processes (``/process_graphs``);
+a job is a batch job whose process graph is one call of such a process,
+with the region as its GeoJSON (or bounding-box) parameter.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from typing import Any, ClassVar, TypeVar
+from urllib.parse import quote, urljoin, urlsplit
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic.dataclasses import dataclass as pydantic_dataclass
+
+from eojobs.backend import Backend, BackendSettings, ByteStream, JobRequest
+from eojobs.errors import BackendError, NotFound, Unsupported
+from eojobs.http import HttpPolicy, json_or_error
+from eojobs.models import Asset, Capability, JobInfo, LogEntry, Service
+from eojobs.redact import redact_url
+from eojobs_openeo import mapping
+from eojobs_openeo.auth import BasicAuth
+from eojobs_openeo.client import OpenEOClient, error_message
+
+Json = dict[str, Any]
+T = TypeVar("T")
+#: The status of an estimate a back-end does not offer.
+NOT_IMPLEMENTED = 501
+
+
+def _answers(method: Callable[..., T]) -> Callable[..., T]:
+    """A backend method whose reading of an answer of an unexpected shape is a BackendError."""
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return method(*args, **kwargs)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise BackendError(f"the openEO back-end answered in an unexpected shape "
+                               f"({type(exc).__name__}: {exc})") from exc
+    return wrapper
+
+
+@pydantic_dataclass(kw_only=True, config={"extra": "forbid"})
+class OpenEOSettings(BackendSettings):
+    """Settings of the openEO backend (``EOJOBS_OPENEO_<NAME>``)."""
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{redact_url(value)!r} is not an http(s) URL such as "
+                             "https://openeo.example.org/openeo/1.2")
+        return value
+
+    url: str | None = Field(default=None, description="URL of the openEO back-end's API.")
+    username: str | None = Field(default=None, description="Basic-auth user name.")
+    password: SecretStr | None = Field(default=None, description="Basic-auth password.")
+    connect_timeout: float = Field(default=10.0, gt=0, description="Seconds to connect.")
+    read_timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for data.")
+    retries: int = Field(default=5, ge=0, description="Retries of a failed request.")
+
+
+class OpenEOBackend(Backend):
+    """An openEO API 1.x back-end: user-defined processes as services, batch jobs as jobs."""
+
+    name: ClassVar[str] = "openeo"
+    title: ClassVar[str] = "openEO API 1.x back-ends"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({
+        Capability.STOP, Capability.LOGS, Capability.PRICE, Capability.BATCH_STATUS,
+        Capability.RESUMABLE_DOWNLOADS,
+    })
+    settings_model: ClassVar[type[BackendSettings]] = OpenEOSettings
+    poll_interval: ClassVar[tuple[float, float]] = (0.2, 30.0)
+    login_settings: ClassVar[tuple[str, ...]] = ("username", "password")
+
+    def __init__(self, settings: BackendSettings) -> None:
+        super().__init__(settings)
+        assert isinstance(settings, OpenEOSettings)
+        if not settings.url:
+            from eojobs.errors import ConfigError
+
+            raise ConfigError("openeo needs the URL of a back-end: set EOJOBS_OPENEO_URL or "
+                              "give url=... to eojobs.connect")
+        self.config = settings
+        policy = HttpPolicy(connect_timeout=settings.connect_timeout,
+                            read_timeout=settings.read_timeout, retries=settings.retries)
+        self.client = OpenEOClient(settings.url, policy)
+        password = settings.password.get_secret_value() if settings.password else None
+        self.auth = BasicAuth(self.client, settings.username, password)
+        self.client.token_source = self.auth.token
+        self.client.on_unauthorised = self.auth.renew
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self.client.close()
+
+    def login(self) -> str:
+        """Get (and cache) a token now; returns the user name."""
+        self.auth.login()
+        return self.config.username or ""
+
+    # Services
+
+    @_answers
+    def list_services(self, search: str | None = None) -> list[Service]:
+        """The account's user-defined processes, filtered by ``search`` in id and summary."""
+        services = [mapping.service(p) for p in self.client.pages("/process_graphs", "processes")]
+        if search:
+            text = search.lower()
+            services = [s for s in services
+                        if text in s.id.lower() or text in s.summary.lower()
+                        or any(text in k.lower() for k in s.keywords)]
+        return services
+
+    @_answers
+    def get_service(self, service_id: str) -> Service:
+        """One user-defined process, with its parameters as options."""
+        return mapping.service(self._process(service_id))
+
+    def _process(self, process_id: str) -> Json:
+        return dict(self.client.json("GET", f"/process_graphs/{_path(process_id)}"))
+
+    # Jobs
+
+    @_answers
+    def submit(self, request: JobRequest) -> JobInfo:
+        """Create a batch job calling the process, then ask for its estimate."""
+        process = self._process(request.service.id)
+        region = mapping.region_parameter(process)
+        if region is None:
+            raise Unsupported(f"{request.service.id} has no region parameter (one whose schema "
+                              "has subtype geojson or bounding-box), so eojobs cannot run it on "
+                              "a region")
+        name, subtype = region
+        parameters = {str(p.get("name")): p for p in process.get("parameters") or []
+                      if isinstance(p, dict)}
+        arguments: Json = {name: mapping.region_value(subtype, request.region.to_geojson(),
+                                                      request.region.bounds)}
+        for key, value in request.options.items():
+            arguments[key] = mapping.encode_option(parameters[key], value)
+        body = {"process": mapping.process_graph(request.service.id, arguments),
+                "title": request.name}
+        response = self.client.request("POST", "/jobs", body=body)
+        job_id = response.headers.get("OpenEO-Identifier") or \
+            urlsplit(response.headers.get("Location", "")).path.rstrip("/").rsplit("/", 1)[-1]
+        if not job_id:
+            raise BackendError("POST /jobs: the answer names no job (no OpenEO-Identifier)")
+        return mapping.job_info(self._job(job_id), price=self._estimate(job_id))
+
+    def _estimate(self, job_id: str) -> float | None:
+        """The estimated costs, or None where the back-end offers no estimate (501)."""
+        what = f"GET /jobs/{job_id}/estimate"
+        response = self.client.request("GET", f"/jobs/{_path(job_id)}/estimate",
+                                       accept=frozenset({NOT_IMPLEMENTED}))
+        if response.status_code == NOT_IMPLEMENTED:
+            return None
+        return mapping.estimate(json_or_error(response, error_message, what))
+
+    def _job(self, job_id: str) -> Json:
+        return dict(self.client.json("GET", f"/jobs/{_path(job_id)}"))
+
+    @_answers
+    def start(self, job_id: str) -> JobInfo:
+        """Queue the job for processing."""
+        self.client.request("POST", f"/jobs/{_path(job_id)}/results")
+        return self.get_job(job_id)
+
+    @_answers
+    def stop(self, job_id: str) -> JobInfo:
+        """Cancel the job's processing."""
+        self.client.request("DELETE", f"/jobs/{_path(job_id)}/results")
+        return self.get_job(job_id)
+
+    def delete(self, job_id: str) -> None:
+        """Delete the job and its results."""
+        self.client.request("DELETE", f"/jobs/{_path(job_id)}")
+
+    @_answers
+    def get_job(self, job_id: str) -> JobInfo:
+        """The job's metadata; a failed job's error comes from its error logs."""
+        return self._info(self._job(job_id))
+
+    def _info(self, job: Json) -> JobInfo:
+        error = None
+        if job.get("status") == "error":
+            errors = self._log_documents(str(job["id"]), "error")
+            error = str(errors[-1].get("message") or "") if errors else None
+        return mapping.job_info(job, error=error)
+
+    @_answers
+    def list_jobs(self) -> list[JobInfo]:
+        """Every batch job of the account, newest first."""
+        jobs = list(self.client.pages("/jobs", "jobs"))
+        infos = [self._info(job) for job in jobs]
+        oldest = datetime.min.replace(tzinfo=timezone.utc)
+        return sorted(infos, key=lambda i: i.created_at or oldest, reverse=True)
+
+    @_answers
+    def get_jobs(self, job_ids: Iterable[str]) -> list[JobInfo]:
+        """Many jobs from one listing (plus the error logs of failed ones)."""
+        wanted = list(job_ids)
+        found = {str(job.get("id")): job for job in self.client.pages("/jobs", "jobs")}
+        missing = [j for j in wanted if j not in found]
+        if missing:
+            raise NotFound(f"no openEO job {missing[0]}")
+        return [self._info(found[j]) for j in wanted]
+
+    # Results and logs
+
+    @_answers
+    def list_assets(self, job_id: str) -> list[Asset]:
+        """The STAC assets of the job's results, with hrefs made absolute."""
+        results = self.client.json("GET", f"/jobs/{_path(job_id)}/results")
+        base = self.client.root + f"/jobs/{_path(job_id)}/results"
+        return [asset.model_copy(update={"href": urljoin(base, asset.href)})
+                for asset in mapping.assets(job_id, results)]
+
+    def open_asset(self, asset: Asset, offset: int = 0) -> ByteStream:
+        """Stream the asset's href; the token is sent only to the back-end's own origin."""
+        return self.client.open_url(asset.href, offset)
+
+    @_answers
+    def logs(self, job_id: str) -> list[LogEntry]:
+        """Every log line of the job (``level=debug``); lines without a time get the job's."""
+        job = self._job(job_id)
+        when = mapping.parse_time(job.get("updated")) or mapping.parse_time(job.get("created")) \
+            or datetime.now(timezone.utc)
+        return [mapping.log_entry(e, job_id, when) for e in self._log_documents(job_id, "debug")]
+
+    def _log_documents(self, job_id: str, level: str) -> list[Json]:
+        return list(self.client.pages(f"/jobs/{_path(job_id)}/logs", "logs",
+                                      params={"level": level}))
+
+
+def _path(value: str) -> str:
+    """An id made safe for one URL path segment."""
+    return quote(value, safe="")

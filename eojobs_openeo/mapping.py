@@ -1,0 +1,243 @@
+"""openEO documents to eojobs models and back: processes, parameters, jobs, assets, logs.
+
+Pure functions of JSON; no HTTP here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from eojobs.errors import OptionError
+from eojobs.models import Asset, DataType, JobInfo, JobStatus, LogEntry, OptionSpec, Service
+
+Json = dict[str, Any]
+
+#: Parameter subtypes that take the job's region.
+REGION_SUBTYPES = ("geojson", "bounding-box")
+STATUSES = {
+    "created": JobStatus.CREATED,
+    "queued": JobStatus.RUNNING,
+    "running": JobStatus.RUNNING,
+    "finished": JobStatus.SUCCEEDED,
+    "error": JobStatus.FAILED,
+    "canceled": JobStatus.STOPPED,
+}
+LEVELS = {"error": "error", "warning": "warning", "info": "info", "debug": "debug"}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How one process parameter is offered as an option, and how its value is sent."""
+
+    data_type: DataType
+    #: ``integer``, ``date``, ``date-time``, ``json`` or "" for a value sent as coerced.
+    wire: str = ""
+
+
+def schemas(parameter: Json) -> list[Json]:
+    """The parameter's schemas (one, or the alternatives of a list), without ``null``."""
+    schema = parameter.get("schema")
+    found = schema if isinstance(schema, list) else [schema]
+    return [s for s in found if isinstance(s, dict) and s.get("type") != "null"]
+
+
+def region_subtype(parameter: Json) -> str | None:
+    """``geojson`` or ``bounding-box`` when the parameter takes the region, else None."""
+    for schema in schemas(parameter):
+        if schema.get("subtype") in REGION_SUBTYPES:
+            return str(schema["subtype"])
+    return None
+
+
+def region_parameter(process: Json) -> tuple[str, str] | None:
+    """``(name, subtype)`` of the process's region parameter, or None if it has none."""
+    for parameter in process.get("parameters") or []:
+        if isinstance(parameter, dict) and (subtype := region_subtype(parameter)):
+            return str(parameter.get("name")), subtype
+    return None
+
+
+def kind(parameter: Json) -> Kind:
+    """How a parameter's schema is offered; anything unlisted is a string holding JSON."""
+    found = schemas(parameter)
+    if len(found) != 1:
+        return Kind(DataType.STRING, "json")
+    schema = found[0]
+    kind_of = schema.get("type")
+    if isinstance(kind_of, list):
+        others = [t for t in kind_of if t != "null"]
+        kind_of = others[0] if len(others) == 1 else None
+    if kind_of == "integer":
+        return Kind(DataType.NUMBER, "integer")
+    if kind_of == "number":
+        return Kind(DataType.NUMBER)
+    if kind_of == "boolean":
+        return Kind(DataType.BOOLEAN)
+    if kind_of == "string":
+        form = schema.get("subtype") or schema.get("format")
+        if form in ("date", "date-time"):
+            return Kind(DataType.DATETIME, str(form))
+        if isinstance(schema.get("enum"), list) and schema["enum"]:
+            return Kind(DataType.CONSTRAINED)
+        return Kind(DataType.STRING)
+    return Kind(DataType.STRING, "json")
+
+
+def option(parameter: Json) -> OptionSpec:
+    """The option a process parameter offers."""
+    found = kind(parameter)
+    schema = schemas(parameter)[0] if found.wire != "json" else {}
+    default = parameter.get("default")
+    if found.wire == "json" and default is not None:
+        default = json.dumps(default)
+    allowed = [str(v) for v in schema.get("enum")] \
+        if found.data_type is DataType.CONSTRAINED else None
+    number = found.data_type is DataType.NUMBER
+    return OptionSpec(
+        name=str(parameter["name"]), data_type=found.data_type,
+        required=not parameter.get("optional") and "default" not in parameter,
+        default=default, allowed=allowed,
+        minimum=_float(schema.get("minimum")) if number else None,
+        maximum=_float(schema.get("maximum")) if number else None,
+        description=str(parameter.get("description") or ""),
+        title=str(schema.get("title") or ""),
+    )
+
+
+def _float(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) \
+        else None
+
+
+def service(process: Json) -> Service:
+    """A user-defined process as a service; its region parameter is not an option."""
+    region = region_parameter(process)
+    options = [option(p) for p in process.get("parameters") or []
+               if isinstance(p, dict) and (region is None or p.get("name") != region[0])]
+    summary = str(process.get("summary") or process.get("description") or "")
+    keywords = [str(c) for c in process.get("categories") or []]
+    return Service(id=str(process["id"]), name=str(process["id"]), summary=summary.strip(),
+                   keywords=keywords, options=options)
+
+
+def encode_option(parameter: Json, value: Any) -> Any:
+    """An option value, as the core coerced it, in the form the parameter takes."""
+    found = kind(parameter)
+    name = parameter.get("name")
+    if found.wire == "integer":
+        if isinstance(value, float) and not value.is_integer():
+            raise OptionError(f"option {name!r} expects a whole number, got {value}")
+        return int(value)
+    if found.wire == "date":
+        if (value.hour, value.minute, value.second, value.microsecond) != (0, 0, 0, 0):
+            raise OptionError(f"option {name!r} expects a date such as 2024-05-01, "
+                              f"got {value.isoformat()}")
+        return value.date().isoformat()
+    if found.wire == "date-time":
+        return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    if found.wire == "json":
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise OptionError(f"option {name!r} expects JSON, such as [1, 2] or "
+                              f"{{\"a\": 1}}; got {value!r}") from None
+    return value
+
+
+def region_value(subtype: str, geometry: Json, bounds: tuple[float, ...]) -> Json:
+    """The region as a ``geojson`` geometry or a ``bounding-box`` in WGS84."""
+    if subtype == "bounding-box":
+        west, south, east, north = bounds
+        return {"west": west, "south": south, "east": east, "north": north, "crs": 4326}
+    return geometry
+
+
+def process_graph(process_id: str, arguments: Json) -> Json:
+    """A one-node process graph calling the user-defined process ``process_id``."""
+    return {"process_graph": {"run": {"process_id": process_id, "namespace": "user",
+                                      "arguments": arguments, "result": True}}}
+
+
+def called_process(job: Json) -> str:
+    """The process a one-node job calls, or "" when the job is not one eojobs would make."""
+    graph = (job.get("process") or {}).get("process_graph") if isinstance(job.get("process"),
+                                                                          dict) else None
+    if isinstance(graph, dict) and len(graph) == 1:
+        node = next(iter(graph.values()))
+        if isinstance(node, dict):
+            return str(node.get("process_id") or "")
+    return ""
+
+
+def parse_time(value: Any) -> datetime | None:
+    """An RFC 3339 time, timezone-aware; None when absent or unreadable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def job_info(job: Json, *, price: float | None = None, error: str | None = None) -> JobInfo:
+    """A job document (full or listed) as a JobInfo."""
+    status = STATUSES.get(str(job.get("status")))
+    if status is None:
+        raise ValueError(f"unknown job status {job.get('status')!r}")
+    progress = job.get("progress")
+    if not isinstance(progress, (int, float)) or isinstance(progress, bool):
+        progress = 100.0 if status is JobStatus.SUCCEEDED else 0.0
+    costs = job.get("costs")
+    if price is None and isinstance(costs, (int, float)) and not isinstance(costs, bool):
+        price = float(costs)
+    process_id = called_process(job)
+    finished = status.finished
+    return JobInfo(
+        id=str(job["id"]), name=str(job.get("title") or ""), service_id=process_id,
+        service_name=process_id, status=status, price=price,
+        progress=max(0.0, min(100.0, float(progress))),
+        created_at=parse_time(job.get("created")),
+        ended_at=parse_time(job.get("updated")) if finished else None,
+        error=error,
+    )
+
+
+def estimate(body: Any) -> float | None:
+    """The estimated costs of an estimate document, or None if it states none."""
+    costs = body.get("costs") if isinstance(body, dict) else None
+    if isinstance(costs, (int, float)) and not isinstance(costs, bool):
+        return float(costs)
+    return None
+
+
+def assets(job_id: str, results: Json) -> list[Asset]:
+    """The STAC assets of a job's results document."""
+    found = results.get("assets")
+    if not isinstance(found, dict):
+        raise ValueError("the results have no assets object")
+    out = []
+    for name, asset in found.items():
+        if not isinstance(asset, dict) or not asset.get("href"):
+            continue
+        size = asset.get("file:size")
+        metadata = {k: asset[k] for k in ("roles", "title", "description") if asset.get(k)}
+        out.append(Asset(
+            name=str(name), href=str(asset["href"]), execution_id=job_id,
+            size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+            media_type=str(asset.get("type") or "application/octet-stream"),
+            metadata=metadata,
+        ))
+    return out
+
+
+def log_entry(entry: Json, job_id: str, fallback_time: datetime) -> LogEntry:
+    """One openEO log entry; an entry without a time gets ``fallback_time``."""
+    level = LEVELS.get(str(entry.get("level") or "").lower(), "info")
+    message = str(entry.get("message") or "")
+    code = entry.get("code")
+    return LogEntry(time=parse_time(entry.get("time")) or fallback_time, execution_id=job_id,
+                    component=str(code) if code else "", level=level, message=message)
