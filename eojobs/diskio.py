@@ -117,3 +117,41 @@ def _linux_fallocate() -> Callable[[int, int, int, int], int] | None:
 RESERVE_FROM = 1 << 20
 _FALLOC_FL_KEEP_SIZE = 1
 _fallocate = _linux_fallocate()
+
+
+#: Disk blocks are reserved this far ahead of the writes at most: a size a server
+#: declares is not trusted with more of the disk than that before the bytes come.
+RESERVE_WINDOW = 64 << 20
+
+
+class Reservation:
+    """Disk blocks reserved ahead of a file's writes, a window at a time, up to its size."""
+
+    def __init__(self, fd: int, offset: int, total: int | None) -> None:
+        self.fd = fd
+        self.total = total
+        self.end = offset
+        #: Whether blocks could be reserved here at all (then writes take larger slices).
+        self.active = total is not None and self._next()
+
+    @property
+    def slice_size(self) -> int:
+        """The write size that suits the file: larger into reserved blocks."""
+        return RESERVED_WRITE_SLICE if self.active else WRITE_SLICE
+
+    def ahead_of(self, written: int) -> None:
+        """Reserve the next window once the writes have come within half a window of the end."""
+        if self.active and self.total is not None and self.end < self.total \
+                and written >= self.end - RESERVE_WINDOW // 2:
+            self._next()
+
+    def _next(self) -> bool:
+        assert self.total is not None
+        length = min(RESERVE_WINDOW, self.total - self.end)
+        if length < RESERVE_FROM:  # the rest is too little to be worth it
+            self.end = self.total
+            return False
+        if not reserve(self.fd, self.end, length):
+            return False
+        self.end += length
+        return True

@@ -359,8 +359,8 @@ class _Job:
             handle.flush()
             fd = handle.fileno()
             total = asset.size if asset.size is not None else diskio.total_of(stream, offset)
-            slice_size = diskio.RESERVED_WRITE_SLICE if total is not None and diskio.reserve(
-                fd, offset, total - offset) else diskio.WRITE_SLICE
+            reservation = diskio.Reservation(fd, offset, total)
+            slice_size = reservation.slice_size
             next_chunk = diskio.reader_of(stream)
             written = offset
             # Hashing in line beat a hashing thread: with two cores, one serving, a third
@@ -384,6 +384,7 @@ class _Job:
                     raise DownloadError(f"the server sent more than the {asset.size} bytes it "
                                         "declared; the partial file was dropped")
                 try:
+                    reservation.ahead_of(written)
                     diskio.write_at(fd, chunk, written, slice_size)
                 except OSError:
                     # Keep the file and the digest in step for the retry.

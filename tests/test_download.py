@@ -563,3 +563,23 @@ def test_without_a_checksum_an_unchanged_output_is_skipped_without_hashing(tmp_p
     again = Source({"a.bin": data})
     assert get([item], again, manifest_dir=tmp_path, job_id="j").skipped == [tmp_path / "a.bin"]
     assert again.opened == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="fallocate is Linux's")
+def test_a_declared_size_reserves_the_disk_only_a_window_ahead_of_the_writes(tmp_path):
+    from eojobs import diskio
+
+    path = tmp_path / "a.part"
+    path.write_bytes(b"")
+    with open(path, "r+b") as handle:
+        fd = handle.fileno()
+        reservation = diskio.Reservation(fd, 0, 1 << 40)  # a server claims a terabyte
+        if not reservation.active:
+            pytest.skip("this file system cannot reserve blocks")
+        allocated = os.fstat(fd).st_blocks * 512
+        assert diskio.RESERVE_WINDOW <= allocated < 2 * diskio.RESERVE_WINDOW
+        reservation.ahead_of(diskio.RESERVE_WINDOW // 4)
+        assert os.fstat(fd).st_blocks * 512 == allocated  # not yet near the end
+        reservation.ahead_of(diskio.RESERVE_WINDOW // 2 + 1)
+        assert os.fstat(fd).st_blocks * 512 >= allocated + diskio.RESERVE_WINDOW
+        assert os.fstat(fd).st_size == 0
