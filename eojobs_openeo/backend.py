@@ -95,6 +95,8 @@ class OpenEOBackend(Backend):
         self.auth = BasicAuth(self.client, settings.username, password)
         self.client.token_source = self.auth.token
         self.client.on_unauthorised = self.auth.renew
+        #: The process each job read in full calls: job listings do not carry the process.
+        self._called: dict[str, str] = {}
 
     def close(self) -> None:
         """Close the HTTP connections."""
@@ -163,7 +165,27 @@ class OpenEOBackend(Backend):
         return mapping.estimate(json_or_error(response, error_message, what))
 
     def _job(self, job_id: str) -> Json:
-        return dict(self.client.json("GET", f"/jobs/{_path(job_id)}"))
+        job = dict(self.client.json("GET", f"/jobs/{_path(job_id)}"))
+        self._called[job_id] = mapping.called_process(job)
+        return job
+
+    def _with_process(self, listed: Json, read_unknown: bool) -> Json:
+        """A listed job with the process it calls, which ``GET /jobs`` leaves out.
+
+        The process is taken from an earlier full read of the job; a job not read
+        before is read in full when ``read_unknown``, else it stays without one.
+        """
+        if "process" in listed:
+            return listed
+        job_id = str(listed.get("id"))
+        if job_id not in self._called:
+            if not read_unknown:
+                return listed
+            try:
+                return self._job(job_id)
+            except NotFound:  # deleted since it was listed
+                return listed
+        return {**listed, "process": mapping.process_graph(self._called[job_id], {})}
 
     @_answers
     def start(self, job_id: str) -> JobInfo:
@@ -195,9 +217,13 @@ class OpenEOBackend(Backend):
 
     @_answers
     def list_jobs(self) -> list[JobInfo]:
-        """Every batch job of the account, newest first."""
+        """Every batch job of the account, newest first, each with the process it calls.
+
+        The listing does not name the processes, so a job listed for the first
+        time is read in full once (the backend remembers what it read).
+        """
         jobs = list(self.client.pages("/jobs", "jobs"))
-        infos = [self._info(job) for job in jobs]
+        infos = [self._info(self._with_process(job, read_unknown=True)) for job in jobs]
         oldest = datetime.min.replace(tzinfo=timezone.utc)
         return sorted(infos, key=lambda i: i.created_at or oldest, reverse=True)
 
@@ -209,7 +235,7 @@ class OpenEOBackend(Backend):
         missing = [j for j in wanted if j not in found]
         if missing:
             raise NotFound(f"no openEO job {missing[0]}")
-        return [self._info(found[j]) for j in wanted]
+        return [self._info(self._with_process(found[j], read_unknown=False)) for j in wanted]
 
     # Results and logs
 
