@@ -169,23 +169,20 @@ class OpenEOBackend(Backend):
         self._called[job_id] = mapping.called_process(job)
         return job
 
-    def _with_process(self, listed: Json, read_unknown: bool) -> Json:
-        """A listed job with the process it calls, which ``GET /jobs`` leaves out.
+    def _listed_info(self, listed: Json, read_unknown: bool) -> JobInfo:
+        """A listed job, with the process it calls, which ``GET /jobs`` leaves out.
 
         The process is taken from an earlier full read of the job; a job not read
         before is read in full when ``read_unknown``, else it stays without one.
         """
-        if "process" in listed:
-            return listed
         job_id = str(listed.get("id"))
-        if job_id not in self._called:
-            if not read_unknown:
-                return listed
+        if "process" not in listed and job_id not in self._called and read_unknown:
             try:
-                return self._job(job_id)
+                return self._info(self._job(job_id))
             except NotFound:  # deleted since it was listed
-                return listed
-        return {**listed, "process": mapping.process_graph(self._called[job_id], {})}
+                pass
+        known = None if "process" in listed else self._called.get(job_id)
+        return self._info(listed, known)
 
     @_answers
     def start(self, job_id: str) -> JobInfo:
@@ -208,12 +205,12 @@ class OpenEOBackend(Backend):
         """The job's metadata; a failed job's error comes from its error logs."""
         return self._info(self._job(job_id))
 
-    def _info(self, job: Json) -> JobInfo:
+    def _info(self, job: Json, process_id: str | None = None) -> JobInfo:
         error = None
         if job.get("status") == "error":
             errors = self._log_documents(str(job["id"]), "error")
             error = str(errors[-1].get("message") or "") if errors else None
-        return mapping.job_info(job, error=error)
+        return mapping.job_info(job, error=error, process_id=process_id)
 
     @_answers
     def list_jobs(self) -> list[JobInfo]:
@@ -223,7 +220,7 @@ class OpenEOBackend(Backend):
         time is read in full once (the backend remembers what it read).
         """
         jobs = list(self.client.pages("/jobs", "jobs"))
-        infos = [self._info(self._with_process(job, read_unknown=True)) for job in jobs]
+        infos = [self._listed_info(job, read_unknown=True) for job in jobs]
         oldest = datetime.min.replace(tzinfo=timezone.utc)
         return sorted(infos, key=lambda i: i.created_at or oldest, reverse=True)
 
@@ -235,7 +232,7 @@ class OpenEOBackend(Backend):
         missing = [j for j in wanted if j not in found]
         if missing:
             raise NotFound(f"no openEO job {missing[0]}")
-        return [self._info(self._with_process(found[j], read_unknown=False)) for j in wanted]
+        return [self._listed_info(found[j], read_unknown=False) for j in wanted]
 
     # Results and logs
 
