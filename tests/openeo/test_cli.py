@@ -123,8 +123,12 @@ def test_run_download_then_the_rest_of_the_workflow(openeo_env, tmp_path):
 
     logs = eojobs("logs", job_id)
     assert logs.exit_code == 0, logs.stderr
+    said = openeo_env.session.get(f"{openeo_env.url}/jobs/{job_id}/logs").json()["logs"]
     lines = logs.stdout.splitlines()
-    assert lines and all(job_id[:8] in line for line in lines)
+    assert len(lines) == len(said) > 0
+    for line, entry in zip(lines, said, strict=True):
+        assert line.endswith(f"  {entry['level'].upper()}  {entry['message']}")
+        assert f"  {job_id[:8]}  " in line
 
     results = eojobs("results", job_id)
     assert results.exit_code == 0, results.stderr
@@ -175,8 +179,7 @@ def test_a_failing_run_exits_1_with_the_error_from_the_logs(openeo_env):
         "the process failed on purpose"]
 
 
-def test_the_download_folder_holds_what_the_server_serves_even_for_a_second_job(
-        openeo_env, tmp_path: Path):
+def test_each_run_downloads_its_own_jobs_files(openeo_env, tmp_path: Path):
     first = eojobs("run", "ndvi", "-r", str(GLASGOW), "-q", "--download", str(tmp_path / "a"))
     second = eojobs("run", "ndvi", "-r", str(GLASGOW), "-q", "--download", str(tmp_path / "b"))
     assert first.exit_code == second.exit_code == 0
