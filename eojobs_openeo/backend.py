@@ -95,6 +95,8 @@ class OpenEOBackend(Backend):
         self.auth = BasicAuth(self.client, settings.username, password)
         self.client.token_source = self.auth.token
         self.client.on_unauthorised = self.auth.renew
+        #: The process each job read in full calls: job listings do not carry the process.
+        self._called: dict[str, str] = {}
 
     def close(self) -> None:
         """Close the HTTP connections."""
@@ -163,7 +165,24 @@ class OpenEOBackend(Backend):
         return mapping.estimate(json_or_error(response, error_message, what))
 
     def _job(self, job_id: str) -> Json:
-        return dict(self.client.json("GET", f"/jobs/{_path(job_id)}"))
+        job = dict(self.client.json("GET", f"/jobs/{_path(job_id)}"))
+        self._called[job_id] = mapping.called_process(job)
+        return job
+
+    def _listed_info(self, listed: Json, read_unknown: bool) -> JobInfo:
+        """A listed job, with the process it calls, which ``GET /jobs`` leaves out.
+
+        The process is taken from an earlier full read of the job; a job not read
+        before is read in full when ``read_unknown``, else it stays without one.
+        """
+        job_id = str(listed.get("id"))
+        if "process" not in listed and job_id not in self._called and read_unknown:
+            try:
+                return self._info(self._job(job_id))
+            except NotFound:  # deleted since it was listed
+                pass
+        known = None if "process" in listed else self._called.get(job_id)
+        return self._info(listed, known)
 
     @_answers
     def start(self, job_id: str) -> JobInfo:
@@ -186,18 +205,22 @@ class OpenEOBackend(Backend):
         """The job's metadata; a failed job's error comes from its error logs."""
         return self._info(self._job(job_id))
 
-    def _info(self, job: Json) -> JobInfo:
+    def _info(self, job: Json, process_id: str | None = None) -> JobInfo:
         error = None
         if job.get("status") == "error":
             errors = self._log_documents(str(job["id"]), "error")
             error = str(errors[-1].get("message") or "") if errors else None
-        return mapping.job_info(job, error=error)
+        return mapping.job_info(job, error=error, process_id=process_id)
 
     @_answers
     def list_jobs(self) -> list[JobInfo]:
-        """Every batch job of the account, newest first."""
+        """Every batch job of the account, newest first, each with the process it calls.
+
+        The listing does not name the processes, so a job listed for the first
+        time is read in full once (the backend remembers what it read).
+        """
         jobs = list(self.client.pages("/jobs", "jobs"))
-        infos = [self._info(job) for job in jobs]
+        infos = [self._listed_info(job, read_unknown=True) for job in jobs]
         oldest = datetime.min.replace(tzinfo=timezone.utc)
         return sorted(infos, key=lambda i: i.created_at or oldest, reverse=True)
 
@@ -209,7 +232,7 @@ class OpenEOBackend(Backend):
         missing = [j for j in wanted if j not in found]
         if missing:
             raise NotFound(f"no openEO job {missing[0]}")
-        return [self._info(found[j]) for j in wanted]
+        return [self._listed_info(found[j], read_unknown=False) for j in wanted]
 
     # Results and logs
 

@@ -183,8 +183,13 @@ def parse_time(value: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def job_info(job: Json, *, price: float | None = None, error: str | None = None) -> JobInfo:
-    """A job document (full or listed) as a JobInfo."""
+def job_info(job: Json, *, price: float | None = None, error: str | None = None,
+             process_id: str | None = None) -> JobInfo:
+    """A job document (full or listed) as a JobInfo.
+
+    ``process_id`` names the process the job calls where the document does not
+    hold it (a listed job).
+    """
     status = STATUSES.get(str(job.get("status")))
     if status is None:
         raise ValueError(f"unknown job status {job.get('status')!r}")
@@ -194,7 +199,8 @@ def job_info(job: Json, *, price: float | None = None, error: str | None = None)
     costs = job.get("costs")
     if price is None and isinstance(costs, (int, float)) and not isinstance(costs, bool):
         price = float(costs)
-    process_id = called_process(job)
+    if process_id is None:
+        process_id = called_process(job)
     finished = status.finished
     return JobInfo(
         id=str(job["id"]), name=str(job.get("title") or ""), service_id=process_id,

@@ -112,8 +112,16 @@ def test_jobs_are_listed_newest_first_and_read_in_one_listing(oconn, region, ope
     states = oconn.backend.get_jobs([first.id, second.id])
     assert [s.id for s in states] == [first.id, second.id]
     assert sent == ["/openeo/1.2/jobs"]
+    assert [s.service_id for s in states] == ["ndvi", "ndvi"]  # remembered from the reads
     with pytest.raises(eojobs.NotFound, match="no openEO job j-nope"):
         oconn.backend.get_jobs([first.id, "j-nope"])
+
+
+def test_a_listing_names_the_process_of_jobs_read_by_another_connection(oconn, region):
+    made = oconn.create_job("ndvi", region)
+    with eojobs.connect("openeo") as fresh:
+        assert [(j.id, j.info.service_id) for j in fresh.jobs()] == [(made.id, "ndvi")]
+        assert [j.id for j in fresh.jobs(service="ndvi")] == [made.id]
 
 
 def test_stop_takes_effect(openeo_env, region, monkeypatch, openeo_server):
