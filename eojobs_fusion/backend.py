@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import re
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -31,32 +30,19 @@ from eojobs.models import (
 )
 from eojobs.outcome import repeat_unless_done
 from eojobs.redact import redact_url
+from eojobs.shapes import reads_answers
 from eojobs.waiting import poll_until
 from eojobs_fusion import listing, mapping
 from eojobs_fusion.auth import Authenticator
 from eojobs_fusion.client import DEFAULT_API_URL, FusionClient
 
 Json = dict[str, Any]
-T = TypeVar("T")
 REGION_PREFIX = "eojobs region "
 #: Processes per page when many jobs' status is read at once.
 BATCH_PAGE = 100
 
 
-def _answers(method: Callable[..., T]) -> Callable[..., T]:
-    """A backend method whose reading of an answer of an unexpected shape is a BackendError.
-
-    A missing key or a value of the wrong type in what the platform sent
-    would otherwise end in a traceback.
-    """
-    @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> T:
-        try:
-            return method(*args, **kwargs)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise BackendError(f"the Fusion Platform answered in an unexpected shape "
-                               f"({type(exc).__name__}: {exc})") from exc
-    return wrapper
+_answers = reads_answers("the Fusion Platform")
 
 
 @pydantic_dataclass(kw_only=True, config={"extra": "forbid"})

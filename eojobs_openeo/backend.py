@@ -7,10 +7,9 @@ with the region as its GeoJSON (or bounding-box) parameter.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timezone
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 from urllib.parse import quote, urljoin, urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -21,26 +20,17 @@ from eojobs.errors import BackendError, NotFound, Unsupported
 from eojobs.http import HttpPolicy, json_or_error
 from eojobs.models import Asset, Capability, JobInfo, LogEntry, Service
 from eojobs.redact import redact_url
+from eojobs.shapes import reads_answers
 from eojobs_openeo import mapping
 from eojobs_openeo.auth import BasicAuth
 from eojobs_openeo.client import OpenEOClient, error_message
 
 Json = dict[str, Any]
-T = TypeVar("T")
 #: The status of an estimate a back-end does not offer.
 NOT_IMPLEMENTED = 501
 
 
-def _answers(method: Callable[..., T]) -> Callable[..., T]:
-    """A backend method whose reading of an answer of an unexpected shape is a BackendError."""
-    @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> T:
-        try:
-            return method(*args, **kwargs)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise BackendError(f"the openEO back-end answered in an unexpected shape "
-                               f"({type(exc).__name__}: {exc})") from exc
-    return wrapper
+_answers = reads_answers("the openEO back-end")
 
 
 @pydantic_dataclass(kw_only=True, config={"extra": "forbid"})
