@@ -35,9 +35,11 @@ from eojobs.redact import redact_url
 from eojobs.retrying import operation
 
 PAGE_SIZE = 24
-#: Sends of one request that the 401s of expired tokens may take: the first, one
-#: after this request's own login, and one more with a token another thread got.
-TOKEN_TRIES = 3
+#: Sends of one request that the 401s of expired tokens may take. A request logs in
+#: once at most, so against a server that refuses every token it stops after two
+#: sends; the other tries are for tokens that other threads got meanwhile, each of
+#: which an expiry on the server may overtake while many threads share a client.
+TOKEN_TRIES = 6
 #: The most pages one listing may have: a server whose pages never end is an error.
 MAX_PAGES = 10_000
 DEFAULT_API_URL = "https://api.thefusionplatform.com"

@@ -6,6 +6,8 @@ import io
 import threading
 import time
 
+import pytest
+
 from eojobs.download import RetryPolicy, download_assets
 from eojobs.errors import BackendError
 from eojobs.http import HttpPolicy
@@ -83,3 +85,23 @@ def test_a_slow_cancel_callable_does_not_break_the_retry_pause(tmp_path):
     assert report.ok, report.failed
     assert tries == [0, 0]
     assert (tmp_path / "a.bin").read_bytes() == data
+
+
+def test_a_server_that_refuses_every_token_costs_two_sends_and_one_login():
+    from eojobs.errors import AuthenticationError
+    from eojobs_fusion.client import FusionClient
+    from tests.scripted_server import Answer, scripted_server
+
+    logins = []
+
+    def log_in_again() -> str:
+        logins.append(1)
+        return f"token-{len(logins)}"
+
+    with scripted_server(lambda r: Answer(401, body={"error_message": "token expired"})) as api:
+        client = FusionClient(api.url)
+        client.token = "token-0"
+        client.on_unauthorised = log_in_again
+        with pytest.raises(AuthenticationError):
+            client.request("GET", "/users/me")
+    assert len(api.seen) == 2 and len(logins) == 1
