@@ -85,6 +85,17 @@ class HttpPolicy:
         return RetryBudget(self.retries, self.retry_seconds)
 
 
+def checked_http_url(value: str, example: str) -> str:
+    """``value`` if it is an http(s) URL with a host; a ValueError naming ``example`` if not.
+
+    For backends' settings validators; a password in the URL is never shown.
+    """
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{redact_url(value)!r} is not an http(s) URL such as {example}")
+    return value
+
+
 def make_session(policy: HttpPolicy, user_agent: str = "eojobs") -> requests.Session:
     """A session that follows at most ``policy.max_redirects`` redirects and retries nothing.
 

@@ -10,14 +10,13 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from eojobs.backend import Backend, BackendSettings, ByteStream, JobHints, JobRequest
 from eojobs.errors import BackendError, InputError, NotFound, RegionError
-from eojobs.http import HttpPolicy
+from eojobs.http import HttpPolicy, checked_http_url
 from eojobs.models import (
     Asset,
     Capability,
@@ -29,7 +28,6 @@ from eojobs.models import (
     Service,
 )
 from eojobs.outcome import repeat_unless_done
-from eojobs.redact import redact_url
 from eojobs.shapes import reads_answers
 from eojobs.waiting import poll_until
 from eojobs_fusion import listing, mapping
@@ -52,11 +50,7 @@ class FusionSettings(BackendSettings):
     @field_validator("api_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{redact_url(value)!r} is not an http(s) URL such as "
-                             f"{DEFAULT_API_URL}")
-        return value
+        return checked_http_url(value, DEFAULT_API_URL)
 
     api_url: str = Field(default=DEFAULT_API_URL, description="Base URL of the API.")
     email: str | None = Field(default=None, description="Login e-mail address.")

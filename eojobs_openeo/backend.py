@@ -17,9 +17,8 @@ from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from eojobs.backend import Backend, BackendSettings, ByteStream, JobRequest
 from eojobs.errors import BackendError, NotFound, Unsupported
-from eojobs.http import HttpPolicy, json_or_error
+from eojobs.http import HttpPolicy, checked_http_url, json_or_error
 from eojobs.models import Asset, Capability, JobInfo, LogEntry, Service
-from eojobs.redact import redact_url
 from eojobs.shapes import reads_answers
 from eojobs_openeo import mapping
 from eojobs_openeo.auth import BasicAuth
@@ -40,13 +39,8 @@ class OpenEOSettings(BackendSettings):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"{redact_url(value)!r} is not an http(s) URL such as "
-                             "https://openeo.example.org/openeo/1.2")
-        return value
+        return None if value is None else checked_http_url(
+            value, "https://openeo.example.org/openeo/1.2")
 
     url: str | None = Field(default=None, description="URL of the openEO back-end's API.")
     username: str | None = Field(default=None, description="Basic-auth user name.")
