@@ -7,6 +7,7 @@ Which failures are tried again, and how often, is the policy of
 from __future__ import annotations
 
 import http.client
+import re
 import select
 import socket
 import ssl
@@ -83,6 +84,23 @@ class HttpPolicy:
     def budget(self) -> RetryBudget:
         """The retry budget of one request that is not part of a larger operation."""
         return RetryBudget(self.retries, self.retry_seconds)
+
+
+#: The port of a URL that names none.
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def same_origin(url: str, base: str) -> bool:
+    """Whether ``url`` is served by the same scheme, host and port as ``base``."""
+    a, b = urlsplit(url), urlsplit(base)
+    return (a.scheme.lower(), a.hostname, a.port or DEFAULT_PORTS.get(a.scheme.lower())) == \
+        (b.scheme.lower(), b.hostname, b.port or DEFAULT_PORTS.get(b.scheme.lower()))
+
+
+def range_starts_at(content_range: str | None, offset: int) -> bool:
+    """Whether a 206 answer's ``Content-Range: bytes START-END/SIZE`` starts at ``offset``."""
+    match = re.match(r"^\s*bytes\s+(\d+)-\d+/(\d+|\*)\s*$", content_range or "")
+    return match is not None and int(match.group(1)) == offset
 
 
 def checked_http_url(value: str, example: str) -> str:
@@ -202,7 +220,7 @@ def _host(url: str) -> str:
     """``host:port`` of ``url``."""
     try:
         parts = urlsplit(url)
-        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme)
     except ValueError:
         return _where(url)
     return f"{parts.hostname}:{port}" if parts.hostname else _where(url)

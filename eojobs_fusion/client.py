@@ -7,7 +7,6 @@ for an eojobs job is the business of ``backend.py``.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -29,6 +28,7 @@ from eojobs.http import (
     ResponseStream,
     json_or_error,
     make_session,
+    range_starts_at,
     send,
 )
 from eojobs.redact import redact_url
@@ -45,12 +45,6 @@ MAX_PAGES = 10_000
 DEFAULT_API_URL = "https://api.thefusionplatform.com"
 
 Json = dict[str, Any]
-
-
-def _starts_at(content_range: str | None, offset: int) -> bool:
-    """Whether a 206 answer's ``Content-Range: bytes START-END/SIZE`` starts at ``offset``."""
-    match = re.match(r"^\s*bytes\s+(\d+)-\d+/(\d+|\*)\s*$", content_range or "")
-    return match is not None and int(match.group(1)) == offset
 
 
 def error_message(response: requests.Response) -> str:
@@ -316,7 +310,7 @@ class FusionClient:
             raise BackendError(f"download failed: HTTP {status}",
                                transient=status in RETRY_STATUSES or status >= 500)
         if offset and (response.status_code != 206
-                       or not _starts_at(response.headers.get("Content-Range"), offset)):
+                       or not range_starts_at(response.headers.get("Content-Range"), offset)):
             response.close()
             raise RestartDownload("the server did not send the byte range asked for; starting "
                                   "again from zero")

@@ -95,14 +95,8 @@ class OpenEOBackend(Backend):
 
     @_answers
     def list_services(self, search: str | None = None) -> list[Service]:
-        """The account's user-defined processes, filtered by ``search`` in id and summary."""
-        services = [mapping.service(p) for p in self.client.pages("/process_graphs", "processes")]
-        if search:
-            text = search.lower()
-            services = [s for s in services
-                        if text in s.id.lower() or text in s.summary.lower()
-                        or any(text in k.lower() for k in s.keywords)]
-        return services
+        """The account's user-defined processes (the core filters them by ``search``)."""
+        return [mapping.service(p) for p in self.client.pages("/process_graphs", "processes")]
 
     @_answers
     def get_service(self, service_id: str) -> Service:

@@ -6,9 +6,10 @@ eojobs job is the business of ``backend.py`` and ``mapping.py``.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import requests
 
@@ -21,7 +22,16 @@ from eojobs.errors import (
     NotFound,
     RestartDownload,
 )
-from eojobs.http import HttpPolicy, ResponseStream, error_for, json_or_error, make_session, send
+from eojobs.http import (
+    HttpPolicy,
+    ResponseStream,
+    error_for,
+    json_or_error,
+    make_session,
+    range_starts_at,
+    same_origin,
+    send,
+)
 from eojobs.redact import redact_url
 from eojobs.retrying import operation
 
@@ -63,15 +73,6 @@ def error_message(response: requests.Response) -> str:
     return f"{message or code} ({tags})" if tags else message
 
 
-def same_origin(url: str, base: str) -> bool:
-    """Whether ``url`` is served by the same scheme, host and port as ``base``."""
-    a, b = urlsplit(url), urlsplit(base)
-    return (a.scheme.lower(), a.hostname, a.port or _port(a.scheme)) == \
-        (b.scheme.lower(), b.hostname, b.port or _port(b.scheme))
-
-
-def _port(scheme: str) -> int | None:
-    return {"http": 80, "https": 443}.get(scheme.lower())
 
 
 class OpenEOClient:
@@ -91,6 +92,8 @@ class OpenEOClient:
         self.token_source = token_source
         self.on_unauthorised = on_unauthorised
         self.token: str | None = None
+        #: Held while the token is read or replaced, so that threads renew it once.
+        self._renewing = threading.RLock()
         self._root: str | None = None
         self._capabilities: Json | None = None
 
@@ -150,16 +153,16 @@ class OpenEOClient:
             renewed = False
             while True:
                 headers = {}
+                sent = None
                 if auth:
                     require_private_channel(url, "the access token")
-                    headers["Authorization"] = f"Bearer {self._token()}"
+                    sent = self._token()
+                    headers["Authorization"] = f"Bearer {sent}"
                 response = send(self.session, self.policy, method, url, what=what,
                                 params=params, json=body, headers=headers)
                 if auth and not renewed and self.on_unauthorised and _token_refused(response):
                     renewed = True
-                    fresh = self.on_unauthorised()
-                    if fresh:
-                        self.token = fresh
+                    if self._renewed(sent):
                         continue
                 if response.status_code >= 400 and response.status_code not in accept:
                     raise to_error(response, what)
@@ -199,19 +202,33 @@ class OpenEOClient:
         if response.status_code >= 300:
             response.close()
             raise to_error(response, f"download of {redact_url(url)}")
-        if offset and response.status_code != 206:
+        if offset and (response.status_code != 206
+                       or not range_starts_at(response.headers.get("Content-Range"), offset)):
             response.close()
-            raise RestartDownload("the server ignored the byte range; starting again from zero")
+            raise RestartDownload("the server did not send the byte range asked for; starting "
+                                  "again from zero")
         return ResponseStream(response, read_timeout=self.policy.timeout[1])
 
     def _token(self) -> str:
-        if not self.token:
-            fresh = self.token_source() if self.token_source else None
-            if not fresh:
-                raise AuthenticationError("no credentials for openeo: set EOJOBS_OPENEO_USERNAME "
-                                          "and EOJOBS_OPENEO_PASSWORD")
-            self.token = fresh
-        return self.token
+        with self._renewing:
+            if not self.token:
+                fresh = self.token_source() if self.token_source else None
+                if not fresh:
+                    raise AuthenticationError("no credentials for openeo: set "
+                                              "EOJOBS_OPENEO_USERNAME and EOJOBS_OPENEO_PASSWORD")
+                self.token = fresh
+            return self.token
+
+    def _renewed(self, refused: str | None) -> bool:
+        """Replace the refused token, unless another thread already has; say if there is one."""
+        assert self.on_unauthorised is not None
+        with self._renewing:
+            if self.token and self.token != refused:
+                return True
+            fresh = self.on_unauthorised()
+            if fresh:
+                self.token = fresh
+            return bool(fresh)
 
 
 def _token_refused(response: requests.Response) -> bool:
