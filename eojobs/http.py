@@ -23,7 +23,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from eojobs.backoff import backoff_delay
-from eojobs.bounded import declared_length, read_answer
+from eojobs.bounded import PIECE, declared_length, read_answer
 from eojobs.errors import (
     AuthenticationError,
     BackendError,
@@ -44,8 +44,6 @@ RETRY_STATUSES = (408, 429, 502, 503, 504)
 REFUSED_STATUSES = frozenset({429})
 #: Methods that change nothing, so an answer that broke off can simply be asked for again.
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
-#: The most asked for at once from a body that urllib3 decodes (gzip and the like).
-SLOW_READ = 64 << 10
 #: Failures that trying again will not mend: a URL that cannot be fetched, a redirect loop.
 PERMANENT = (requests.exceptions.TooManyRedirects, requests.exceptions.InvalidURL,
              requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema,
@@ -420,7 +418,7 @@ class ResponseStream:
                 # urllib3 decodes what it reads and gathers what it is asked for: ask little.
                 raw = self.response.raw
                 read = getattr(raw, "read1", raw.read)
-                return bytes(read(min(size, SLOW_READ) if size >= 0 else SLOW_READ))
+                return bytes(read(min(size, PIECE) if size >= 0 else PIECE))
             data = self._body.read1(size)
         except _READ_ERRORS as exc:
             raise self._failure(exc) from None

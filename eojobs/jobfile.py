@@ -23,7 +23,6 @@ line may supply the rest)::
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import os
 from datetime import date, datetime, timezone
@@ -34,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from eojobs.errors import JobFileError, RegionError
 from eojobs.models import Schedule
+from eojobs.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from eojobs.connection import Connection
@@ -357,8 +357,7 @@ def _explain(exc: ValidationError, source: str, model: type[Any], prefix: str = 
         where = ".".join([prefix, *loc] if prefix else loc) or prefix or "job file"
         kind = error["type"]
         if kind in ("extra_forbidden", "unexpected_keyword_argument"):
-            close = difflib.get_close_matches(loc[-1], keys, n=1, cutoff=0.6)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            hint = did_you_mean(loc[-1], keys)
             scope = f"{prefix} " if prefix else ""
             parts.append(f"unknown {scope}key {loc[-1]!r}{hint}; the keys are: {', '.join(keys)}")
             continue

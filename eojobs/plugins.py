@@ -163,10 +163,6 @@ class BackendClasses(Mapping[str, "type[Backend]"]):
                 warnings.warn(f"{exc}; it is skipped", PluginWarning, stacklevel=2)
         return usable
 
-    def values(self) -> list[type[Backend]]:  # type: ignore[override]
-        """Every backend class that imports; a warning for each that does not."""
-        return [backend_class for _, backend_class in self.items()]
-
 
 def call_each(hook: str, **kwargs: object) -> None:
     """Call every plugin's implementation of ``hook``; one that fails is skipped with a warning."""

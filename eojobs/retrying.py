@@ -5,7 +5,7 @@ they do not multiply: an operation has one :class:`RetryBudget` (a number of
 retries and a number of seconds), every failed request inside it spends from
 that budget whichever layer notices the failure, and a layer that finds the
 budget spent gives up. The outermost layer that starts an operation sets the
-budget; layers inside it find it with :func:`current_budget`.
+budget; layers inside it find it through :func:`operation`.
 
 =====================  ==========================================  ===========================
 layer                  what it tries again                          budget
@@ -99,11 +99,6 @@ class RetryBudget:
 
 
 _current: ContextVar[RetryBudget | None] = ContextVar("eojobs_retry_budget", default=None)
-
-
-def current_budget() -> RetryBudget | None:
-    """The budget of the operation under way in this thread, if any."""
-    return _current.get()
 
 
 @contextmanager

@@ -123,9 +123,9 @@ def projection_fields(asset: Asset) -> dict[str, Any]:
     if code is None:
         return fields
     fields["proj:code"] = code
-    bounds = asset.metadata.get("bounds")
-    if code == "EPSG:4326" and isinstance(bounds, Sequence) and len(bounds) == 4:
-        fields["proj:bbox"] = [float(v) for v in bounds]
+    bounds = _bounds(asset)
+    if code == "EPSG:4326" and bounds is not None:
+        fields["proj:bbox"] = bounds
     height, width = asset.metadata.get("height"), asset.metadata.get("width")
     if _count(height) and _count(width):
         fields["proj:shape"] = [height, width]
@@ -262,14 +262,25 @@ def _geometry(result: Result, asset: Asset, directory: Path | None) -> dict[str,
     previewed = _previewed(result, asset)
     if previewed is not None:
         asset = previewed
-    bounds = asset.metadata.get("bounds")
-    if isinstance(bounds, Sequence) and len(bounds) == 4:
-        w, s, e, n = (float(v) for v in bounds)
+    bounds = _bounds(asset)
+    if bounds is not None:
+        w, s, e, n = bounds
         return {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
     if asset.media_type not in REGION_TYPES:
         return None
     found = _features(directory / result.relative_path(asset)) if directory else None
     return found if found is not None else result.job.region().to_geojson()
+
+
+def _bounds(asset: Asset) -> list[float] | None:
+    """The asset's ``bounds`` (west, south, east, north) if a backend gave four numbers."""
+    bounds = asset.metadata.get("bounds")
+    if not isinstance(bounds, Sequence) or isinstance(bounds, str) or len(bounds) != 4:
+        return None
+    try:
+        return [float(v) for v in bounds]
+    except (TypeError, ValueError):
+        return None
 
 
 def _features(path: Path) -> dict[str, Any] | None:
@@ -295,7 +306,10 @@ def _features(path: Path) -> dict[str, Any] | None:
         except (AttributeError, TypeError, ValueError, KeyError, IndexError, ShapelyError):
             continue
     shapes = [g for g in shapes if not g.is_empty]
-    return dict(mapping(unary_union(shapes))) if shapes else None
+    try:
+        return dict(mapping(unary_union(shapes))) if shapes else None
+    except ShapelyError:  # geometries GEOS cannot combine, such as self-intersecting ones
+        return None
 
 
 def _bbox(geometry: dict[str, Any]) -> list[float]:

@@ -94,7 +94,10 @@ def test_without_the_files_region_outputs_take_the_jobs_region(conn, tmp_path):
     assert shape(entry["geometry"]).equals(shape(job.region().to_geojson()))
 
 
-BROKEN = ["not json", "[1, 2]", '{"type": "FeatureCollection"}',
+BOWTIES = json.dumps({"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [
+        [[x, 0], [x + 1, 1], [x + 1, 0], [x, 1], [x, 0]]]}} for x in (0, 0.5)]})
+BROKEN = [BOWTIES, "not json", "[1, 2]", '{"type": "FeatureCollection"}',
           '{"type": "FeatureCollection", "features": [null, 3]}',
           '{"type": "Feature", "geometry": {"type": "Nope"}}',
           '{"type": "Polygon", "coordinates": []}']
@@ -256,3 +259,17 @@ def test_a_backends_own_item_keeps_other_extensions_but_not_old_file_or_projecti
     assert validate(without_eo) == [
         "https://schemas.stacspec.org/v1.1.0/item-spec/json-schema/item.json",
         stac.FILE_EXTENSION, stac.PROJECTION_EXTENSION]
+
+
+@pytest.mark.parametrize("bounds", [None, "1,2,3,4", [1, 2, 3], [[1], 2, 3, 4], ["a", 2, 3, 4]])
+def test_bounds_of_the_wrong_shape_give_no_geometry_rather_than_a_traceback(conn, tmp_path,
+                                                                            bounds):
+    from eojobs.stac import item
+
+    job, result = run_and_write(conn, "Elevation", GLASGOW, tmp_path)
+    tif = next(a for a in result.assets if a.name == "elevation.tif")
+    odd = tif.model_copy(update={"metadata": {**tif.metadata, "bounds": bounds}})
+    entry = item(result, odd, tmp_path)
+    validate(entry)
+    assert entry["geometry"] is None and "bbox" not in entry
+    assert all("proj:bbox" not in asset for asset in entry["assets"].values())

@@ -127,9 +127,9 @@ def job_price_text(job: Job) -> str:
             f"{job.runs} runs")
 
 
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """``1 file``, ``2 files`` (or ``many`` for an irregular plural)."""
-    return f"{count} {word if count == 1 else many or word + 's'}"
+def plural(count: int, word: str) -> str:
+    """``1 file``, ``2 files``."""
+    return f"{count} {word if count == 1 else word + 's'}"
 
 
 def assume_utc(moment: datetime, what: str) -> datetime:

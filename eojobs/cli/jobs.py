@@ -59,7 +59,7 @@ def jobs(ctx: click.Context, statuses: tuple[str, ...], service: str | None,
     if since is not None and since.tzinfo is None:
         since = since.astimezone()
     conn = ctx.obj.connection()
-    chosen = conn.service(service) if service else None  # a typo gets a did-you-mean
+    chosen = conn.service(service) if service is not None else None  # a typo gets a did-you-mean
     found = conn.jobs(status=list(statuses) or None, service=chosen, since=since, limit=limit)
     ids = short_ids([j.id for j in found])
     emit(
@@ -294,8 +294,9 @@ def start(ctx: click.Context, job_ids: tuple[str, ...]) -> None:
                         "nothing to start")
             continue
         job.start()
-        notice(ctx, f"job {job.id} {job.status.value}; follow it with: "
-                    f"{command_hint(ctx, 'wait', job.id)}")
+        follow = "" if job.status.finished else \
+            f"; follow it with: {command_hint(ctx, 'wait', job.id)}"
+        notice(ctx, f"job {job.id} {job.status.value}{follow}")
     emit(ctx, one_or_all([job_dict(j) for j in found]), lambda: None)
 
 
