@@ -531,17 +531,17 @@ def test_reserving_a_files_blocks_keeps_its_size_for_a_resume(tmp_path):
 
     path = tmp_path / "a.part"
     path.write_bytes(b"x" * 1000)
-    with open(path, "r+b") as handle:
-        if not engine.reserve(handle.fileno(), 1000, 8 << 20):
-            pytest.skip("this file system cannot reserve blocks")
-        assert os.fstat(handle.fileno()).st_size == 1000
-        assert os.fstat(handle.fileno()).st_blocks * 512 >= 8 << 20
     # A file that cannot be reserved (here: opened to read only) says so, without raising.
     fd = os.open(path, os.O_RDONLY)
     try:
         assert engine.reserve(fd, 1000, 8 << 20) is False
     finally:
         os.close(fd)
+    with open(path, "r+b") as handle:
+        if not engine.reserve(handle.fileno(), 1000, 8 << 20):
+            pytest.skip("this file system cannot reserve blocks")
+        assert os.fstat(handle.fileno()).st_size == 1000
+        assert os.fstat(handle.fileno()).st_blocks * 512 >= 8 << 20
 
 
 def test_a_users_file_is_not_taken_for_an_output_nothing_can_be_compared_with(tmp_path):
