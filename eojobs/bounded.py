@@ -56,9 +56,10 @@ def read_answer(response: requests.Response, *, what: str, limit: int, seconds: 
     pieces: list[bytes] = []
     got = 0
     raw = response.raw
+    read = getattr(raw, "read1", raw.read)  # read1: what has arrived, in urllib3 2.1 and later
     while True:
         try:
-            piece = raw.read1(PIECE, decode_content=True)
+            piece = read(PIECE, decode_content=True)
         except urllib3.exceptions.ReadTimeoutError as exc:
             response.close()
             raise requests.exceptions.ReadTimeout(exc, request=response.request) from None

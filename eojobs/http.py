@@ -252,17 +252,15 @@ def error_for(response: requests.Response, message_of: MessageOf, what: str,
     return BackendError(text, transient=status in RETRY_STATUSES or status >= 500)
 
 
-def transport_error(exc: requests.RequestException, what: str,
-                    policy: HttpPolicy | None = None, url: str | None = None) -> BackendError:
+def transport_error(exc: requests.RequestException, what: str, policy: HttpPolicy,
+                    url: str) -> BackendError:
     """A BackendError saying how a request failed, without the URL's query string.
 
     A connection that could not be made, one that was made but stayed
     silent, and one dropped midway are told apart; a URL that cannot be
     fetched and a redirect loop are not transient.
     """
-    url = url or getattr(getattr(exc, "request", None), "url", None) or ""
     where, host = _where(url), _host(url)
-    policy = policy or HttpPolicy()
     transient = True
     if isinstance(exc, requests.exceptions.TooManyRedirects):
         text, transient = (f"{where} redirects more than {policy.max_redirects} times "
