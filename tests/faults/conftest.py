@@ -46,3 +46,12 @@ def connect(server: MockServer, **settings: Any) -> eojobs.Connection:
     """The Fusion backend, logged in to ``server``'s demo account, with any other settings."""
     return eojobs.connect("fusion", api_url=server.url, email=server.email,
                           password=server.password, **settings)
+
+
+def finished_job(server: MockServer, region: Any, name: str) -> tuple[Any, Any]:
+    """Run an Elevation job on ``server`` to its end; the job and its results."""
+    with connect(server) as conn:
+        job = conn.create_job("Elevation", region, name=name).start_and_wait(
+            progress=False, poll_interval=0.05)
+        assert job.status is eojobs.JobStatus.SUCCEEDED
+        return job, job.results()

@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 import subprocess
 
-from eojobs import JobStatus
 from eojobs.manifest import MANIFEST
 from eojobs.naming import BOOKKEEPING
-from tests.faults.conftest import WIDE, connect, faulty_server
+from tests.faults.conftest import WIDE, faulty_server, finished_job
 from tests.faults.test_interrupt import eojobs_command, served_copy
 
 PROCESSES = 8
@@ -22,11 +21,7 @@ def test_eight_processes_downloading_one_job_into_one_folder_agree(user_dir, tmp
     out = tmp_path / "out"
     children: list[subprocess.Popen[str]] = []
     try:
-        with connect(server) as conn:
-            job = conn.create_job("Elevation", WIDE, name="crowd").start_and_wait(
-                progress=False, poll_interval=0.05)
-            assert job.status is JobStatus.SUCCEEDED
-            result = job.results()
+        job, result = finished_job(server, WIDE, "crowd")
         where = {result.relative_path(a).as_posix(): a.href for a in result.assets}
         children = [subprocess.Popen(eojobs_command("download", job.id, "--dir", str(out),
                                                     "--parallel", "4"),

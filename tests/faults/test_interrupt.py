@@ -9,11 +9,10 @@ import sys
 import time
 from pathlib import Path
 
-from eojobs import JobStatus
 from eojobs.bookkeeping import Bookkeeping
 from eojobs.naming import BOOKKEEPING
 from eojobs_mock.server.runner import MockServer
-from tests.faults.conftest import connect, faulty_server, use
+from tests.faults.conftest import faulty_server, finished_job, use
 from tests.faults.test_resume import wait_until
 
 #: A region whose elevation raster is over 64 KiB: more than 16 s at THROTTLE.
@@ -46,11 +45,7 @@ def test_ctrl_c_stops_a_slow_download_at_once_and_the_next_run_resumes(user_dir,
     fusion_env(server)
     out = tmp_path / "out"
     try:
-        with connect(server) as conn:
-            job = conn.create_job("Elevation", REGION, name="slow").start_and_wait(
-                progress=False, poll_interval=0.05)
-            assert job.status is JobStatus.SUCCEEDED
-            result = job.results()
+        job, result = finished_job(server, REGION, "slow")
         big = max(result.assets, key=lambda a: a.size or 0)
         assert big.size is not None and big.size > 8 * INTERRUPT_AT
         where = {a.href: result.relative_path(a).as_posix() for a in result.assets}
