@@ -31,6 +31,7 @@ from eojobs.errors import (
     InputError,
     InsufficientCredits,
     NotFound,
+    RestartDownload,
 )
 from eojobs.http_log import install, log_retry
 from eojobs.redact import redact_url
@@ -93,6 +94,20 @@ def same_origin(url: str, base: str) -> bool:
     a, b = urlsplit(url), urlsplit(base)
     return (a.scheme.lower(), a.hostname, a.port or DEFAULT_PORTS.get(a.scheme.lower())) == \
         (b.scheme.lower(), b.hostname, b.port or DEFAULT_PORTS.get(b.scheme.lower()))
+
+
+def ranged_stream(response: requests.Response, offset: int, policy: HttpPolicy) -> ResponseStream:
+    """The streamed body of a download asked for from ``offset``.
+
+    Raises RestartDownload (closing the answer) unless the server sent that
+    very range: a 206 whose ``Content-Range`` starts at ``offset``.
+    """
+    if offset and (response.status_code != 206
+                   or not range_starts_at(response.headers.get("Content-Range"), offset)):
+        response.close()
+        raise RestartDownload("the server did not send the byte range asked for; starting "
+                              "again from zero")
+    return ResponseStream(response, read_timeout=policy.timeout[1])
 
 
 def range_starts_at(content_range: str | None, offset: int) -> bool:

@@ -20,7 +20,6 @@ from eojobs.errors import (
     BackendError,
     EOJobsError,
     InsufficientCredits,
-    RestartDownload,
 )
 from eojobs.http import (
     RETRY_STATUSES,
@@ -28,7 +27,7 @@ from eojobs.http import (
     ResponseStream,
     json_or_error,
     make_session,
-    range_starts_at,
+    ranged_stream,
     send,
 )
 from eojobs.redact import redact_url
@@ -309,12 +308,7 @@ class FusionClient:
             status = response.status_code
             raise BackendError(f"download failed: HTTP {status}",
                                transient=status in RETRY_STATUSES or status >= 500)
-        if offset and (response.status_code != 206
-                       or not range_starts_at(response.headers.get("Content-Range"), offset)):
-            response.close()
-            raise RestartDownload("the server did not send the byte range asked for; starting "
-                                  "again from zero")
-        return ResponseStream(response, read_timeout=self.policy.timeout[1])
+        return ranged_stream(response, offset, self.policy)
 
     # Services
 

@@ -20,7 +20,6 @@ from eojobs.errors import (
     EOJobsError,
     InputError,
     NotFound,
-    RestartDownload,
 )
 from eojobs.http import (
     HttpPolicy,
@@ -28,7 +27,7 @@ from eojobs.http import (
     error_for,
     json_or_error,
     make_session,
-    range_starts_at,
+    ranged_stream,
     same_origin,
     send,
 )
@@ -202,12 +201,7 @@ class OpenEOClient:
         if response.status_code >= 300:
             response.close()
             raise to_error(response, f"download of {redact_url(url)}")
-        if offset and (response.status_code != 206
-                       or not range_starts_at(response.headers.get("Content-Range"), offset)):
-            response.close()
-            raise RestartDownload("the server did not send the byte range asked for; starting "
-                                  "again from zero")
-        return ResponseStream(response, read_timeout=self.policy.timeout[1])
+        return ranged_stream(response, offset, self.policy)
 
     def _token(self) -> str:
         with self._renewing:
