@@ -219,6 +219,16 @@ class Backend(ABC):
         """A new, unstarted job with the same service, region, options and schedule."""
         raise NotImplementedError
 
+    def stac_results(self, job_id: str) -> dict[str, Any] | None:
+        """The back-end's own STAC document of a job's results, or None if it keeps none.
+
+        An Item, an ItemCollection or a Collection, as the platform returned it;
+        ``eojobs results --stac`` prints it instead of one eojobs builds. Asset
+        hrefs in it that equal an :class:`Asset`'s ``href`` are pointed at the
+        downloaded files.
+        """
+        return None
+
     def job_region(self, job_id: str) -> dict[str, Any]:
         """The GeoJSON geometry (or feature collection) of the region a job was created with."""
         from eojobs.errors import Unsupported

@@ -326,6 +326,16 @@ class Result:
 
         return stac.write(self, Path(directory).expanduser())
 
+    def stac(self, directory: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+        """The STAC document of the results: the back-end's own where it keeps one.
+
+        With ``directory``, the folder the job was downloaded into, the hrefs of
+        files downloaded there are their paths; see :mod:`eojobs.stac_document`.
+        """
+        from eojobs.stac_document import document
+
+        return document(self, None if directory is None else Path(directory).expanduser())
+
     def download(
         self,
         directory: str | os.PathLike[str],

@@ -84,7 +84,7 @@ def item(result: Result, asset: Asset, directory: Path | None = None) -> dict[st
     assets: dict[str, Any] = {"data": {"href": f"./{path.name}", "type": asset.media_type,
                                        "roles": ["data"], **file_fields(asset),
                                        **projection_fields(asset)}}
-    preview = _preview(result, asset)
+    preview = preview_of(result, asset)
     if preview is not None:
         assets["thumbnail"] = {"href": _relative(path, result.relative_path(preview)),
                                "type": preview.media_type, "roles": ["thumbnail"],
@@ -242,7 +242,7 @@ def _siblings(result: Result, asset: Asset) -> list[Asset]:
     return [a for a in result.assets if a.execution_id == asset.execution_id and a is not asset]
 
 
-def _preview(result: Result, asset: Asset) -> Asset | None:
+def preview_of(result: Result, asset: Asset) -> Asset | None:
     """The PNG preview a raster names, by file name or (Fusion) by file id."""
     name = asset.metadata.get("preview")
     file_id = asset.metadata.get("preview_file_id")
@@ -254,7 +254,7 @@ def _preview(result: Result, asset: Asset) -> Asset | None:
 
 def _previewed(result: Result, asset: Asset) -> Asset | None:
     """The raster whose preview this asset is, if any."""
-    return next((a for a in _siblings(result, asset) if _preview(result, a) is asset), None)
+    return next((a for a in _siblings(result, asset) if preview_of(result, a) is asset), None)
 
 
 def _geometry(result: Result, asset: Asset, directory: Path | None) -> dict[str, Any] | None:

@@ -217,10 +217,23 @@ class OpenEOBackend(Backend):
     @_answers
     def list_assets(self, job_id: str) -> list[Asset]:
         """The STAC assets of the job's results, with hrefs made absolute."""
+        return mapping.assets(job_id, self._results(job_id))
+
+    @_answers
+    def stac_results(self, job_id: str) -> Json:
+        """The job's results document (a STAC Item or Collection), hrefs made absolute."""
+        return self._results(job_id)
+
+    def _results(self, job_id: str) -> Json:
         results = self.client.json("GET", f"/jobs/{_path(job_id)}/results")
+        if not isinstance(results, dict):
+            raise BackendError(f"GET /jobs/{job_id}/results: the answer is not a JSON object")
         base = self.client.root + f"/jobs/{_path(job_id)}/results"
-        return [asset.model_copy(update={"href": urljoin(base, asset.href)})
-                for asset in mapping.assets(job_id, results)]
+        assets = results.get("assets")
+        for asset in assets.values() if isinstance(assets, dict) else ():
+            if isinstance(asset, dict) and isinstance(asset.get("href"), str):
+                asset["href"] = urljoin(base, asset["href"])
+        return results
 
     def open_asset(self, asset: Asset, offset: int = 0) -> ByteStream:
         """Stream the asset's href; the token is sent only to the back-end's own origin."""

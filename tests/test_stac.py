@@ -273,3 +273,38 @@ def test_bounds_of_the_wrong_shape_give_no_geometry_rather_than_a_traceback(conn
     validate(entry)
     assert entry["geometry"] is None and "bbox" not in entry
     assert all("proj:bbox" not in asset for asset in entry["assets"].values())
+
+
+def test_results_stac_is_a_valid_item_collection_pointing_at_the_downloaded_files(conn,
+                                                                                   tmp_path):
+    job, result = run_and_write(conn, "Elevation", GLASGOW, tmp_path / "out")
+    remote = result.stac()
+    assert remote["type"] == "FeatureCollection"
+    assert len(remote["features"]) == len(result.assets)
+    for item in remote["features"]:
+        validate(item)
+    hrefs = {i["assets"]["data"]["href"] for i in remote["features"]}
+    assert hrefs == {a.href for a in result.assets}
+
+    local = result.stac(tmp_path / "out")
+    for item, asset in zip(local["features"], result.assets, strict=True):
+        validate(item)
+        path = Path(item["assets"]["data"]["href"])
+        assert path.is_absolute()
+        assert path.read_bytes() == (tmp_path / "out" / result.relative_path(asset)).read_bytes()
+    tif = next(i for i in local["features"] if i["id"].endswith("elevation.tif"))
+    assert Path(tif["assets"]["thumbnail"]["href"]).name == "elevation.png"
+
+
+def test_results_stac_keeps_the_remote_href_of_a_file_changed_or_written_by_another_job(
+        conn, tmp_path):
+    job, result = run_and_write(conn, "Elevation", GLASGOW, tmp_path)
+    (tmp_path / "elevation.tif").write_bytes(b"edited by hand")
+    hrefs = {i["id"].removeprefix(f"{job.id}-"): i["assets"]["data"]["href"]
+             for i in result.stac(tmp_path)["features"]}
+    by_name = {a.name: a.href for a in result.assets}
+    assert hrefs["elevation.tif"] == by_name["elevation.tif"]
+    assert hrefs["elevation.png"] == str((tmp_path / "elevation.png").resolve())
+    other = conn.create_job("Elevation", GLASGOW).start_and_wait(progress=False)
+    assert all(i["assets"]["data"]["href"] in {a.href for a in other.results().assets}
+               for i in other.results().stac(tmp_path)["features"])

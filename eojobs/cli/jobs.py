@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from datetime import datetime
@@ -205,20 +206,34 @@ def logs(ctx: click.Context, job_id: str, level: str | None) -> None:
 
 @click.command()
 @click.argument("job_id")
+@click.option("--stac", is_flag=True,
+              help="Print the results as STAC JSON: the back-end's own document where it "
+                   "returns one, else an ItemCollection.")
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+              help="With --stac: the folder the job was downloaded into; files found there "
+                   "replace the remote hrefs.")
 @click.pass_context
-def results(ctx: click.Context, job_id: str) -> None:
+def results(ctx: click.Context, job_id: str, stac: bool, directory: Path | None) -> None:
     """List a job's output files.
 
     A file whose name is not safe to write shows its name with control
     characters escaped and "(unsafe name)"; downloads leave it out.
 
     \b
-    Example:
+    Examples:
       eojobs results 3f2a9c1e
+      eojobs results 3f2a9c1e --stac --dir out/ > results.json
     """
     from eojobs.naming import UnsafeName, printable
 
+    if directory is not None and not stac:
+        raise click.UsageError("--dir goes with --stac")
+    if directory is not None and not directory.is_dir():
+        raise click.BadParameter(f"{directory} is not a folder", param_hint="--dir")
     result = ctx.obj.connection().job(job_id).results()
+    if stac:
+        click.echo(json.dumps(result.stac(directory), indent=2))
+        return
     data = []
     for a in result.assets:
         try:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -212,3 +214,21 @@ def test_names_and_messages_never_reach_the_terminal_raw(eojobs):
         assert shown.exit_code == 0
         assert "\x1b" not in shown.output and "\u202e" not in shown.output
         assert "evil\\x1b]0;title\\x07\\u202e" in shown.output
+
+
+def test_results_stac_prints_json_and_refuses_a_dir_without_it_or_that_is_no_folder(
+        eojobs, tmp_path):
+    job_id = eojobs.json("run", *ELEVATION, "--download", str(tmp_path / "out"))["id"]
+    printed = eojobs("results", job_id, "--stac", "--dir", str(tmp_path / "out"))
+    assert printed.exit_code == 0, printed.stderr
+    hrefs = [i["assets"]["data"]["href"] for i in json.loads(printed.stdout)["features"]]
+    assert sorted(Path(h).name for h in hrefs) == sorted(
+        p.name for p in (tmp_path / "out").iterdir() if p.is_file())
+
+    alone = eojobs("results", job_id, "--dir", str(tmp_path / "out"))
+    assert alone.exit_code == 2
+    assert "--dir goes with --stac" in alone.stderr
+    missing = eojobs("results", job_id, "--stac", "--dir", str(tmp_path / "nowhere"))
+    assert missing.exit_code == 2
+    assert "nowhere is not a folder" in missing.stderr
+    assert missing.stdout == "" and not (tmp_path / "nowhere").exists()

@@ -136,6 +136,17 @@ def test_run_download_then_the_rest_of_the_workflow(openeo_env, tmp_path):
     assert rows == ["data.bin", "region.geojson"]
     assert "293.0 KiB" in results.stdout and "application/geo+json" in results.stdout
 
+    document = openeo_env.session.get(f"{openeo_env.url}/jobs/{job_id}/results").json()
+    remote = eojobs("results", job_id, "--stac")
+    assert remote.exit_code == 0, remote.stderr
+    assert json.loads(remote.stdout) == document
+    local = json.loads(eojobs("results", job_id, "--stac", "--dir", str(out)).stdout)
+    assert {k: v for k, v in local.items() if k != "assets"} == \
+        {k: v for k, v in document.items() if k != "assets"}
+    for name, asset in local["assets"].items():
+        assert Path(asset["href"]) == (out / name).resolve()
+        assert {**asset, "href": None} == {**document["assets"][name], "href": None}
+
     again = tmp_path / "again"
     downloaded = eojobs("download", short, "--dir", str(again))
     assert downloaded.exit_code == 0, downloaded.stderr
