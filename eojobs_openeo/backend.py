@@ -7,6 +7,7 @@ with the region as its GeoJSON (or bounding-box) parameter.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any, ClassVar
@@ -16,11 +17,12 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from eojobs.backend import Backend, BackendSettings, ByteStream, JobRequest
+from eojobs.config import ConfigWarning
 from eojobs.errors import BackendError, NotFound, Unsupported
 from eojobs.http import HttpPolicy, checked_http_url, json_or_error
 from eojobs.models import Asset, Capability, JobInfo, LogEntry, Service
 from eojobs.shapes import reads_answers
-from eojobs_openeo import mapping
+from eojobs_openeo import mapping, processes
 from eojobs_openeo.auth import BasicAuth
 from eojobs_openeo.client import OpenEOClient, error_message
 
@@ -48,6 +50,14 @@ class OpenEOSettings(BackendSettings):
     connect_timeout: float = Field(default=10.0, gt=0, description="Seconds to connect.")
     read_timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for data.")
     retries: int = Field(default=5, ge=0, description="Retries of a failed request.")
+    processes: tuple[str, ...] = Field(
+        default=(), description="Public process definitions offered as services: URLs or "
+        "files, separated by spaces (a list in config.toml).")
+
+    @field_validator("processes", mode="before")
+    @classmethod
+    def _listed(cls, value: Any) -> tuple[str, ...]:
+        return processes.sources(value)
 
 
 class OpenEOBackend(Backend):
@@ -81,6 +91,10 @@ class OpenEOBackend(Backend):
         self.client.on_unauthorised = self.auth.renew
         #: The process each job read in full calls: job listings do not carry the process.
         self._called: dict[str, str] = {}
+        self._public: dict[str, processes.PublicProcess] | None = None
+        self._callbacks: dict[tuple[str, str], frozenset[str]] | None = None
+        #: Public processes already said to be hidden by a saved one of the same id.
+        self._warned: set[str] = set()
 
     def close(self) -> None:
         """Close the HTTP connections."""
@@ -95,23 +109,60 @@ class OpenEOBackend(Backend):
 
     @_answers
     def list_services(self, search: str | None = None) -> list[Service]:
-        """The account's user-defined processes (the core filters them by ``search``)."""
-        return [mapping.service(p) for p in self.client.pages("/process_graphs", "processes")]
+        """The account's user-defined processes, then the public ones listed in the settings.
+
+        A public process with the id of a saved one is left out, with a warning:
+        the saved one is what a job of that id runs.
+        """
+        saved = [mapping.service(p) for p in self.client.pages("/process_graphs", "processes")]
+        ids = {s.id for s in saved}
+        public = []
+        for process in self._public_processes().values():
+            if process.id in ids:
+                if process.id in self._warned:
+                    continue
+                self._warned.add(process.id)
+                warnings.warn(ConfigWarning(
+                    f"public process {process.id!r} ({process.source}) has the id of a process "
+                    "saved on the back-end; the saved one is used"), stacklevel=2)
+            else:
+                public.append(mapping.service(process.definition))
+        return saved + public
 
     @_answers
     def get_service(self, service_id: str) -> Service:
-        """One user-defined process, with its parameters as options."""
-        return mapping.service(self._process(service_id))
+        """One user-defined or listed public process, with its parameters as options."""
+        return mapping.service(self._process(service_id)[0])
 
-    def _process(self, process_id: str) -> Json:
-        return dict(self.client.json("GET", f"/process_graphs/{_path(process_id)}"))
+    def _process(self, process_id: str) -> tuple[Json, processes.PublicProcess | None]:
+        """A process's definition; the public process it is, if it is not a saved one."""
+        try:
+            return dict(self.client.json("GET", f"/process_graphs/{_path(process_id)}")), None
+        except NotFound:
+            public = self._public_processes().get(process_id)
+            if public is None:
+                raise
+            return public.definition, public
+
+    def _callback_parameters(self, process_id: str, argument: str) -> frozenset[str] | None:
+        """The parameters the back-end's process gives a callback argument, from its specs."""
+        if self._callbacks is None:
+            self._callbacks = processes.callback_parameters(
+                self.client.pages("/processes", "processes"))
+        return self._callbacks.get((process_id, argument))
+
+    def _public_processes(self) -> dict[str, processes.PublicProcess]:
+        if self._public is None:
+            self._public = processes.load(self.config.processes, self.client.session,
+                                          self.client.policy)
+        return self._public
 
     # Jobs
 
     @_answers
     def submit(self, request: JobRequest) -> JobInfo:
         """Create a batch job calling the process, then ask for its estimate."""
-        process = self._process(request.service.id)
+        process, public = self._process(request.service.id)
         region = mapping.region_parameter(process)
         if region is None:
             raise Unsupported(f"{request.service.id} has no region parameter (one whose schema "
@@ -124,14 +175,18 @@ class OpenEOBackend(Backend):
                                                       request.region.bounds)}
         for key, value in request.options.items():
             arguments[key] = mapping.encode_option(parameters[key], value)
-        body = {"process": mapping.process_graph(request.service.id, arguments),
-                "title": request.name}
+        call = processes.call(public, arguments, self._callback_parameters) if public else \
+            mapping.process_graph(request.service.id, arguments)
+        body = {"process": call, "title": request.name}
         response = self.client.request("POST", "/jobs", body=body)
         job_id = response.headers.get("OpenEO-Identifier") or \
             urlsplit(response.headers.get("Location", "")).path.rstrip("/").rsplit("/", 1)[-1]
         if not job_id:
             raise BackendError("POST /jobs: the answer names no job (no OpenEO-Identifier)")
-        return mapping.job_info(self._job(job_id), price=self._estimate(job_id))
+        job = self._job(job_id)
+        # A graph sent inline names its process only in its ``id``, which back-ends may drop.
+        self._called[job_id] = request.service.id
+        return mapping.job_info(job, price=self._estimate(job_id), process_id=request.service.id)
 
     def _estimate(self, job_id: str) -> float | None:
         """The estimated costs, or None where the back-end offers no estimate (501)."""
@@ -144,7 +199,9 @@ class OpenEOBackend(Backend):
 
     def _job(self, job_id: str) -> Json:
         job = dict(self.client.json("GET", f"/jobs/{_path(job_id)}"))
-        self._called[job_id] = mapping.called_process(job)
+        called = mapping.called_process(job)
+        if called or job_id not in self._called:
+            self._called[job_id] = called
         return job
 
     def _listed_info(self, listed: Json, read_unknown: bool) -> JobInfo:
@@ -188,6 +245,8 @@ class OpenEOBackend(Backend):
         if job.get("status") == "error":
             errors = self._log_documents(str(job["id"]), "error")
             error = str(errors[-1].get("message") or "") if errors else None
+        if not process_id:
+            process_id = mapping.called_process(job) or self._called.get(str(job.get("id")))
         return mapping.job_info(job, error=error, process_id=process_id)
 
     @_answers

@@ -162,13 +162,20 @@ def process_graph(process_id: str, arguments: Json) -> Json:
 
 
 def called_process(job: Json) -> str:
-    """The process a one-node job calls, or "" when the job is not one eojobs would make."""
-    graph = (job.get("process") or {}).get("process_graph") if isinstance(job.get("process"),
-                                                                          dict) else None
+    """The process a job runs: the ``id`` of its process, or the one its one node calls.
+
+    "" when the job is neither (not one eojobs would make).
+    """
+    process = job.get("process")
+    if not isinstance(process, dict):
+        return ""
+    if process.get("id"):
+        return str(process["id"])
+    graph = process.get("process_graph")
     if isinstance(graph, dict) and len(graph) == 1:
         node = next(iter(graph.values()))
-        if isinstance(node, dict):
-            return str(node.get("process_id") or "")
+        if isinstance(node, dict) and node.get("process_id"):
+            return str(node["process_id"])
     return ""
 
 
