@@ -8,8 +8,9 @@ through ``capabilities``.
 
 from __future__ import annotations
 
+import sys
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -49,6 +50,11 @@ class ByteStream(Protocol):
     def __enter__(self) -> Any: ...
 
     def __exit__(self, *exc: Any) -> Any: ...
+
+
+def tell_user(text: str) -> None:
+    """Write a line for the user to stderr."""
+    print(text, file=sys.stderr)
 
 
 @dataclass(kw_only=True)
@@ -121,8 +127,20 @@ class Backend(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections or other resources."""
 
-    def login(self) -> str:
-        """Authenticate now, caching what lets later calls skip the password; returns who."""
+    @classmethod
+    def login_prompts(cls, settings: BackendSettings) -> tuple[str, ...]:
+        """The settings ``eojobs login`` asks for, given those already set.
+
+        The default is every one of :attr:`login_settings` that has no value.
+        """
+        return tuple(n for n in cls.login_settings if getattr(settings, n, None) is None)
+
+    def login(self, say: Callable[[str], None] = tell_user) -> str:
+        """Authenticate now, caching what lets later calls skip the password; returns who.
+
+        ``say`` tells the user a step they must take themselves, such as a URL
+        to open to approve the login; it writes to stderr by default.
+        """
         from eojobs.errors import Unsupported
 
         raise Unsupported(f"the {self.name} backend needs no login")

@@ -37,6 +37,8 @@ class Token:
     access_token: str
     expires_at: float
     user_id: str = ""
+    #: An OpenID Connect refresh token, where the login gave one: it outlives the access token.
+    refresh_token: str = ""
 
     @property
     def valid(self) -> bool:
@@ -74,16 +76,20 @@ def token_path(backend: str, account: str) -> Path:
     return home() / TOKEN_DIR / f"{backend}-{key}.json"
 
 
-def load_token(backend: str, account: str) -> Token | None:
-    """The cached, still valid token of an account, or None."""
+def load_token(backend: str, account: str, *, expired: bool = False) -> Token | None:
+    """The cached, still valid token of an account, or None.
+
+    With ``expired``, a token past its expiry is returned too, for the
+    refresh token it may hold.
+    """
     path = token_path(backend, account)
     try:
         data = json.loads(_read_private(path))
         token = Token(str(data["access_token"]), float(data["expires_at"]),
-                      str(data.get("user_id", "")))
+                      str(data.get("user_id", "")), str(data.get("refresh_token", "")))
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return token if token.valid else None
+    return token if token.valid or expired else None
 
 
 def save_token(backend: str, account: str, token: Token) -> Path:
@@ -93,7 +99,8 @@ def save_token(backend: str, account: str, token: Token) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     _check_folder(path.parent, private=True)
     data = json.dumps({"access_token": token.access_token, "expires_at": token.expires_at,
-                       "user_id": token.user_id})
+                       "user_id": token.user_id,
+                       **({"refresh_token": token.refresh_token} if token.refresh_token else {})})
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".token-")
     try:
         os.fchmod(fd, 0o600)

@@ -143,6 +143,40 @@ def make_session(policy: HttpPolicy, user_agent: str = "eojobs") -> requests.Ses
     return session
 
 
+class BoundedSession(requests.Session):
+    """A session to hand to a library that makes its own calls (an OpenID Connect client).
+
+    Each request it sends has ``policy``'s timeouts unless the library gives
+    its own, and each answer is read within ``policy``'s size and time bounds,
+    as :func:`send` reads them; a failure to connect is an eojobs BackendError.
+    """
+
+    def __init__(self, policy: HttpPolicy, user_agent: str = "eojobs") -> None:
+        super().__init__()
+        self.policy = policy
+        adapter = HTTPAdapter(max_retries=Retry(0, read=False, redirect=False))
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+        self.max_redirects = policy.max_redirects
+        self.headers["User-Agent"] = user_agent
+        install(self)
+
+    def request(self, method: str | bytes, url: str | bytes,  # type: ignore[override]
+                *args: Any, **kwargs: Any) -> requests.Response:
+        """The request, its answer read into memory within the policy's bounds."""
+        kwargs.setdefault("timeout", self.policy.timeout)
+        kwargs.pop("stream", None)
+        shown = f"{str(method).upper()} {_where(str(url))}"
+        started = time.monotonic()
+        try:
+            response = super().request(method, url, *args, stream=True, **kwargs)
+            read_answer(response, what=shown, limit=self.policy.max_answer_bytes,
+                        seconds=self.policy.request_timeout, started=started)
+        except requests.RequestException as exc:
+            raise transport_error(exc, shown, self.policy, str(url)) from None
+        return response
+
+
 def send(session: requests.Session, policy: HttpPolicy, method: str, url: str, *,
          what: str | None = None, stream: bool = False, **kwargs: Any) -> requests.Response:
     """``session.request`` within the bounds of ``policy``, retried as :mod:`eojobs.retrying` says.

@@ -90,11 +90,10 @@ def redact_text(text: str) -> str:
     return _redact_fragments(text)
 
 
-def remember_secret(value: str | None) -> None:
-    """Have ``redact_text`` mask this value (a password, a token) wherever it appears."""
-    if value and len(value) >= MIN_SECRET:
-        with _secrets_lock:
-            _secrets.add(value)
+def remember_secret(*values: str | None) -> None:
+    """Have ``redact_text`` mask these values (passwords, tokens) wherever they appear."""
+    with _secrets_lock:
+        _secrets.update(v for v in values if v and len(v) >= MIN_SECRET)
 
 
 def _redact_fragments(text: str) -> str:

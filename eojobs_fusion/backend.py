@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -14,7 +14,14 @@ from typing import Any, ClassVar
 from pydantic import Field, SecretStr, field_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
-from eojobs.backend import Backend, BackendSettings, ByteStream, JobHints, JobRequest
+from eojobs.backend import (
+    Backend,
+    BackendSettings,
+    ByteStream,
+    JobHints,
+    JobRequest,
+    tell_user,
+)
 from eojobs.errors import BackendError, InputError, NotFound, RegionError
 from eojobs.http import HttpPolicy, checked_http_url
 from eojobs.models import (
@@ -115,8 +122,8 @@ class FusionBackend(Backend):
 
     # Account
 
-    def login(self) -> str:
-        """Log in now (caching the token) and return who we are."""
+    def login(self, say: Callable[[str], None] = tell_user) -> str:
+        """Log in now (caching the token) and return who we are; nothing to ``say``."""
         self.auth.login()
         return self.config.email or self.auth.user_id or ""
 

@@ -8,7 +8,7 @@ with the region as its GeoJSON (or bounding-box) parameter.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 from urllib.parse import quote, urljoin, urlsplit
@@ -16,7 +16,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
-from eojobs.backend import Backend, BackendSettings, ByteStream, JobRequest
+from eojobs.backend import Backend, BackendSettings, ByteStream, JobRequest, tell_user
 from eojobs.config import ConfigWarning
 from eojobs.errors import BackendError, NotFound, Unsupported
 from eojobs.http import HttpPolicy, checked_http_url, json_or_error
@@ -25,6 +25,7 @@ from eojobs.shapes import reads_answers
 from eojobs_openeo import mapping, processes
 from eojobs_openeo.auth import BasicAuth
 from eojobs_openeo.client import OpenEOClient, error_message
+from eojobs_openeo.oidc import OidcAuth
 
 Json = dict[str, Any]
 #: The status of an estimate a back-end does not offer.
@@ -50,6 +51,14 @@ class OpenEOSettings(BackendSettings):
     connect_timeout: float = Field(default=10.0, gt=0, description="Seconds to connect.")
     read_timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for data.")
     retries: int = Field(default=5, ge=0, description="Retries of a failed request.")
+    provider_id: str | None = Field(
+        default=None, description="OpenID Connect provider to log in with (default: the "
+        "back-end's first).")
+    client_id: str | None = Field(
+        default=None, description="OpenID Connect client id (default: one the back-end lists "
+        "for public use).")
+    client_secret: SecretStr | None = Field(
+        default=None, description="OpenID Connect client secret: log in by client credentials.")
     processes: tuple[str, ...] = Field(
         default=(), description="Public process definitions offered as services: URLs or "
         "files, separated by spaces (a list in config.toml).")
@@ -71,7 +80,14 @@ class OpenEOBackend(Backend):
     })
     settings_model: ClassVar[type[BackendSettings]] = OpenEOSettings
     poll_interval: ClassVar[tuple[float, float]] = (0.2, 30.0)
-    login_settings: ClassVar[tuple[str, ...]] = ("username", "password")
+    login_settings: ClassVar[tuple[str, ...]] = ("password",)
+
+    @classmethod
+    def login_prompts(cls, settings: BackendSettings) -> tuple[str, ...]:
+        """The password, when a user name is set without one; OpenID Connect asks nothing."""
+        assert isinstance(settings, OpenEOSettings)
+        return ("password",) if settings.username and settings.password is None \
+            and settings.client_secret is None else ()
 
     def __init__(self, settings: BackendSettings) -> None:
         super().__init__(settings)
@@ -85,8 +101,7 @@ class OpenEOBackend(Backend):
         policy = HttpPolicy(connect_timeout=settings.connect_timeout,
                             read_timeout=settings.read_timeout, retries=settings.retries)
         self.client = OpenEOClient(settings.url, policy)
-        password = settings.password.get_secret_value() if settings.password else None
-        self.auth = BasicAuth(self.client, settings.username, password)
+        self.auth = _auth(self.client, settings)
         self.client.token_source = self.auth.token
         self.client.on_unauthorised = self.auth.renew
         #: The process each job read in full calls: job listings do not carry the process.
@@ -100,10 +115,17 @@ class OpenEOBackend(Backend):
         """Close the HTTP connections."""
         self.client.close()
 
-    def login(self) -> str:
-        """Get (and cache) a token now; returns the user name."""
-        self.auth.login()
-        return self.config.username or ""
+    def login(self, say: Callable[[str], None] = tell_user) -> str:
+        """Log in now, caching the token; returns who (a user, a client or a provider).
+
+        With a user name it is basic authentication; with a client secret,
+        OpenID Connect client credentials; otherwise the OpenID Connect device
+        login, for which ``say`` shows the URL to open and approve.
+        """
+        if isinstance(self.auth, BasicAuth):
+            self.auth.login()
+            return self.config.username or ""
+        return self.auth.login(say)
 
     # Services
 
@@ -309,6 +331,15 @@ class OpenEOBackend(Backend):
     def _log_documents(self, job_id: str, level: str) -> list[Json]:
         return list(self.client.pages(f"/jobs/{_path(job_id)}/logs", "logs",
                                       params={"level": level}))
+
+
+def _auth(client: OpenEOClient, settings: OpenEOSettings) -> BasicAuth | OidcAuth:
+    """Client credentials if a secret is set, basic if a user name is, else OpenID Connect."""
+    secret = settings.client_secret.get_secret_value() if settings.client_secret else None
+    if settings.username and not secret:
+        password = settings.password.get_secret_value() if settings.password else None
+        return BasicAuth(client, settings.username, password)
+    return OidcAuth(client, settings.provider_id, settings.client_id, secret)
 
 
 def _path(value: str) -> str:

@@ -21,25 +21,21 @@ def login(ctx: click.Context, backend: str) -> None:
     Example:
       eojobs login fusion
     """
-    import os
-
-    from eojobs.config import env_var, profile, resolve_settings, setting_fields
+    from eojobs.config import resolve_settings, setting_fields
     from eojobs.connection import backend_class, connect
 
     found = backend_class(backend)
     backend = found.name  # the profile and the environment know it by its own name
-    resolve_settings(backend, found.settings_model, {})  # bad settings fail before any prompt
-    known = profile(backend)
+    # Bad settings fail before any prompt.
+    settings = resolve_settings(backend, found.settings_model, {})
     given: dict[str, object] = {}
     fields = setting_fields(found.settings_model)
-    for name in found.login_settings:
-        if os.environ.get(env_var(backend, name)) or known.get(name):
-            continue
+    for name in found.login_prompts(settings):
         secret = "SecretStr" in str(fields[name])
         given[name] = click.prompt(name.replace("_", " ").capitalize(), hide_input=secret,
                                    err=True)
     with connect(backend, **given) as conn:
-        who = conn.backend.login()
+        who = conn.backend.login(lambda text: click.echo(text, err=True))
     notice(ctx, f"logged in to {backend} as {who}; the token is cached, not the password")
     emit(ctx, {"backend": backend, "user": who}, lambda: None)
 

@@ -153,14 +153,26 @@ class Server:
         self._server.shutdown()
 
 
-def start(output_root: Path, run_seconds: float = 0.6) -> Server:
-    """The driver's app with the timed dummy, served on a free 127.0.0.1 port in a thread."""
+def start(output_root: Path, run_seconds: float = 0.6,
+          oidc_providers: list[Any] | None = None) -> Server:
+    """The driver's app with the timed dummy, served on a free 127.0.0.1 port in a thread.
+
+    ``oidc_providers`` (the driver's ``OidcProvider``) replace the dummy
+    configuration's, whose issuers are not reachable offline.
+    """
     os.environ.setdefault("OPENEO_BACKEND_CONFIG",
                           str(Path(openeo_driver.dummy.__file__).parent / "dummy_config.py"))
     from openeo_driver.views import build_app
     from werkzeug.serving import make_server
 
-    implementation = DummyBackendImplementation()
+    if oidc_providers is None:
+        implementation = DummyBackendImplementation()
+    else:
+        import attrs
+        from openeo_driver.dummy import dummy_config
+
+        implementation = DummyBackendImplementation(
+            config=attrs.evolve(dummy_config.config, oidc_providers=oidc_providers))
     jobs = TimedBatchJobs(output_root, run_seconds)
     implementation.batch_jobs = jobs
     app = build_app(backend_implementation=implementation)
