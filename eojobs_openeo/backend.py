@@ -211,7 +211,13 @@ class OpenEOBackend(Backend):
         return mapping.job_info(job, price=self._estimate(job_id), process_id=request.service.id)
 
     def _estimate(self, job_id: str) -> float | None:
-        """The estimated costs, or None where the back-end offers no estimate (501)."""
+        """The estimated costs, or None where the back-end offers no estimate.
+
+        A back-end that does not list the estimate in its capabilities is not
+        asked; one that lists it may still answer 501.
+        """
+        if not self.client.offers("GET", "/jobs/{job_id}/estimate"):
+            return None
         what = f"GET /jobs/{job_id}/estimate"
         response = self.client.request("GET", f"/jobs/{_path(job_id)}/estimate",
                                        accept=frozenset({NOT_IMPLEMENTED}))

@@ -124,6 +124,17 @@ class OpenEOClient:
             self._capabilities = body
         return self._capabilities
 
+    def offers(self, method: str, path: str) -> bool:
+        """Whether the capabilities list ``method path`` (``/jobs/{job_id}/estimate``).
+
+        A back-end whose capabilities list no endpoints at all is taken to offer it.
+        """
+        endpoints = self.capabilities().get("endpoints")
+        if not isinstance(endpoints, list):
+            return True
+        return any(isinstance(e, dict) and e.get("path") == path
+                   and method in (e.get("methods") or []) for e in endpoints)
+
     def basic_token(self, username: str, password: str) -> str:
         """``GET /credentials/basic``: the bearer token ``basic//<token>``."""
         require_private_channel(self.root, "the password")

@@ -140,6 +140,39 @@ def _arguments(job: BatchJobMetadata) -> dict[str, Any]:
     return dict(node.get("arguments") or {})
 
 
+class Listing:
+    """WSGI middleware: notes each request's path, and adds endpoints to the capabilities.
+
+    The driver hides endpoints it does not implement (the estimate answers 501
+    and is not listed); ``extra_endpoints`` makes the capabilities list them
+    anyway, as a back-end might, while the driver still answers the calls.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.extra_endpoints: list[dict[str, Any]] = []
+        self.paths: list[str] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path = environ.get("PATH_INFO", "")
+        self.paths.append(path)
+        if not (self.extra_endpoints and path.rstrip("/").count("/") == 2
+                and path.startswith("/openeo/")):
+            return self.app(environ, start_response)
+        kept: dict[str, Any] = {}
+
+        def keep(status: str, headers: list, exc_info: Any = None) -> Any:
+            kept.update(status=status, headers=headers)
+            return lambda data: None
+
+        body = json.loads(b"".join(self.app(environ, keep)))
+        body["endpoints"] = [*body.get("endpoints", []), *self.extra_endpoints]
+        data = json.dumps(body).encode()
+        headers = [(k, v) for k, v in kept["headers"] if k.lower() != "content-length"]
+        start_response(kept["status"], [*headers, ("Content-Length", str(len(data)))])
+        return [data]
+
+
 @dataclass
 class Server:
     """A running back-end: its URL and how to stop it."""
@@ -147,6 +180,7 @@ class Server:
     url: str
     batch_jobs: TimedBatchJobs
     _server: Any
+    listing: Listing
 
     def shutdown(self) -> None:
         """Stop serving."""
@@ -175,7 +209,7 @@ def start(output_root: Path, run_seconds: float = 0.6,
             config=attrs.evolve(dummy_config.config, oidc_providers=oidc_providers))
     jobs = TimedBatchJobs(output_root, run_seconds)
     implementation.batch_jobs = jobs
-    app = build_app(backend_implementation=implementation)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    listing = Listing(build_app(backend_implementation=implementation))
+    server = make_server("127.0.0.1", 0, listing, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    return Server(f"http://127.0.0.1:{server.server_port}", jobs, server)
+    return Server(f"http://127.0.0.1:{server.server_port}", jobs, server, listing)

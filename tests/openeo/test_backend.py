@@ -43,7 +43,7 @@ def test_a_job_calls_the_process_with_the_region_and_the_options(oconn, region, 
                            options={"window": 4, "day": "2024-05-01T00:00:00Z",
                                     "moment": "2024-05-01T10:30:00+02:00",
                                     "bands": '["B02"]', "method": "MEDIAN"})
-    assert job.status is JobStatus.CREATED and job.price is None  # the dummy answers 501
+    assert job.status is JobStatus.CREATED and job.price is None  # no estimate is offered
     sent = openeo_env.session.get(f"{openeo_env.url}/jobs/{job.id}").json()
     node = sent["process"]["process_graph"]["run"]
     assert (node["process_id"], node["namespace"]) == ("ndvi", "user")
@@ -241,6 +241,22 @@ def test_a_server_error_is_a_transient_backend_error(oconn, openeo_server, monke
         oconn.backend.list_jobs()
     assert caught.value.transient
     assert "(Internal, request r-" in str(caught.value)
+
+
+def test_the_estimate_is_asked_only_where_the_capabilities_list_it(oconn, region,
+                                                                   openeo_server, monkeypatch):
+    openeo_server.listing.paths.clear()
+    job = oconn.create_job("ndvi", region)
+    assert job.price is None
+    assert not [p for p in openeo_server.listing.paths if p.endswith("/estimate")]
+
+    monkeypatch.setattr(openeo_server.listing, "extra_endpoints",
+                        [{"path": "/jobs/{job_id}/estimate", "methods": ["GET"]}])
+    with eojobs.connect("openeo") as listed:  # capabilities are read once per connection
+        other = listed.create_job("ndvi", region)
+    assert other.price is None  # the driver lists it now, but answers 501 Not Implemented
+    assert [p for p in openeo_server.listing.paths if p.endswith("/estimate")] == \
+        [f"/openeo/1.2/jobs/{other.id}/estimate"]
 
 
 def test_an_estimate_maps_to_a_price():
