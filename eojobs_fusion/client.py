@@ -7,7 +7,6 @@ for an eojobs job is the business of ``backend.py``.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from eojobs.http import (
 )
 from eojobs.redact import redact_url
 from eojobs.retrying import operation
+from eojobs.tokens import SharedToken
 
 PAGE_SIZE = 24
 #: Sends of one request that the 401s of expired tokens may take. A request logs in
@@ -109,10 +109,20 @@ class FusionClient:
         self.api_url = api_url.rstrip("/")
         self.policy = policy or HttpPolicy()
         self.session = make_session(self.policy, user_agent="eojobs-fusion")
-        self.token: str | None = None
         self.on_unauthorised = on_unauthorised
         self.requests_made = 0
-        self._renewing = threading.RLock()
+        self._token = SharedToken(
+            "not logged in to the Fusion Platform",
+            renew=lambda: self.on_unauthorised() if self.on_unauthorised else None)
+
+    @property
+    def token(self) -> str | None:
+        """The bearer token, if logged in."""
+        return self._token.value
+
+    @token.setter
+    def token(self, value: str | None) -> None:
+        self._token.value = value
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -145,7 +155,7 @@ class FusionClient:
         logged_in = False
         for attempt in range(1, TOKEN_TRIES + 1):
             if auth:
-                token = self._current_token()
+                token = self._token.current()
                 headers["Authorization"] = f"Bearer {token}"
             response = self._send(method, self.api_url + path, what, params=params,
                                   json=body, headers=headers, allow_redirects=follow_redirects)
@@ -157,10 +167,10 @@ class FusionClient:
                                    "(check the API URL)")
             if (response.status_code == 401 and auth and self.on_unauthorised
                     and attempt < TOKEN_TRIES):
-                fresh = self._newer_token(token)
+                fresh = self._token.newer(token)
                 if fresh is None and not logged_in:
                     logged_in = True
-                    fresh = self._log_in_again(token)
+                    fresh = self._token.replace(token)
                     if fresh is None:
                         raise AuthenticationError(
                             f"{what}: {error_message(response)}; log in again with "
@@ -170,30 +180,6 @@ class FusionClient:
                     continue
             return json_or_error(response, error_message, what, platform_error)
         raise AssertionError("unreachable")  # pragma: no cover
-
-    def _current_token(self) -> str:
-        """The bearer token, once any renewal under way has finished."""
-        with self._renewing:
-            token = self.token
-        if not token:
-            raise AuthenticationError("not logged in to the Fusion Platform")
-        return token
-
-    def _newer_token(self, refused: str | None) -> str | None:
-        """The token another thread got since ``refused`` was sent, if any."""
-        with self._renewing:
-            return self.token if self.token and self.token != refused else None
-
-    def _log_in_again(self, refused: str | None) -> str | None:
-        """A new token in place of ``refused`` (unless another thread just got one)."""
-        with self._renewing:
-            if self.token and self.token != refused:
-                return self.token
-            assert self.on_unauthorised is not None
-            fresh = self.on_unauthorised()
-            if fresh:
-                self.token = fresh
-            return fresh
 
     def model(self, method: str, path: str, **kwargs: Any) -> Json:
         """A call whose answer is ``{"model": {...}}``."""

@@ -6,7 +6,6 @@ eojobs job is the business of ``backend.py`` and ``mapping.py``.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urljoin
@@ -33,6 +32,7 @@ from eojobs.http import (
 )
 from eojobs.redact import redact_url
 from eojobs.retrying import operation
+from eojobs.tokens import SharedToken
 
 Json = dict[str, Any]
 
@@ -90,11 +90,21 @@ class OpenEOClient:
         self.session = make_session(self.policy, user_agent="eojobs-openeo")
         self.token_source = token_source
         self.on_unauthorised = on_unauthorised
-        self.token: str | None = None
-        #: Held while the token is read or replaced, so that threads renew it once.
-        self._renewing = threading.RLock()
+        self._token = SharedToken(
+            "no credentials for openeo: set EOJOBS_OPENEO_USERNAME and EOJOBS_OPENEO_PASSWORD",
+            source=lambda: self.token_source() if self.token_source else None,
+            renew=lambda: self.on_unauthorised() if self.on_unauthorised else None)
         self._root: str | None = None
         self._capabilities: Json | None = None
+
+    @property
+    def token(self) -> str | None:
+        """The bearer token, if there is one yet."""
+        return self._token.value
+
+    @token.setter
+    def token(self, value: str | None) -> None:
+        self._token.value = value
 
     def close(self) -> None:
         """Close the connection pool."""
@@ -166,13 +176,13 @@ class OpenEOClient:
                 sent = None
                 if auth:
                     require_private_channel(url, "the access token")
-                    sent = self._token()
+                    sent = self._token.current()
                     headers["Authorization"] = f"Bearer {sent}"
                 response = send(self.session, self.policy, method, url, what=what,
                                 params=params, json=body, headers=headers)
                 if auth and not renewed and self.on_unauthorised and _token_refused(response):
                     renewed = True
-                    if self._renewed(sent):
+                    if self._token.replace(sent):
                         continue
                 if response.status_code >= 400 and response.status_code not in accept:
                     raise to_error(response, what)
@@ -206,34 +216,13 @@ class OpenEOClient:
         headers = {"Range": f"bytes={offset}-"} if offset else {}
         if same_origin(url, self.root):
             require_private_channel(url, "the access token")
-            headers["Authorization"] = f"Bearer {self._token()}"
+            headers["Authorization"] = f"Bearer {self._token.current()}"
         response = send(self.session, self.policy, "GET", url, what="download",
                         headers=headers, stream=True)
         if response.status_code >= 300:
             response.close()
             raise to_error(response, f"download of {redact_url(url)}")
         return ranged_stream(response, offset, self.policy)
-
-    def _token(self) -> str:
-        with self._renewing:
-            if not self.token:
-                fresh = self.token_source() if self.token_source else None
-                if not fresh:
-                    raise AuthenticationError("no credentials for openeo: set "
-                                              "EOJOBS_OPENEO_USERNAME and EOJOBS_OPENEO_PASSWORD")
-                self.token = fresh
-            return self.token
-
-    def _renewed(self, refused: str | None) -> bool:
-        """Replace the refused token, unless another thread already has; say if there is one."""
-        assert self.on_unauthorised is not None
-        with self._renewing:
-            if self.token and self.token != refused:
-                return True
-            fresh = self.on_unauthorised()
-            if fresh:
-                self.token = fresh
-            return bool(fresh)
 
 
 def _token_refused(response: requests.Response) -> bool:

@@ -1,0 +1,53 @@
+"""A bearer token that the threads of one client share, fetched once and replaced once.
+
+While one thread gets a new token, the others wait for it rather than log
+in too; a request refused with a token another thread has since replaced is
+repeated with the replacement, not with another login.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from eojobs.errors import AuthenticationError
+
+
+class SharedToken:
+    """The token of one client: from ``source`` when there is none, from ``renew`` when refused.
+
+    ``missing`` is the message of the AuthenticationError raised when no
+    token can be had.
+    """
+
+    def __init__(self, missing: str, source: Callable[[], str | None] | None = None,
+                 renew: Callable[[], str | None] | None = None) -> None:
+        self.missing = missing
+        self.source = source
+        self.renew = renew
+        self.value: str | None = None
+        self._lock = threading.RLock()
+
+    def current(self) -> str:
+        """The token, once any renewal under way has finished; fetched if there is none."""
+        with self._lock:
+            if not self.value and self.source is not None:
+                self.value = self.source() or None
+            if not self.value:
+                raise AuthenticationError(self.missing)
+            return self.value
+
+    def newer(self, refused: str | None) -> str | None:
+        """The token another thread got since ``refused`` was sent, if any."""
+        with self._lock:
+            return self.value if self.value and self.value != refused else None
+
+    def replace(self, refused: str | None) -> str | None:
+        """A token in place of ``refused``: another thread's newer one, or a renewed one."""
+        with self._lock:
+            if self.value and self.value != refused:
+                return self.value
+            fresh = self.renew() if self.renew is not None else None
+            if fresh:
+                self.value = fresh
+            return fresh
