@@ -10,16 +10,18 @@ the core's.
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import pystac
 
 from eojobs.backend import Backend, BackendSettings, ByteStream, JobRequest, SearchRequest
-from eojobs.errors import NotFound, OptionError
+from eojobs.errors import BackendError, NotFound, OptionError, Unsupported
 from eojobs.http import HttpPolicy
 from eojobs.models import Asset, Capability, JobInfo, JobStatus, Service
 from eojobs.scenes import Scene
@@ -30,7 +32,31 @@ from eojobs_stac.settings import StacSettings, endpoint
 from eojobs_stac.store import GONE, WAITING, AssetRow, JobRow, Store
 from eojobs_stac.transfer import AssetTransfer
 
-_answers = reads_answers("the STAC API")
+T = TypeVar("T")
+_shapes = reads_answers("the STAC API")
+
+
+def _answers(method: Callable[..., T]) -> Callable[..., T]:
+    """Decorate a method that reads the API's answers: pystac's and pystac-client's
+    complaints about them, and answers of an unexpected shape, become one BackendError."""
+    from pystac import STACError, STACTypeError
+    from pystac_client.errors import ClientTypeError
+    from pystac_client.exceptions import APIError
+    from pystac_client.warnings import DoesNotConformTo
+
+    shaped = _shapes(method)
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return shaped(*args, **kwargs)
+        except DoesNotConformTo as exc:
+            raise Unsupported(f"the STAC API does not offer {exc.args[0] if exc.args else 'it'}"
+                              " (it does not conform to that part of the STAC API)") from None
+        except (STACError, STACTypeError, ClientTypeError, APIError) as exc:
+            raise BackendError(f"the STAC API answered with something eojobs cannot read "
+                               f"({type(exc).__name__}: {exc})") from exc
+    return wrapper
 #: The most offline assets looked at each time a job is read.
 LOOKS_PER_READ = 32
 
