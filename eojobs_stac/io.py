@@ -49,6 +49,24 @@ class BoundedStacIO(StacApiIO):
         self.root = root
         self.policy = policy
         self._secret_headers = dict(headers)
+        self._keep_headers_home(self.session)
+
+    def _keep_headers_home(self, session: requests.Session) -> None:
+        """Drop the provider's headers from a request that a redirect takes to another origin.
+
+        requests itself drops only ``Authorization``, and only when the host changes.
+        """
+        names = {name.lower() for name in self._secret_headers}
+        rebuild = session.rebuild_auth
+
+        def rebuild_auth(prepared: requests.PreparedRequest,
+                         response: requests.Response) -> None:
+            rebuild(prepared, response)
+            if not same_origin(prepared.url or "", self.root):
+                for name in [h for h in prepared.headers if h.lower() in names]:
+                    del prepared.headers[name]
+
+        session.rebuild_auth = rebuild_auth  # type: ignore[method-assign]
 
     def headers_for(self, url: str) -> dict[str, str]:
         """The provider's headers if ``url`` is on the API's origin, else none."""

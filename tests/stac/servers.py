@@ -108,6 +108,9 @@ class FileServer:
 
             def do_GET(self) -> None:
                 self._record()
+                if self.path.startswith("/redirect/"):
+                    return self._reply(302, b"", {"Location": self.path.removeprefix(
+                        "/redirect/")})
                 name = self.path.removeprefix("/files/")
                 data = owner.files.get(name)
                 with owner.lock:

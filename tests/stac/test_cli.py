@@ -191,3 +191,37 @@ def test_an_api_answering_in_a_wrong_shape_is_a_one_line_backend_error(eojobs, c
     assert done.exit_code == 1
     assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1, done.stderr
     assert "STAC API" in done.stderr
+
+
+
+def test_a_redirect_to_another_origin_drops_the_providers_headers(catalogue, tmp_path):
+    from eojobs.models import Asset
+    from eojobs_stac.backend import StacBackend
+    from eojobs_stac.settings import StacSettings
+    from tests.stac.servers import FileServer
+
+    home = catalogue.files  # the provider's own origin, in this test
+    home.reset()
+    other = FileServer(tmp_path).start()
+    try:
+        target = other.add("elsewhere.bin", b"x" * 100)
+        backend = StacBackend(StacSettings(url=home.url + "/api",
+                                           headers={"X-Api-Key": SECRET}))
+        asset = Asset(name="a.bin", execution_id="i", size=100,
+                      href=f"{home.url}/redirect/{target}")
+        with backend.open_asset(asset) as stream:
+            assert stream.read() == b"x" * 100
+        assert [s.headers.get("X-Api-Key") for s in home.seen] == [SECRET]
+        assert [s.headers.get("X-Api-Key") for s in other.seen] == [None]
+    finally:
+        other.stop()
+
+
+def test_the_service_command_shows_extent_summaries_and_item_assets(eojobs, stac):
+    done = eojobs("-b", "stac", "service", S2)
+    assert done.exit_code == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[:2] == [f"{S2}  ({S2})", f"Test {S2}"]
+    assert 'extent: {"spatial": {"bbox": [[-6.0, 55.0, -3.0, 58.0]]}' in done.stdout
+    assert 'item_assets: {"B04": {"title": "Red"' in done.stdout
+    assert 'summaries: {"platform": ["sentinel-2a", "sentinel-2b"]' in done.stdout
