@@ -27,6 +27,7 @@ from eojobs.models import (
     Schedule,
     Service,
 )
+from eojobs.scenes import Scene
 
 if TYPE_CHECKING:
     from eojobs.region import Region
@@ -86,6 +87,15 @@ class JobRequest:
 
 
 @dataclass(frozen=True)
+class SearchRequest:
+    """A search for scenes (items) of a service over a region; the core has validated it."""
+
+    service: Service
+    region: Region
+    options: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class JobHints:
     """What the core will keep of a job listing, so a backend may list less.
 
@@ -120,6 +130,9 @@ class Backend(ABC):
     poll_interval: ClassVar[tuple[float, float]] = (1.0, 30.0)
     #: Settings ``eojobs login`` asks for when they are not set; SecretStr ones are hidden.
     login_settings: ClassVar[tuple[str, ...]] = ()
+    #: The setting that a suffix of the backend's name gives: with ``"provider"``,
+    #: ``connect("stac:NAME")`` is ``connect("stac", provider="NAME")``. None takes no suffix.
+    variant_setting: ClassVar[str | None] = None
 
     def __init__(self, settings: BackendSettings) -> None:
         self.settings = settings
@@ -211,6 +224,11 @@ class Backend(ABC):
         start there, and :class:`eojobs.errors.NotReady` if the file is not
         ready yet.
         """
+
+    def search(self, request: SearchRequest) -> list[Scene]:
+        """The scenes a job of ``request`` would fetch, fetching nothing; only with
+        ``Capability.SEARCH``."""
+        raise NotImplementedError
 
     def logs(self, job_id: str) -> list[LogEntry]:
         """The log lines of a job; only for backends with ``Capability.LOGS``."""

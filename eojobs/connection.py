@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from eojobs.backend import Backend, JobHints, JobRequest
+from eojobs.backend import Backend, JobHints, JobRequest, SearchRequest
 from eojobs.config import check_profile, default_backend, resolve_settings
 from eojobs.errors import (
     AmbiguousName,
@@ -23,6 +23,7 @@ from eojobs.joblist import check_prefix, job_filter, prefix_match
 from eojobs.models import Capability, JobStatus, Organisation, Schedule, Service
 from eojobs.options import coerce_options
 from eojobs.plugins import backend_classes
+from eojobs.scenes import Scene
 from eojobs.suggest import close_matches, did_you_mean
 from eojobs.waiting import WaitPolicy, intervals_for, wait_for_jobs
 
@@ -35,14 +36,24 @@ def connect(backend: str | None = None, **settings: Any) -> Connection:
 
     Settings come from these keyword arguments, then ``EOJOBS_<BACKEND>_<SETTING>``
     environment variables, then the ``[backend]`` table of ``config.toml`` in
-    the user directory.
+    the user directory. ``NAME:VARIANT`` (such as ``stac:earth-search``) sets the
+    backend's ``variant_setting`` to ``VARIANT``, unless ``settings`` give it.
     """
     name = backend or default_backend(DEFAULT_BACKEND)
     check_profile(backend_classes())
+    name, suffixed, variant = name.partition(":")
+    variant = variant.strip()
     found = backend_class(name)
     name = found.name
+    if suffixed:
+        if found.variant_setting is None:
+            raise ConfigError(f"the {name} backend takes no ':NAME' after its name; "
+                              f"use -b {name}")
+        if not variant:
+            raise ConfigError(f"a name is needed after '{name}:', such as {name}:NAME")
+        settings.setdefault(found.variant_setting, variant)
     resolved = resolve_settings(name, found.settings_model, settings)
-    return Connection(found(resolved))
+    return Connection(found(resolved), label=f"{name}:{variant}" if variant else None)
 
 
 def backend_class(name: str) -> type[Backend]:
@@ -61,8 +72,10 @@ def backend_class(name: str) -> type[Backend]:
 class Connection:
     """A session with one backend: browse services, create and find jobs."""
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, label: str | None = None) -> None:
         self.backend = backend
+        #: How the backend was named when connecting, such as ``stac:earth-search``.
+        self.label = label or backend.name
 
     def __repr__(self) -> str:
         return f"<Connection {self.backend.name}>"
@@ -79,8 +92,8 @@ class Connection:
 
     @property
     def name(self) -> str:
-        """The backend's name."""
-        return self.backend.name
+        """The backend's name, with its variant if it was connected by one (``stac:NAME``)."""
+        return self.label
 
     @property
     def capabilities(self) -> frozenset[Capability]:
@@ -190,6 +203,23 @@ class Connection:
             for region in parsed
         ]
         return [Job(self, self.backend.submit(request)) for request in requests]
+
+    def search(self, service: str | Service, region: Any,
+               options: Mapping[str, Any] | None = None) -> list[Scene]:
+        """The scenes a job of ``service`` on ``region`` with ``options`` would fetch.
+
+        Nothing is created or downloaded. The region and options are checked
+        as for :meth:`create_job`; a backend that cannot search is refused first.
+        """
+        from eojobs.geo.limits import check_limits
+        from eojobs.region import Region
+
+        self.require(Capability.SEARCH, "searching for scenes")
+        svc = self.service(service)
+        parsed = Region.parse(region)
+        check_limits(parsed, self.backend.region_limits(svc), self.backend.name)
+        request = SearchRequest(service=svc, region=parsed, options=coerce_options(svc, options))
+        return self.backend.search(request)
 
     def jobs(
         self,

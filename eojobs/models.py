@@ -40,6 +40,7 @@ class Capability(str, enum.Enum):
     DISPATCHERS = "dispatchers"
     COPY = "copy"
     DELETE_EXPIRY = "delete-expiry"
+    SEARCH = "search"
 
 
 class JobStatus(str, enum.Enum):
@@ -226,6 +227,8 @@ class Service(_Model):
     inputs: list[InputSpec] = field(default_factory=list)
     #: Relations between options' values that the service states.
     option_rules: list[OptionRule] = field(default_factory=list)
+    #: What else the backend says of it (a STAC collection's extent, summaries, item assets).
+    metadata: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._coerce("options", OptionSpec, many=True)

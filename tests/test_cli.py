@@ -33,7 +33,7 @@ def test_backends_lists_the_built_in_backends_with_capabilities():
     assert any(line.startswith("fusion") and "dispatchers" in line for line in lines)
     data = run_json("backends")
     assert {d["name"]: d["implemented"] for d in data} == {"fusion": True, "mock": True,
-                                                            "openeo": True}
+                                                            "openeo": True, "stac": True}
 
 
 def test_fusion_without_credentials_says_how_to_log_in():

@@ -32,8 +32,8 @@ def run(env_extra: dict[str, str]) -> dict:
 
 def test_installed_entry_points_load_in_a_fresh_process():
     found = run({})
-    assert found["backends"] == ["fusion", "mock", "openeo"]
-    assert {"fusion", "mock", "openeo"} <= set(found["plugins"])
+    assert found["backends"] == ["fusion", "mock", "openeo", "stac"]
+    assert {"fusion", "mock", "openeo", "stac"} <= set(found["plugins"])
 
 
 def test_load_plugins_env_limits_what_loads():
@@ -189,7 +189,7 @@ def test_a_backend_that_fails_to_import_is_left_out_with_a_warning(register_plug
     with pytest.warns(PluginWarning, match="the ghost backend cannot be loaded from "
                       "eojobs_no_such_module:GhostBackend: ModuleNotFoundError"):
         usable = dict(backend_classes().items())
-    assert sorted(usable) == ["fusion", "mock", "openeo"]
+    assert sorted(usable) == ["fusion", "mock", "openeo", "stac"]
     with pytest.raises(eojobs.ConfigError, match="the ghost backend cannot be loaded"):
         eojobs.connect("ghost")
 
@@ -214,7 +214,7 @@ def test_eojobs_backends_lists_the_others_when_one_fails_to_import():
                           timeout=60)
     assert done.returncode == 0, done.stderr
     assert [line.split()[0] for line in done.stdout.splitlines()[1:]] == ["fusion", "mock",
-                                                                       "openeo"]
+                                                                       "openeo", "stac"]
     assert done.stderr.startswith("warning: the ghost backend cannot be loaded from "
                                   "eojobs_no_such_module:GhostBackend: ModuleNotFoundError")
 
@@ -236,7 +236,7 @@ def test_a_lazy_registration_needs_a_target_and_a_title(register_plugin):
     register_plugin("no-title", ("untitled", "eojobs_mock.backend:MockBackend"))
     with pytest.warns(PluginWarning) as caught:
         found = backend_classes()
-    assert sorted(found) == ["fusion", "mock", "openeo"]
+    assert sorted(found) == ["fusion", "mock", "openeo", "stac"]
     assert sorted(str(w.message) for w in caught) == [
         "plugin 'no-target' failed in register_backends and is skipped: TypeError: "
         "backend 'half' needs a 'module:Class' target, not None",
@@ -249,7 +249,7 @@ def test_the_built_in_backends_register_lazily_with_the_titles_of_their_classes(
     from eojobs.plugins import registered_backends
 
     entries = registered_backends()
-    for name in ("mock", "fusion", "openeo"):
+    for name in ("mock", "fusion", "openeo", "stac"):
         entry = entries[name]
         assert entry.backend_class is None
         loaded = entry.load()
@@ -264,7 +264,8 @@ def test_a_mock_command_imports_neither_fusion_nor_heavy_libraries(command, user
     code = ("import sys; from eojobs.cli import main\n"
             f"try:\n    main([{command!r}])\nexcept SystemExit as exit:\n    code = exit.code\n"
             "print(code, sorted(m for m in sys.modules if m.startswith("
-            "('eojobs_fusion', 'requests', 'shapely', 'numpy', 'pydantic'))), "
+            "('eojobs_fusion', 'requests', 'shapely', 'numpy', 'pydantic', 'pystac', "
+            "'eojobs_stac.backend'))), "
             "'eojobs_mock.backend' in sys.modules, file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, env=env)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 
 from eojobs.cli.output import emit, table
@@ -81,6 +83,8 @@ def service(ctx: click.Context, name_or_id: str) -> None:
             click.echo(svc.summary)
         if svc.keywords:
             click.echo(f"keywords: {', '.join(svc.keywords)}")
+        for key, value in svc.metadata.items():
+            click.echo(f"{key}: {json.dumps(value, default=str)}")
         click.echo("\nOptions:")
         if svc.options:
             table(

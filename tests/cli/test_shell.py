@@ -70,7 +70,7 @@ def test_unknown_tables_are_ignored_and_unknown_top_keys_refused(eojobs, user_di
     assert done.returncode == 0  # a table of a plugin not installed stops nothing
     assert done.stderr == (f"warning: {config}: [fusoin] is not an installed backend (did you "
                            "mean 'fusion'?); it is ignored (installed backends: fusion, "
-                           "mock, openeo)\n")
+                           "mock, openeo, stac)\n")
     config.write_text("backnd = 'mock'\n")
     result = eojobs("services")
     assert result.exit_code == 2

@@ -55,7 +55,7 @@ def test_login_checks_the_settings_before_asking_anything(monkeypatch):
     unknown = invoke("login", "zzz")
     assert unknown.exit_code == 2
     assert unknown.stderr == ("error: no backend named 'zzz'; installed backends: fusion, mock, "
-                              "openeo\n")
+                              "openeo, stac\n")
 
 
 def test_run_download_and_clean_up_with_b_fusion(server_env, monkeypatch, tmp_path):
