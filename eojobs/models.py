@@ -313,6 +313,9 @@ class JobInfo(_Model):
     options: dict[str, Any] = field(default_factory=dict)
     executions: list[Execution] = field(default_factory=list)
     error: str | None = None
+    #: What the job used, as the platform reports it, such as
+    #: ``{"cpu": {"value": 3, "unit": "cpu-seconds"}}``.
+    usage: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._coerce("status", JobStatus)

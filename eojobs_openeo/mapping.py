@@ -216,6 +216,7 @@ def job_info(job: Json, *, price: float | None = None, error: str | None = None,
         created_at=parse_time(job.get("created")),
         ended_at=parse_time(job.get("updated")) if finished else None,
         error=error,
+        usage=usage if isinstance(usage := job.get("usage"), dict) else {},
     )
 
 

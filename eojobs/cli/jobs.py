@@ -100,6 +100,8 @@ def status(ctx: click.Context, job_id: str) -> None:
             runs = plural(info.schedule.repeat_count, "run")
             click.echo(f"schedule: {runs} from {local_time(info.schedule.start_at)}"
                        + (f", every {every}" if gap else ""))
+        if info.usage:
+            click.echo(f"usage:    {printable(usage_text(info.usage))}")
         if info.error:
             click.echo(f"error:    {printable(info.error)}")
         if info.executions:
@@ -398,3 +400,15 @@ def clip(text: str, width: int) -> str:
 
 
 COMMANDS = [jobs, status, define, start, wait, logs, results, download, stop, delete]
+
+
+def usage_text(usage: dict) -> str:
+    """``cpu 3 cpu-seconds, memory 10 mb-seconds``: each resource with its value and unit."""
+    parts = []
+    for name, amount in usage.items():
+        if isinstance(amount, dict):
+            unit = amount.get("unit")
+            parts.append(f"{name} {amount.get('value')}" + (f" {unit}" if unit else ""))
+        else:
+            parts.append(f"{name} {amount}")
+    return ", ".join(parts)

@@ -28,6 +28,10 @@ from openeo_driver.util.date_math import now_utc
 
 #: The part of a run spent queued, before it starts running.
 QUEUED_SHARE = 0.2
+#: What a finished job reports it cost and used.
+COSTS = 1.5
+USAGE = {"cpu": {"value": 12, "unit": "cpu-seconds"},
+         "memory": {"value": 2048, "unit": "mb-seconds"}}
 #: Bytes of the data file each finished job writes: enough for a download to be resumed.
 DATA_BYTES = 300_000
 
@@ -87,7 +91,7 @@ class TimedBatchJobs(DummyBatchJobs):
         (folder / "region.geojson").write_text(json.dumps(region))
         (folder / "data.bin").write_bytes(data_bytes(job.id))
         return job._replace(status="finished", progress=100.0, updated=now_utc(),
-                            finished=now_utc())
+                            finished=now_utc(), costs=COSTS, usage=USAGE)
 
     def get_job_info(self, job_id: str, user_id: str) -> BatchJobMetadata:
         """The job, moved on to where time has taken it."""

@@ -116,6 +116,10 @@ def test_run_download_then_the_rest_of_the_workflow(openeo_env, tmp_path):
     assert status.exit_code == 0, status.stderr
     assert status.stdout.splitlines()[0] == f"{job_id}  ndvi"
     assert "status:   succeeded (100%)" in status.stdout
+    assert "price:    1.5 credits" in status.stdout  # the costs the back-end reports
+    usage = next(line for line in status.stdout.splitlines() if line.startswith("usage:"))
+    assert usage.startswith("usage:    cpu 12 cpu-seconds, duration ")  # the driver adds it
+    assert usage.endswith(", memory 2048 mb-seconds")
 
     waited = eojobs("wait", short)
     assert waited.exit_code == 0, waited.stderr
