@@ -51,3 +51,18 @@ class SharedToken:
             if fresh:
                 self.value = fresh
             return fresh
+
+
+class HoldsToken:
+    """For a client with a :class:`SharedToken` in ``_token``: its value as ``token``."""
+
+    _token: SharedToken
+
+    @property
+    def token(self) -> str | None:
+        """The bearer token, if there is one yet."""
+        return self._token.value
+
+    @token.setter
+    def token(self, value: str | None) -> None:
+        self._token.value = value

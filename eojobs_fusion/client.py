@@ -31,7 +31,7 @@ from eojobs.http import (
 )
 from eojobs.redact import redact_url
 from eojobs.retrying import operation
-from eojobs.tokens import SharedToken
+from eojobs.tokens import HoldsToken, SharedToken
 
 PAGE_SIZE = 24
 #: Sends of one request that the 401s of expired tokens may take. A request logs in
@@ -94,7 +94,7 @@ def flat(model: str, fields: Mapping[str, Any]) -> Json:
     return {f"{model}[{key}]": value for key, value in fields.items()}
 
 
-class FusionClient:
+class FusionClient(HoldsToken):
     """HTTP calls to one Fusion Platform API, authenticated with a bearer token.
 
     ``on_unauthorised`` is called once when a request gets 401; if it returns
@@ -114,15 +114,6 @@ class FusionClient:
         self._token = SharedToken(
             "not logged in to the Fusion Platform",
             renew=lambda: self.on_unauthorised() if self.on_unauthorised else None)
-
-    @property
-    def token(self) -> str | None:
-        """The bearer token, if logged in."""
-        return self._token.value
-
-    @token.setter
-    def token(self, value: str | None) -> None:
-        self._token.value = value
 
     def close(self) -> None:
         """Close the connection pool."""

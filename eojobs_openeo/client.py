@@ -32,7 +32,7 @@ from eojobs.http import (
 )
 from eojobs.redact import redact_url
 from eojobs.retrying import operation
-from eojobs.tokens import SharedToken
+from eojobs.tokens import HoldsToken, SharedToken
 
 Json = dict[str, Any]
 
@@ -74,7 +74,7 @@ def error_message(response: requests.Response) -> str:
 
 
 
-class OpenEOClient:
+class OpenEOClient(HoldsToken):
     """HTTP calls to one openEO back-end, with a bearer token where one is set.
 
     ``token_source`` gives the token when the client has none yet;
@@ -96,15 +96,6 @@ class OpenEOClient:
             renew=lambda: self.on_unauthorised() if self.on_unauthorised else None)
         self._root: str | None = None
         self._capabilities: Json | None = None
-
-    @property
-    def token(self) -> str | None:
-        """The bearer token, if there is one yet."""
-        return self._token.value
-
-    @token.setter
-    def token(self, value: str | None) -> None:
-        self._token.value = value
 
     def close(self) -> None:
         """Close the connection pool."""
