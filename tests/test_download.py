@@ -3,10 +3,15 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import socket
 import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import requests
 
 from eojobs import InputError
 from eojobs.bookkeeping import Bookkeeping
@@ -402,126 +407,102 @@ def test_a_file_whose_bytes_all_arrived_before_a_cancel_is_finished(tmp_path):
     assert again.skipped == [tmp_path / "a.bin"] and again.done == [tmp_path / "b.bin"]
 
 
-def test_a_slow_body_is_handed_over_as_it_arrives():
-    import socket
-    import threading
-
-    import requests
-
-    from eojobs.http import ResponseStream
-
-    body = random_bytes(50_000)
+@contextmanager
+def raw_server(answer: Callable[[socket.socket], None]) -> Iterator[str]:
+    """One connection on 127.0.0.1, answered by ``answer`` byte by byte; yields its URL."""
     listener = socket.create_server(("127.0.0.1", 0))
-    first_part_read = threading.Event()
 
     def serve() -> None:
         conn, _ = listener.accept()
         with conn:
             conn.recv(65536)
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
-                         % len(body) + body[:1000])
-            # The rest only once the client has had the first 1000 bytes: a reader that
-            # waited to fill its buffer would wait here until the guard below gives up.
-            first_part_read.wait(timeout=30)
-            conn.sendall(body[1000:])
+            answer(conn)
 
     thread = threading.Thread(target=serve)
     thread.start()
-    response = requests.get(f"http://127.0.0.1:{listener.getsockname()[1]}/", stream=True,
-                            timeout=10)
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    finally:
+        thread.join()
+        listener.close()
+
+
+def sent_in_two(body: bytes, first_part_read: threading.Event,
+                cut_at: int | None = None) -> Callable[[socket.socket], None]:
+    """An answer of ``body`` whose first 1000 bytes come alone, the rest (or up to ``cut_at``)
+    only once ``first_part_read`` is set: a reader that waited to fill its buffer would wait
+    until the event's guard gives up."""
+    def answer(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+                     % len(body) + body[:1000])
+        first_part_read.wait(timeout=30)
+        conn.sendall(body[1000:cut_at])
+    return answer
+
+
+def test_a_slow_body_is_handed_over_as_it_arrives():
+    from eojobs.http import ResponseStream
+
+    body = random_bytes(50_000)
+    first_part_read = threading.Event()
     got = bytearray()
-    with ResponseStream(response) as stream:
-        got += stream.read1(1 << 20)
-        assert 0 < len(got) <= 1000
-        first_part_read.set()
-        while piece := stream.read1(1 << 20):
-            got += piece
-    thread.join()
-    listener.close()
+    with raw_server(sent_in_two(body, first_part_read)) as url:
+        with ResponseStream(requests.get(url, stream=True, timeout=10)) as stream:
+            got += stream.read1(1 << 20)
+            assert 0 < len(got) <= 1000
+            first_part_read.set()
+            while piece := stream.read1(1 << 20):
+                got += piece
     assert bytes(got) == body
 
 
 def test_readinto1_hands_over_what_arrived_and_a_body_cut_short_is_a_transient_error():
-    import socket
-    import threading
-
-    import requests
-
     from eojobs.errors import BackendError
     from eojobs.http import ResponseStream
 
     body = random_bytes(200_000)
-    listener = socket.create_server(("127.0.0.1", 0))
     first_part_read = threading.Event()
-
-    def serve(cut: bool) -> None:
-        conn, _ = listener.accept()
-        with conn:
-            conn.recv(65536)
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
-                         % len(body) + body[:1000])
-            first_part_read.wait(timeout=30)
-            conn.sendall(body[1000:150_000] if cut else body[1000:])
-
     results = {}
     for cut in (False, True):
         first_part_read.clear()
-        thread = threading.Thread(target=serve, args=(cut,))
-        thread.start()
-        response = requests.get(f"http://127.0.0.1:{listener.getsockname()[1]}/", stream=True,
-                                timeout=10)
-        got, buffer = bytearray(), memoryview(bytearray(1 << 20))
-        with ResponseStream(response) as stream:
-            n = stream.readinto1(buffer)
-            assert 0 < n <= 1000
-            got += buffer[:n]
-            first_part_read.set()
-            try:
-                while n := stream.readinto1(buffer):
-                    got += buffer[:n]
-            except BackendError as exc:
-                results[cut] = exc
-            else:
-                results[cut] = bytes(got)
-            if not cut:
-                # The end stays the end, whatever the buffer's size.
-                assert stream.readinto1(buffer) == 0
-        thread.join()
-    listener.close()
+        answer = sent_in_two(body, first_part_read, 150_000 if cut else None)
+        with raw_server(answer) as url:
+            got, buffer = bytearray(), memoryview(bytearray(1 << 20))
+            with ResponseStream(requests.get(url, stream=True, timeout=10)) as stream:
+                n = stream.readinto1(buffer)
+                assert 0 < n <= 1000
+                got += buffer[:n]
+                first_part_read.set()
+                try:
+                    while n := stream.readinto1(buffer):
+                        got += buffer[:n]
+                except BackendError as exc:
+                    results[cut] = exc
+                else:
+                    results[cut] = bytes(got)
+                if not cut:
+                    # The end stays the end, whatever the buffer's size.
+                    assert stream.readinto1(buffer) == 0
     assert results[False] == body
     assert isinstance(results[True], BackendError) and results[True].transient
 
 
 def test_readinto1_of_a_chunked_body_goes_through_http_client():
-    import socket
-    import threading
-
-    import requests
-
     from eojobs.http import ResponseStream
 
     pieces = [random_bytes(70_000), random_bytes(5), random_bytes(300_000)]
-    listener = socket.create_server(("127.0.0.1", 0))
 
-    def serve() -> None:
-        conn, _ = listener.accept()
-        with conn:
-            conn.recv(65536)
-            chunks = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces)
-            conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
-                         b"Connection: close\r\n\r\n" + chunks + b"0\r\n\r\n")
+    def answer(conn: socket.socket) -> None:
+        chunks = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in pieces)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+                     b"Connection: close\r\n\r\n" + chunks + b"0\r\n\r\n")
 
-    thread = threading.Thread(target=serve)
-    thread.start()
-    response = requests.get(f"http://127.0.0.1:{listener.getsockname()[1]}/", stream=True,
-                            timeout=10)
     got, buffer = bytearray(), bytearray(1 << 20)
-    with ResponseStream(response) as stream:
-        assert stream.length is None
-        while n := stream.readinto1(buffer):
-            got += buffer[:n]
-    thread.join()
-    listener.close()
+    with raw_server(answer) as url:
+        with ResponseStream(requests.get(url, stream=True, timeout=10)) as stream:
+            assert stream.length is None
+            while n := stream.readinto1(buffer):
+                got += buffer[:n]
     assert bytes(got) == b"".join(pieces)
 
 
