@@ -9,8 +9,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from typing import TypeVar
 
 from eojobs.errors import AuthenticationError
+
+T = TypeVar("T")
+#: Sends of one request that refusals of its token may take. A request renews the
+#: token once at most, so against a server that refuses every token it stops after
+#: two sends; the other tries are for tokens that other threads got meanwhile, each
+#: of which an expiry on the server may overtake while many threads share a client.
+TOKEN_TRIES = 6
 
 
 class SharedToken:
@@ -51,6 +59,29 @@ class SharedToken:
             if fresh:
                 self.value = fresh
             return fresh
+
+
+    def authorised(self, attempt: Callable[[str], T], refused: Callable[[T], bool]) -> T:
+        """``attempt(token)``, sent again while its answer is ``refused``, with a better token.
+
+        The better token is one another thread got since, or else a renewed one;
+        the token is renewed once at most. The last answer is returned, refused
+        or not: what a refusal means is the caller's to say.
+        """
+        token = self.current()
+        renewed = False
+        for _ in range(TOKEN_TRIES - 1):
+            answer = attempt(token)
+            if not refused(answer):
+                return answer
+            fresh = self.newer(token)
+            if fresh is None and not renewed:
+                renewed = True
+                fresh = self.replace(token)
+            if fresh is None:
+                return answer
+            token = fresh
+        return attempt(token)
 
 
 class HoldsToken:

@@ -34,11 +34,6 @@ from eojobs.retrying import operation
 from eojobs.tokens import HoldsToken, SharedToken
 
 PAGE_SIZE = 24
-#: Sends of one request that the 401s of expired tokens may take. A request logs in
-#: once at most, so against a server that refuses every token it stops after two
-#: sends; the other tries are for tokens that other threads got meanwhile, each of
-#: which an expiry on the server may overtake while many threads share a client.
-TOKEN_TRIES = 6
 #: The most pages one listing may have: a server whose pages never end is an error.
 MAX_PAGES = 10_000
 DEFAULT_API_URL = "https://api.thefusionplatform.com"
@@ -139,14 +134,10 @@ class FusionClient(HoldsToken):
     def _request(self, method: str, path: str, *, params: Mapping[str, Any] | None,
                  body: Any, auth: bool, follow_redirects: bool) -> Any:
         what = f"{method} {path}"
-        headers = {"Content-Type": "application/json"}
-        if auth:
-            require_private_channel(self.api_url, "the access token")
-        token = None
-        logged_in = False
-        for attempt in range(1, TOKEN_TRIES + 1):
-            if auth:
-                token = self._token.current()
+
+        def attempt(token: str | None) -> requests.Response:
+            headers = {"Content-Type": "application/json"}
+            if token is not None:
                 headers["Authorization"] = f"Bearer {token}"
             response = self._send(method, self.api_url + path, what, params=params,
                                   json=body, headers=headers, allow_redirects=follow_redirects)
@@ -156,21 +147,16 @@ class FusionClient(HoldsToken):
                 raise BackendError(f"{what}: the server answered HTTP {response.status_code}, "
                                    f"pointing to {where}; not following it with credentials "
                                    "(check the API URL)")
-            if (response.status_code == 401 and auth and self.on_unauthorised
-                    and attempt < TOKEN_TRIES):
-                fresh = self._token.newer(token)
-                if fresh is None and not logged_in:
-                    logged_in = True
-                    fresh = self._token.replace(token)
-                    if fresh is None:
-                        raise AuthenticationError(
-                            f"{what}: {error_message(response)}; log in again with "
-                            "`eojobs login fusion` or set EOJOBS_FUSION_PASSWORD"
-                        )
-                if fresh is not None:
-                    continue
-            return json_or_error(response, error_message, what, platform_error)
-        raise AssertionError("unreachable")  # pragma: no cover
+            return response
+
+        if not auth:
+            return json_or_error(attempt(None), error_message, what, platform_error)
+        require_private_channel(self.api_url, "the access token")
+        response = self._token.authorised(attempt, lambda r: r.status_code == 401)
+        if response.status_code == 401:
+            raise AuthenticationError(f"{what}: {error_message(response)}; log in again with "
+                                      "`eojobs login fusion` or set EOJOBS_FUSION_PASSWORD")
+        return json_or_error(response, error_message, what, platform_error)
 
     def model(self, method: str, path: str, **kwargs: Any) -> Json:
         """A call whose answer is ``{"model": {...}}``."""

@@ -78,20 +78,19 @@ class OpenEOClient(HoldsToken):
     """HTTP calls to one openEO back-end, with a bearer token where one is set.
 
     ``token_source`` gives the token when the client has none yet;
-    ``on_unauthorised`` is called once when a request is refused for its
-    token, and if it returns a new token, the request is repeated with it.
+    ``on_unauthorised`` is called when a request is refused for its token,
+    and if it returns a new token, the request is repeated with it. Both are
+    set by the backend, once its authentication is made with this client.
     """
 
-    def __init__(self, url: str, policy: HttpPolicy | None = None,
-                 token_source: Callable[[], str | None] | None = None,
-                 on_unauthorised: Callable[[], str | None] | None = None) -> None:
+    def __init__(self, url: str, policy: HttpPolicy | None = None) -> None:
         self.url = url.rstrip("/")
         self.policy = policy or HttpPolicy()
         self.session = make_session(self.policy, user_agent="eojobs-openeo")
-        self.token_source = token_source
-        self.on_unauthorised = on_unauthorised
+        self.token_source: Callable[[], str | None] | None = None
+        self.on_unauthorised: Callable[[], str | None] | None = None
         self._token = SharedToken(
-            "no credentials for openeo: set EOJOBS_OPENEO_USERNAME and EOJOBS_OPENEO_PASSWORD",
+            "not logged in to openeo",
             source=lambda: self.token_source() if self.token_source else None,
             renew=lambda: self.on_unauthorised() if self.on_unauthorised else None)
         self._root: str | None = None
@@ -158,26 +157,26 @@ class OpenEOClient(HoldsToken):
 
         An answer whose status is in ``accept`` is returned as it is, not raised.
         """
+        what = f"{method} {path}"
+        url = self.root + path
+
+        def attempt(token: str | None) -> requests.Response:
+            headers = {} if token is None else {"Authorization": f"Bearer {token}"}
+            return send(self.session, self.policy, method, url, what=what, params=params,
+                        json=body, headers=headers)
+
         with operation(self.policy.budget):
-            what = f"{method} {path}"
-            url = self.root + path
-            renewed = False
-            while True:
-                headers = {}
-                sent = None
-                if auth:
-                    require_private_channel(url, "the access token")
-                    sent = self._token.current()
-                    headers["Authorization"] = f"Bearer {sent}"
-                response = send(self.session, self.policy, method, url, what=what,
-                                params=params, json=body, headers=headers)
-                if auth and not renewed and self.on_unauthorised and _token_refused(response):
-                    renewed = True
-                    if self._token.replace(sent):
-                        continue
-                if response.status_code >= 400 and response.status_code not in accept:
-                    raise to_error(response, what)
-                return response
+            if auth:
+                require_private_channel(url, "the access token")
+                response = self._token.authorised(attempt, _token_refused)
+            else:
+                response = attempt(None)
+        if response.status_code >= 400 and response.status_code not in accept:
+            error = to_error(response, what)
+            if auth and _token_refused(response):
+                error = AuthenticationError(f"{error}; log in again with `eojobs login openeo`")
+            raise error
+        return response
 
     def json(self, method: str, path: str, **kwargs: Any) -> Any:
         """A call whose answer is a JSON document."""
@@ -196,7 +195,7 @@ class OpenEOClient(HoldsToken):
             if not following:
                 return
             target = urljoin(self.root + "/", following)
-            if not same_origin(target, self.root) or not target.startswith(self.root + "/"):
+            if not target.startswith(self.root + "/"):
                 raise BackendError(f"GET {path}: the next page is on another server "
                                    f"({redact_url(target)}); not sending the token there")
             body = self.json("GET", target[len(self.root):])
@@ -224,14 +223,16 @@ def _token_refused(response: requests.Response) -> bool:
 
 def to_error(response: requests.Response, what: str) -> EOJobsError:
     """The eojobs error for a failed answer: by its openEO error code, else by its status."""
+    return error_for(response, error_message, what, _by_code(response))
+
+
+def _by_code(response: requests.Response) -> Callable[[int, str], type[EOJobsError] | None]:
     code = error_document(response)[0]
-    return error_for(response, error_message, what, lambda _status, _message: CODE_ERRORS.get(code))
+    return lambda _status, _message: CODE_ERRORS.get(code)
 
 
 def _checked_json(response: requests.Response, what: str) -> Any:
-    if response.status_code >= 400:
-        raise to_error(response, what)
-    return json_or_error(response, error_message, what)
+    return json_or_error(response, error_message, what, _by_code(response))
 
 
 def _next_link(body: Json) -> str | None:
