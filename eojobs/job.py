@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eojobs.errors import InputError, JobFailed, NoResults, NotStarted
+from eojobs.errors import EOJobsError, InputError, JobFailed, NoResults, NotStarted
 from eojobs.models import (
     Asset,
     Capability,
@@ -238,10 +238,14 @@ class Job:
         if self.status is JobStatus.SUCCEEDED:
             return
         logs: list[LogEntry] = []
+        unread = ""
         if Capability.LOGS in self.connection.capabilities:
-            logs = [e for e in self._backend.logs(self.id) if e.level == "error"]
+            try:
+                logs = [e for e in self._backend.logs(self.id) if e.level == "error"]
+            except EOJobsError as exc:  # the failure stands; only its reason is unknown
+                unread = f" (its logs could not be read: {exc})"
         verb = "was stopped" if self.status is JobStatus.STOPPED else "failed"
-        reason = self.info.error or (logs[-1].message if logs else "no reason given")
+        reason = self.info.error or (logs[-1].message if logs else "no reason given" + unread)
         raise JobFailed(f"job {self.id} ({self.name}) {verb}: {reason}", job=self, logs=logs)
 
 

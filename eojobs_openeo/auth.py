@@ -17,7 +17,7 @@ TOKEN_SECONDS = 3600.0
 class BasicAuth:
     """Gives the client a bearer token: from the 0600 cache, else from ``/credentials/basic``."""
 
-    def __init__(self, client: OpenEOClient, username: str | None, password: str | None) -> None:
+    def __init__(self, client: OpenEOClient, username: str, password: str | None) -> None:
         self.client = client
         self.username = username
         self._password = password
@@ -26,7 +26,7 @@ class BasicAuth:
 
     def token(self) -> str | None:
         """A token for the client: the cached one if still valid, else a new one."""
-        cached = load_token("openeo", self.account) if self.username else None
+        cached = load_token("openeo", self.account)
         if cached is not None:
             remember_secret(cached.access_token)
             return cached.access_token
@@ -34,7 +34,7 @@ class BasicAuth:
 
     def login(self) -> str:
         """Ask for a new token with the password, and cache it."""
-        if not self.username or not self._password:
+        if not self._password:
             raise AuthenticationError(
                 "no credentials for openeo: run `eojobs login openeo` or set "
                 "EOJOBS_OPENEO_USERNAME and EOJOBS_OPENEO_PASSWORD")

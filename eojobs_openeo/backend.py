@@ -7,6 +7,7 @@ with the region as its GeoJSON (or bounding-box) parameter.
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
@@ -18,7 +19,7 @@ from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from eojobs.backend import Backend, BackendSettings, ByteStream, JobRequest, tell_user
 from eojobs.config import ConfigWarning
-from eojobs.errors import BackendError, NotFound, Unsupported
+from eojobs.errors import AuthenticationError, BackendError, EOJobsError, NotFound, Unsupported
 from eojobs.http import HttpPolicy, checked_http_url, json_or_error
 from eojobs.models import Asset, Capability, JobInfo, LogEntry, Service
 from eojobs.shapes import reads_answers
@@ -32,6 +33,7 @@ Json = dict[str, Any]
 NOT_IMPLEMENTED = 501
 
 
+log = logging.getLogger("eojobs.openeo")
 _answers = reads_answers("the openEO back-end")
 
 
@@ -115,6 +117,7 @@ class OpenEOBackend(Backend):
         """Close the HTTP connections."""
         self.client.close()
 
+    @_answers
     def login(self, say: Callable[[str], None] = tell_user) -> str:
         """Log in now, caching the token; returns who (a user, a client or a provider).
 
@@ -159,7 +162,8 @@ class OpenEOBackend(Backend):
     def _process(self, process_id: str) -> tuple[Json, processes.PublicProcess | None]:
         """A process's definition; the public process it is, if it is not a saved one."""
         try:
-            return dict(self.client.json("GET", f"/process_graphs/{_path(process_id)}")), None
+            found = self.client.json("GET", f"/process_graphs/{_path(process_id)}")
+            return _object(found, f"GET /process_graphs/{process_id}"), None
         except NotFound:
             public = self._public_processes().get(process_id)
             if public is None:
@@ -219,14 +223,20 @@ class OpenEOBackend(Backend):
         if not self.client.offers("GET", "/jobs/{job_id}/estimate"):
             return None
         what = f"GET /jobs/{job_id}/estimate"
-        response = self.client.request("GET", f"/jobs/{_path(job_id)}/estimate",
-                                       accept=frozenset({NOT_IMPLEMENTED}))
-        if response.status_code == NOT_IMPLEMENTED:
+        try:
+            response = self.client.request("GET", f"/jobs/{_path(job_id)}/estimate",
+                                           accept=frozenset({NOT_IMPLEMENTED}))
+            if response.status_code == NOT_IMPLEMENTED:
+                return None
+            return mapping.estimate(json_or_error(response, error_message, what))
+        except AuthenticationError:
+            raise
+        except EOJobsError as exc:  # the job exists by now: keep it, unpriced, and say why
+            log.warning("job %s has no price: %s", job_id, exc)
             return None
-        return mapping.estimate(json_or_error(response, error_message, what))
 
     def _job(self, job_id: str) -> Json:
-        job = dict(self.client.json("GET", f"/jobs/{_path(job_id)}"))
+        job = _object(self.client.json("GET", f"/jobs/{_path(job_id)}"), f"GET /jobs/{job_id}")
         called = mapping.called_process(job)
         if called or job_id not in self._called:
             self._called[job_id] = called
@@ -259,6 +269,7 @@ class OpenEOBackend(Backend):
         self.client.request("DELETE", f"/jobs/{_path(job_id)}/results")
         return self.get_job(job_id)
 
+    @_answers
     def delete(self, job_id: str) -> None:
         """Delete the job and its results."""
         self.client.request("DELETE", f"/jobs/{_path(job_id)}")
@@ -270,8 +281,14 @@ class OpenEOBackend(Backend):
 
     def _info(self, job: Json, process_id: str | None = None) -> JobInfo:
         error = None
-        if job.get("status") == "error":
-            errors = self._log_documents(str(job["id"]), "error")
+        if job.get("status") == "error" and self.client.offers("GET", "/jobs/{job_id}/logs"):
+            try:
+                errors = self._log_documents(str(job["id"]), "error")
+            except AuthenticationError:
+                raise
+            except EOJobsError as exc:  # the job's state stands without its error's words
+                log.warning("cannot read the error logs of job %s: %s", job["id"], exc)
+                errors = []
             error = str(errors[-1].get("message") or "") if errors else None
         if not process_id:
             process_id = mapping.called_process(job) or self._called.get(str(job.get("id")))
@@ -312,9 +329,8 @@ class OpenEOBackend(Backend):
         return self._results(job_id)
 
     def _results(self, job_id: str) -> Json:
-        results = self.client.json("GET", f"/jobs/{_path(job_id)}/results")
-        if not isinstance(results, dict):
-            raise BackendError(f"GET /jobs/{job_id}/results: the answer is not a JSON object")
+        results = _object(self.client.json("GET", f"/jobs/{_path(job_id)}/results"),
+                          f"GET /jobs/{job_id}/results")
         base = self.client.root + f"/jobs/{_path(job_id)}/results"
         assets = results.get("assets")
         for asset in assets.values() if isinstance(assets, dict) else ():
@@ -346,6 +362,13 @@ def _auth(client: OpenEOClient, settings: OpenEOSettings) -> BasicAuth | OidcAut
         password = settings.password.get_secret_value() if settings.password else None
         return BasicAuth(client, settings.username, password)
     return OidcAuth(client, settings.provider_id, settings.client_id, secret)
+
+
+def _object(body: Any, what: str) -> Json:
+    """``body`` if it is a JSON object; a BackendError saying so otherwise."""
+    if not isinstance(body, dict):
+        raise BackendError(f"{what}: the answer is not a JSON object")
+    return body
 
 
 def _path(value: str) -> str:

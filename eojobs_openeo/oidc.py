@@ -104,38 +104,41 @@ class OidcAuth:
             if end == "\n" and text.strip():  # not the progress bar, redrawn with "\r"
                 say(text)
 
-        authenticator = flows.OidcDeviceAuthenticator(
-            self._client_info(provider, client_id), display=display,
-            max_poll_time=DEVICE_SECONDS, requests_session=self._session)
-        result = self._tokens(authenticator, "the device login", refresh=True)
-        self._save(provider, result, "")
+        info = self._client_info(provider, client_id)
+        result = self._tokens(lambda: flows.OidcDeviceAuthenticator(
+            info, display=display, max_poll_time=DEVICE_SECONDS, requests_session=self._session),
+            "the device login", refresh=True)
+        self._save(provider, result, "", client_id)
         return str(provider.get("title") or provider["id"])
 
     def _refreshed(self, cached: Token) -> str:
+        """New tokens from the refresh token, asked of the client the login was made with."""
         provider = self._provider()
-        client_id = self.client_id or self._default_client(provider, ("refresh_token",))
+        client_id = cached.user_id or self.client_id or \
+            self._default_client(provider, ("refresh_token",))
         flows = _flows()
-        authenticator = flows.OidcRefreshTokenAuthenticator(
-            self._client_info(provider, client_id), refresh_token=cached.refresh_token,
-            requests_session=self._session)
-        result = self._tokens(authenticator, "refreshing the login")
-        return self._save(provider, result, cached.refresh_token)
+        info = self._client_info(provider, client_id)
+        result = self._tokens(lambda: flows.OidcRefreshTokenAuthenticator(
+            info, refresh_token=cached.refresh_token, requests_session=self._session),
+            "refreshing the login")
+        return self._save(provider, result, cached.refresh_token, client_id)
 
     def _client_credentials(self) -> str:
         if not self.client_id:
             raise ConfigError("EOJOBS_OPENEO_CLIENT_SECRET is set but EOJOBS_OPENEO_CLIENT_ID "
                               "is not; set both for a client credentials login")
         provider = self._provider()
-        authenticator = _flows().OidcClientCredentialsAuthenticator(
-            self._client_info(provider, self.client_id), requests_session=self._session)
-        return self._save(provider, self._tokens(authenticator, "the client credentials login"),
-                          "")
+        info = self._client_info(provider, self.client_id)
+        result = self._tokens(lambda: _flows().OidcClientCredentialsAuthenticator(
+            info, requests_session=self._session), "the client credentials login")
+        return self._save(provider, result, "", self.client_id)
 
     def _provider(self) -> Json:
         """The identity provider to log in with: the one set, or the back-end's only or first."""
         body = self.client.json("GET", "/credentials/oidc", auth=False)
-        providers = [p for p in (body.get("providers") if isinstance(body, dict) else None) or []
-                     if isinstance(p, dict) and p.get("id") and p.get("issuer")]
+        listed = body.get("providers") if isinstance(body, dict) else None
+        providers = [p for p in listed if isinstance(p, dict) and p.get("id") and p.get("issuer")] \
+            if isinstance(listed, list) else []
         if not providers:
             raise AuthenticationError("the openEO back-end offers no OpenID Connect provider; "
                                       "set EOJOBS_OPENEO_USERNAME and EOJOBS_OPENEO_PASSWORD")
@@ -151,7 +154,8 @@ class OidcAuth:
     @staticmethod
     def _default_client(provider: Json, grants: tuple[str, ...]) -> str:
         """The first client the provider lists for public use that allows one of ``grants``."""
-        for client in provider.get("default_clients") or []:
+        clients = provider.get("default_clients")
+        for client in clients if isinstance(clients, list) else []:
             allowed = client.get("grant_types") if isinstance(client, dict) else None
             if isinstance(allowed, list) and client.get("id") and \
                     any(g in allowed for g in grants):
@@ -174,9 +178,11 @@ class OidcAuth:
                                     client_secret=self._secret)
 
     @staticmethod
-    def _tokens(authenticator: Any, what: str, refresh: bool = False) -> Any:
+    def _tokens(authenticator: Callable[[], Any], what: str, refresh: bool = False) -> Any:
+        """The tokens a flow gets; its failures (the provider lacks the grant, refuses it,
+        answers oddly) are one AuthenticationError."""
         try:
-            result = authenticator.get_tokens(request_refresh_token=refresh)
+            result = authenticator().get_tokens(request_refresh_token=refresh)
         except EOJobsError:
             raise
         except Exception as exc:  # the client's OidcException and its own parsing errors
@@ -184,13 +190,14 @@ class OidcAuth:
         remember_secret(result.access_token, result.refresh_token)
         return result
 
-    def _save(self, provider: Json, result: Any, refresh_token: str) -> str:
-        """Cache the tokens (a new refresh token replaces the old); return the bearer token."""
+    def _save(self, provider: Json, result: Any, refresh_token: str, client_id: str) -> str:
+        """Cache the tokens (a new refresh token replaces the old) with the client they are
+        for, in place of a user; return the bearer token."""
         bearer = f"oidc/{provider['id']}/{result.access_token}"
         remember_secret(bearer)
         seconds = float(result.expires_in) if result.expires_in else DEFAULT_SECONDS
         save_token("openeo", self.account, Token(
-            bearer, time.time() + seconds, "", result.refresh_token or refresh_token))
+            bearer, time.time() + seconds, client_id, result.refresh_token or refresh_token))
         self.client.token = bearer
         return bearer
 

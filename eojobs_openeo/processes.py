@@ -11,6 +11,7 @@ graph is sent inline, its parameters replaced by the job's values.
 from __future__ import annotations
 
 import json
+import os
 import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -56,7 +57,7 @@ def sources(value: str | Iterable[str] | None) -> tuple[str, ...]:
         return ()
     if isinstance(value, str):
         try:
-            return tuple(shlex.split(value))
+            return tuple(shlex.split(value, posix=os.name != "nt"))
         except ValueError as exc:
             raise ValueError(f"cannot split {value!r} into URLs and files: {exc}") from None
     return tuple(str(v) for v in value)

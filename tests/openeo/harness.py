@@ -145,21 +145,30 @@ def _arguments(job: BatchJobMetadata) -> dict[str, Any]:
 
 
 class Listing:
-    """WSGI middleware: notes each request's path, and adds endpoints to the capabilities.
+    """WSGI middleware: notes each request's path, adds endpoints to the capabilities, and
+    answers in the driver's place where a test makes the back-end misbehave.
 
     The driver hides endpoints it does not implement (the estimate answers 501
     and is not listed); ``extra_endpoints`` makes the capabilities list them
     anyway, as a back-end might, while the driver still answers the calls.
+    ``faults`` maps the end of a path to the status and JSON body answered there.
     """
 
     def __init__(self, app: Any) -> None:
         self.app = app
         self.extra_endpoints: list[dict[str, Any]] = []
+        self.faults: dict[str, tuple[int, Any]] = {}
         self.paths: list[str] = []
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         path = environ.get("PATH_INFO", "")
         self.paths.append(path)
+        fault = next((f for end, f in self.faults.items() if path.endswith(end)), None)
+        if fault is not None:
+            data = json.dumps(fault[1]).encode()
+            start_response(f"{fault[0]} Fault", [("Content-Type", "application/json"),
+                                                 ("Content-Length", str(len(data)))])
+            return [data]
         if not (self.extra_endpoints and path.rstrip("/").count("/") == 2
                 and path.startswith("/openeo/")):
             return self.app(environ, start_response)

@@ -224,12 +224,16 @@ def test_a_refused_token_is_replaced_once(oconn, openeo_env):
     assert oconn.backend.client.token != "basic//not-a-token"
 
 
-def test_the_token_is_cached_between_connections(openeo_env):
+def test_the_token_is_cached_between_connections(openeo_env, openeo_server):
     with eojobs.connect("openeo") as conn:
         conn.services()
         token = conn.backend.client.token
+    openeo_server.listing.paths.clear()
     with eojobs.connect("openeo") as conn:
-        assert conn.backend.auth.token() == token
+        conn.services()
+        assert conn.backend.client.token == token
+    # The dummy gives a user the same token every time: only no second login proves the cache.
+    assert not [p for p in openeo_server.listing.paths if p.endswith("/credentials/basic")]
 
 
 def test_a_server_error_is_a_transient_backend_error(oconn, openeo_server, monkeypatch):
@@ -257,6 +261,35 @@ def test_the_estimate_is_asked_only_where_the_capabilities_list_it(oconn, region
     assert other.price is None  # the driver lists it now, but answers 501 Not Implemented
     assert [p for p in openeo_server.listing.paths if p.endswith("/estimate")] == \
         [f"/openeo/1.2/jobs/{other.id}/estimate"]
+
+
+def test_an_estimate_that_fails_keeps_the_job_unpriced_and_says_why(openeo_env, region,
+                                                                    openeo_server, monkeypatch,
+                                                                    caplog):
+    monkeypatch.setattr(openeo_server.listing, "extra_endpoints",
+                        [{"path": "/jobs/{job_id}/estimate", "methods": ["GET"]}])
+    monkeypatch.setattr(openeo_server.listing, "faults", {"/estimate": (500, {
+        "code": "Internal", "message": "estimator down", "id": "r-1"})})
+    with eojobs.connect("openeo") as conn:
+        job = conn.create_job("ndvi", region)
+        assert job.price is None
+        assert [j.id for j in conn.jobs()] == [job.id]
+    assert f"job {job.id} has no price: GET /jobs/{job.id}/estimate: estimator down" in \
+        caplog.text
+
+
+def test_a_failed_job_whose_error_logs_cannot_be_read_still_reads_as_failed(
+        oconn, region, openeo_server, monkeypatch, caplog):
+    job = oconn.create_job("ndvi", region, options={"fail": True}).start()
+    monkeypatch.setattr(openeo_server.listing, "faults", {"/logs": (500, {
+        "code": "Internal", "message": "log store down"})})
+    with pytest.raises(eojobs.JobFailed) as caught:
+        job.wait(poll_interval=0.05, progress=False)
+    assert job.status is JobStatus.FAILED and job.info.error is None
+    assert str(caught.value).startswith(
+        f"job {job.id} (ndvi) failed: no reason given (its logs could not be read: GET /jobs/")
+    assert str(caught.value).endswith("/logs: log store down (Internal))")
+    assert "cannot read the error logs of job" in caplog.text
 
 
 def test_an_estimate_maps_to_a_price():

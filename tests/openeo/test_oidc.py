@@ -129,6 +129,7 @@ def test_device_login_prints_the_url_caches_the_tokens_0600_and_the_next_call_us
     assert "logged in to openeo as Local IdP; the token is cached, not the password" in err
     token = cached(oidc_env)
     assert token.access_token.startswith("oidc/local/") and token.refresh_token
+    assert token.user_id == "cli"  # the client a refresh must go to, the login's own
     assert token.access_token not in out + err and token.refresh_token not in out + err
     path = token_path("openeo", f"{oidc_env}|oidc||")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -223,3 +224,18 @@ def test_login_with_a_user_name_asks_only_for_the_password(openeo_env, monkeypat
     assert f"logged in to openeo as {openeo_env.username}" in ran.stderr
     assert openeo_env.password not in Path(token_path(
         "openeo", f"{openeo_env.server.url}|{openeo_env.username}")).read_text()
+
+
+@pytest.mark.parametrize(("document", "message"), [
+    ({"providers": 5}, "the openEO back-end offers no OpenID Connect provider; set "
+                       "EOJOBS_OPENEO_USERNAME and EOJOBS_OPENEO_PASSWORD"),
+    ({"providers": [{"id": "local", "issuer": "http://127.0.0.1:9", "default_clients": 5}]},
+     "the OpenID Connect provider 'local' of this back-end lists no client eojobs may use "
+     "for this login; set EOJOBS_OPENEO_CLIENT_ID to a client registered with it"),
+])
+def test_a_provider_list_of_the_wrong_shape_is_one_clear_error(oidc_env, oidc_server,
+                                                              monkeypatch, document, message):
+    monkeypatch.setattr(oidc_server.listing, "faults", {"/credentials/oidc": (200, document)})
+    with eojobs.connect("openeo") as conn, pytest.raises(eojobs.EOJobsError) as caught:
+        conn.backend.login(lambda text: None)
+    assert str(caught.value) == message
