@@ -23,7 +23,8 @@ from eojobs.backend import (
     tell_user,
 )
 from eojobs.errors import BackendError, InputError, NotFound, RegionError
-from eojobs.http import HttpPolicy, checked_http_url
+from eojobs.http import checked_http_url
+from eojobs.http_settings import HttpSettings
 from eojobs.models import (
     Asset,
     Capability,
@@ -51,7 +52,7 @@ _answers = reads_answers("the Fusion Platform")
 
 
 @pydantic_dataclass(kw_only=True, config={"extra": "forbid"})
-class FusionSettings(BackendSettings):
+class FusionSettings(HttpSettings):
     """Settings of the Fusion backend (``EOJOBS_FUSION_<NAME>``)."""
 
     @field_validator("api_url")
@@ -66,16 +67,6 @@ class FusionSettings(BackendSettings):
     organisation: str | None = Field(
         default=None, description="Organisation name or id (default: the user's first)."
     )
-    connect_timeout: float = Field(default=10.0, gt=0, description="Seconds to connect.")
-    read_timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for data.")
-    request_timeout: float = Field(
-        default=120.0, gt=0, description="Seconds one API request may take, answer included.")
-    retries: int = Field(default=5, ge=0, description="Retries of a failed request.")
-    retry_seconds: float = Field(
-        default=120.0, gt=0, description="Seconds one request's retries may take in all.")
-    max_answer_mib: float = Field(
-        default=64.0, gt=0, description="The largest API answer read into memory, in MiB.")
-    backoff: float = Field(default=0.5, ge=0, description="First retry delay, doubling after.")
     analysis_timeout: float = Field(
         default=600.0, gt=0, description="Seconds to wait for an uploaded file's analysis."
     )
@@ -104,12 +95,7 @@ class FusionBackend(Backend):
         super().__init__(settings)
         assert isinstance(settings, FusionSettings)
         self.config = settings
-        policy = HttpPolicy(connect_timeout=settings.connect_timeout,
-                            read_timeout=settings.read_timeout,
-                            request_timeout=settings.request_timeout, retries=settings.retries,
-                            retry_seconds=settings.retry_seconds, backoff=settings.backoff,
-                            max_answer_bytes=int(settings.max_answer_mib * (1 << 20)))
-        self.client = FusionClient(settings.api_url, policy)
+        self.client = FusionClient(settings.api_url, settings.policy())
         password = settings.password.get_secret_value() if settings.password else None
         self.auth = Authenticator(self.client, settings.email, settings.user_id, password)
         self.client.on_unauthorised = self.auth.renew

@@ -20,7 +20,8 @@ from pydantic.dataclasses import dataclass as pydantic_dataclass
 from eojobs.backend import Backend, BackendSettings, ByteStream, JobRequest, tell_user
 from eojobs.config import ConfigWarning
 from eojobs.errors import AuthenticationError, BackendError, EOJobsError, NotFound, Unsupported
-from eojobs.http import HttpPolicy, checked_http_url, json_or_error
+from eojobs.http import checked_http_url, json_or_error
+from eojobs.http_settings import HttpSettings
 from eojobs.models import Asset, Capability, JobInfo, LogEntry, Service
 from eojobs.shapes import reads_answers
 from eojobs_openeo import mapping, processes
@@ -38,7 +39,7 @@ _answers = reads_answers("the openEO back-end")
 
 
 @pydantic_dataclass(kw_only=True, config={"extra": "forbid"})
-class OpenEOSettings(BackendSettings):
+class OpenEOSettings(HttpSettings):
     """Settings of the openEO backend (``EOJOBS_OPENEO_<NAME>``)."""
 
     @field_validator("url")
@@ -50,9 +51,6 @@ class OpenEOSettings(BackendSettings):
     url: str | None = Field(default=None, description="URL of the openEO back-end's API.")
     username: str | None = Field(default=None, description="Basic-auth user name.")
     password: SecretStr | None = Field(default=None, description="Basic-auth password.")
-    connect_timeout: float = Field(default=10.0, gt=0, description="Seconds to connect.")
-    read_timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for data.")
-    retries: int = Field(default=5, ge=0, description="Retries of a failed request.")
     provider_id: str | None = Field(
         default=None, description="OpenID Connect provider to log in with (default: the "
         "back-end's first).")
@@ -100,9 +98,7 @@ class OpenEOBackend(Backend):
             raise ConfigError("openeo needs the URL of a back-end: set EOJOBS_OPENEO_URL or "
                               "give url=... to eojobs.connect")
         self.config = settings
-        policy = HttpPolicy(connect_timeout=settings.connect_timeout,
-                            read_timeout=settings.read_timeout, retries=settings.retries)
-        self.client = OpenEOClient(settings.url, policy)
+        self.client = OpenEOClient(settings.url, settings.policy())
         self.auth = _auth(self.client, settings)
         self.client.token_source = self.auth.token
         self.client.on_unauthorised = self.auth.renew

@@ -22,7 +22,6 @@ import pystac
 
 from eojobs.backend import Backend, BackendSettings, ByteStream, JobRequest, SearchRequest
 from eojobs.errors import BackendError, NotFound, OptionError, Unsupported
-from eojobs.http import HttpPolicy
 from eojobs.models import Asset, Capability, JobInfo, JobStatus, Service
 from eojobs.scenes import Scene
 from eojobs.shapes import reads_answers
@@ -77,8 +76,7 @@ class StacBackend(Backend):
         super().__init__(settings)
         assert isinstance(settings, StacSettings)
         self.endpoint = endpoint(settings)
-        self.policy = HttpPolicy(connect_timeout=settings.connect_timeout,
-                                 read_timeout=settings.read_timeout, retries=settings.retries)
+        self.policy = settings.policy()
         self.io = BoundedStacIO(self.endpoint.url, self.endpoint.headers, self.policy)
         self.transfer = AssetTransfer(self.io.session, self.policy, self.io.headers_for)
         self.store = Store()

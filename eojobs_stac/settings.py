@@ -22,9 +22,9 @@ from typing import Any
 from pydantic import Field, SecretStr, field_validator
 from pydantic.dataclasses import dataclass as pydantic_dataclass
 
-from eojobs.backend import BackendSettings
 from eojobs.errors import ConfigError
 from eojobs.http import checked_http_url
+from eojobs.http_settings import HttpSettings
 from eojobs.redact import remember_secret
 from eojobs.suggest import did_you_mean
 
@@ -60,7 +60,7 @@ class Provider:
 
 
 @pydantic_dataclass(kw_only=True, config={"extra": "forbid"})
-class StacSettings(BackendSettings):
+class StacSettings(HttpSettings):
     """Settings of the STAC backend (``EOJOBS_STAC_<NAME>``)."""
 
     url: str | None = Field(default=None, description="URL of the STAC API's landing page.")
@@ -70,9 +70,6 @@ class StacSettings(BackendSettings):
     provider: str | None = Field(default=None, description="A provider named in config.toml.")
     providers: dict[str, Provider] = Field(default_factory=dict,
                                            description="Named APIs: [stac.providers.NAME].")
-    connect_timeout: float = Field(default=10.0, gt=0, description="Seconds to connect.")
-    read_timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for data.")
-    retries: int = Field(default=5, ge=0, description="Retries of a failed request.")
     page_size: int = Field(default=100, ge=1, le=10_000,
                            description="Items asked for in one page of a search.")
 

@@ -63,3 +63,18 @@ def test_a_settings_class_that_is_not_itself_a_dataclass_is_named():
     with pytest.raises(eojobs.ConfigError, match="the settings class .*Settings must be "
                                                  r"decorated with @dataclass\(kw_only=True\)"):
         resolve_settings("p", Settings, {"url": "y"})
+
+
+@pytest.mark.parametrize("backend", ["fusion", "openeo", "stac"])
+@pytest.mark.parametrize(("name", "value", "message"), [
+    ("connect_timeout", "inf", "connect_timeout: Input should be a finite number"),
+    ("read_timeout", "nan", "read_timeout: Input should be a finite number"),
+    ("max_answer_mib", "0.00001", "max_answer_mib: Input should be greater than or equal to 1"),
+])
+def test_every_http_backend_refuses_endless_waits_and_empty_bounds(monkeypatch, backend, name,
+                                                                    value, message):
+    monkeypatch.setenv(f"EOJOBS_{backend.upper()}_{name.upper()}", value)
+    with pytest.raises(eojobs.ConfigError) as caught:
+        eojobs.connect(backend, url="https://example.org") if backend != "fusion" \
+            else eojobs.connect(backend)
+    assert f"bad settings for backend {backend}: {message}" in str(caught.value)
