@@ -12,6 +12,7 @@ from typing import Any
 import tomllib
 
 from eojobs.errors import ConfigError
+from eojobs.shapes import validation_problems
 from eojobs.suggest import did_you_mean
 
 HOME_ENV = "EOJOBS_HOME"
@@ -155,13 +156,8 @@ def resolve_settings(backend: str, model: type[Any], given: Mapping[str, Any]) -
             return model.model_validate(merged)
         return TypeAdapter(model).validate_python(merged)
     except ValidationError as exc:
-        problems, names = [], []
-        for error in exc.errors():
-            where = ".".join(str(p) for p in error["loc"])
-            names.append(str(error["loc"][0]) if error["loc"] else "")
-            message = str(error["msg"]).removeprefix("Value error, ")
-            problems.append(f"{where}: {message}" if where else message)
-        named = [n for n in names if n] or list(merged)
+        problems = validation_problems(exc)
+        named = [str(e["loc"][0]) for e in exc.errors() if e["loc"]] or list(merged)
         sources = ", ".join(env_var(backend, n) for n in dict.fromkeys(named))
         raise ConfigError(
             f"bad settings for backend {backend}: {'; '.join(problems)} (they come from "

@@ -23,7 +23,25 @@ def reads_answers(platform: str) -> Callable[[Callable[..., T]], Callable[..., T
             try:
                 return method(*args, **kwargs)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                problems = validation_problems(exc)
+                what = "; ".join(problems) if problems else f"{type(exc).__name__}: {exc}"
                 raise BackendError(f"{platform} answered in an unexpected shape "
-                                   f"({type(exc).__name__}: {exc})") from exc
+                                   f"({what})") from exc
         return wrapper
     return decorate
+
+
+def validation_problems(exc: BaseException) -> list[str]:
+    """A pydantic ValidationError's problems, each as ``where: what``; [] for other errors.
+
+    pydantic is not imported: an error that is not one of its own has no ``errors()``.
+    """
+    errors = getattr(exc, "errors", None)
+    if not callable(errors) or type(exc).__name__ != "ValidationError":
+        return []
+    problems = []
+    for error in errors():
+        where = ".".join(str(p) for p in error.get("loc") or ())
+        message = str(error.get("msg", "")).removeprefix("Value error, ")
+        problems.append(f"{where}: {message}" if where else message)
+    return problems

@@ -57,3 +57,18 @@ def test_the_cli_says_so_in_one_line(monkeypatch):
     assert result.exit_code == 1
     assert result.stderr.startswith("error: the Fusion Platform answered in an unexpected shape")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_model_that_does_not_validate_names_its_fields_not_pydantics_links(monkeypatch):
+    answers = {"/services/latest": {"list": [{"id": 7, "name": None}]}}
+    with canned({**USER_ANSWER, **answers}) as server:
+        monkeypatch.setenv("EOJOBS_FUSION_API_URL", server.url)
+        with eojobs.connect("fusion", email="me@org.com", retries=0) as conn:
+            conn.backend.client.token = "token"
+            conn.backend.auth.user_id = USER
+            with pytest.raises(eojobs.BackendError) as caught:
+                conn.services()
+    message = str(caught.value)
+    assert message.startswith("the Fusion Platform answered in an unexpected shape (")
+    assert "errors.pydantic.dev" not in message and "\n" not in message
+    assert ": Input should be a valid string" in message
