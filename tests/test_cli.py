@@ -200,6 +200,18 @@ def test_environment_problems_are_one_line_not_a_traceback(monkeypatch, tmp_path
     result = invoke("jobs")
     assert result.exit_code == 1
     assert "cannot be used (file is not a database); move it away" in result.stderr
+    newer = tmp_path / "home3"
+    (newer / "mock").mkdir(parents=True)
+    import sqlite3
+
+    with sqlite3.connect(newer / "mock" / "state.sqlite") as db:
+        db.execute("PRAGMA user_version = 99")
+    monkeypatch.setenv("EOJOBS_HOME", str(newer))
+    result = invoke("jobs")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        f"error: the mock platform's database {newer}/mock/state.sqlite cannot be used (it was "
+        "written by a newer eojobs); move it away to start afresh")
 
 
 def test_a_broken_plugin_warns_and_everything_else_works(tmp_path):

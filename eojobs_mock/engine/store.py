@@ -142,14 +142,13 @@ class Store:
             ) from None
 
     def _create(self) -> None:
-        path = self.path
         initial_credits = self.initial_credits
         if self.read().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
             return  # made before: a command that only reads writes nothing
         with self.write() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                raise RuntimeError(f"{path} was written by a newer eojobs")
+                raise sqlite3.DatabaseError("it was written by a newer eojobs")
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)

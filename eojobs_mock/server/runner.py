@@ -24,8 +24,9 @@ class _RequestHandler(WSGIRequestHandler):
     """Logs ``METHOD path status`` without the query string, which may hold a signature."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        path = self.path.split("?", 1)[0]
-        log.info("%s %s %s", self.command, path, code)
+        # A request that could not be parsed (a TLS hello sent to plain HTTP) has no path.
+        path = getattr(self, "path", "").split("?", 1)[0]
+        log.info("%s %s %s", getattr(self, "command", None) or "-", path, code)
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug(format, *args)

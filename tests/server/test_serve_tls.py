@@ -121,3 +121,20 @@ def test_readinto1_gathers_the_tls_records_that_have_arrived(certificate):
     assert b"".join(pieces) == body
     # Every record (16 KiB at most) had arrived: they come in one or two reads, not six.
     assert len(pieces) <= 2 and max(map(len, pieces)) > 2 * 16384
+
+
+def test_a_request_that_cannot_be_parsed_is_logged_without_a_traceback(mock_server, caplog,
+                                                                       capfd):
+    import logging
+    import socket
+    from urllib.parse import urlsplit
+
+    caplog.set_level(logging.INFO, logger="eojobs_mock.server")
+    where = urlsplit(mock_server.url)
+    with socket.create_connection((where.hostname, where.port), timeout=10) as sock:
+        # What an https client sends first: a TLS hello, not an HTTP request line.
+        sock.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\x00" * 64 + b"\r\n\r\n")
+        answer = sock.recv(4096)
+    assert b"400 - Bad request syntax" in answer
+    assert "Traceback" not in capfd.readouterr().err
+    assert "eojobs_mock.server:runner.py" in caplog.text and " -  400" in caplog.text
