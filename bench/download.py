@@ -215,20 +215,26 @@ def run(root: Path, url: str, args: argparse.Namespace, tls_url: str | None,
             cases = [case for case in cases if "SDK" not in case[1]]
         # Rounds interleave the tools, so a slow spell of the machine hits all of them;
         # each output is deleted at once, so every tool writes into the same kind of memory.
-        sources = {"big.bin": _digest(big)} if args.only_big else {}
+        # What every tool must write: each file's name and digest, for the big file and the many.
+        served = {"1 file": {"big.bin": _digest(big)},
+                  "many": {p.name: _digest(p) for p in small}}
+        served["https"] = served["1 file"]
         samples: dict[str, list[tuple[float, float]]] = {name: [] for _, name, *_ in cases}
         failures: dict[str, int] = {name: 0 for name in samples}
         for _ in range(args.rounds):
-            for _, name, _, folder, fn in cases:
+            for group, name, _, folder, fn in cases:
                 try:
                     samples[name].append(measure(lambda: fn(folder)))  # noqa: B023
                 except subprocess.CalledProcessError:
                     failures[name] += 1  # the SDK, now and then; counted, not hidden
-                # Outside the timing: every tool must have written the very bytes served.
-                for file_name, digest in sources.items():
-                    got = root / folder / file_name
-                    if got.exists() and _digest(got) != digest:
-                        raise SystemExit(f"{name} wrote wrong bytes to {got}")
+                else:
+                    # Outside the timing: the tool wrote every file, with the bytes served.
+                    written = {p.name: p for p in (root / folder).rglob("*") if p.is_file()}
+                    for file_name, digest in served[group].items():
+                        got = written.get(file_name)
+                        if got is None or _digest(got) != digest:
+                            raise SystemExit(f"{name} did not write {file_name} as served "
+                                             f"(in {root / folder})")
                 shutil.rmtree(root / folder, ignore_errors=True)
         for group, name, size, _, _ in cases:
             if not samples[name]:
