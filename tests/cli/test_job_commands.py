@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.conftest import on_terminal
-from tests.conftest import GLASGOW
+from tests.conftest import GLASGOW, TWINS
 
 ELEVATION = ["elevation", "-r", str(GLASGOW)]
 
@@ -47,20 +47,17 @@ def test_delete_with_yes_does_not_ask_and_takes_several(eojobs):
     assert eojobs.json("jobs") == []
 
 
-def test_delete_refuses_short_and_ambiguous_prefixes_and_deletes_nothing(eojobs, monkeypatch):
-    ids = [created(eojobs) for _ in range(20)]
+def test_delete_refuses_short_and_ambiguous_prefixes_and_deletes_nothing(eojobs, chosen_ids):
+    chosen_ids(TWINS)
+    ids = [created(eojobs) for _ in TWINS]
+    assert ids == TWINS
     short = eojobs("delete", ids[0][:3], "--yes")
     assert short.exit_code == 2
     assert short.stderr.strip() == (
         f"error: give at least 4 characters of a job id; {ids[0][:3]!r} is too short")
-    # 20 random ids surely share a first hex digit; a 4-character prefix may still be unique,
-    # so look for one shared by two of them.
-    shared = next(a[:4] for a in ids for b in ids if a != b and a[:4] == b[:4]) \
-        if any(a != b and a[:4] == b[:4] for a in ids for b in ids) else None
-    if shared is not None:
-        ambiguous = eojobs("delete", shared, "--yes")
-        assert ambiguous.exit_code == 2 and "matches 2 jobs" in ambiguous.stderr
-    assert len(eojobs.json("jobs")) == 20
+    ambiguous = eojobs("delete", "abcd", "--yes")
+    assert ambiguous.exit_code == 2 and f"matches {len(TWINS)} jobs" in ambiguous.stderr
+    assert len(eojobs.json("jobs")) == len(TWINS)
 
 
 def test_stop_on_a_finished_job_says_it_had_already_ended(eojobs):

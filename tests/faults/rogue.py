@@ -15,14 +15,13 @@ Behaviour = Callable[["Rogue", socket.socket, str], None]
 class Rogue:
     """A threaded TCP server that reads each request's head and hands the socket to ``behave``.
 
-    ``hits`` counts the requests that reached it, ``paths`` lists their
-    paths. Closing it wakes every handler still dripping or waiting.
+    ``hits`` counts the requests that reached it. Closing it wakes every handler still
+    dripping or waiting.
     """
 
     def __init__(self, behave: Behaviour) -> None:
         self.behave = behave
         self.hits = 0
-        self.paths: list[str] = []
         self.stopping = threading.Event()
         self._lock = threading.Lock()
         rogue = self
@@ -54,7 +53,6 @@ class Rogue:
             path = head.split(b" ", 2)[1].decode()
             with self._lock:
                 self.hits += 1
-                self.paths.append(path)
             try:
                 self.behave(self, sock, path)
             except OSError:
