@@ -178,7 +178,8 @@ class BoundedSession(requests.Session):
 
 
 def send(session: requests.Session, policy: HttpPolicy, method: str, url: str, *,
-         what: str | None = None, stream: bool = False, **kwargs: Any) -> requests.Response:
+         what: str | None = None, stream: bool = False, repeatable: bool | None = None,
+         **kwargs: Any) -> requests.Response:
     """``session.request`` within the bounds of ``policy``, retried as :mod:`eojobs.retrying` says.
 
     Unless ``stream`` is set, the answer is read into memory within
@@ -186,9 +187,14 @@ def send(session: requests.Session, policy: HttpPolicy, method: str, url: str, *
     to get an answer raises a BackendError naming ``what`` (the method and
     the URL without its query by default); an answer is returned whatever
     its status, once retries of a status that calls for them are spent.
+
+    Whether a request may be sent again follows from its method, unless
+    ``repeatable`` says: a POST that only reads (a STAC search) is repeatable.
     """
     method = method.upper()
     what = what or f"{method} {_where(url)}"
+    idempotent = method in IDEMPOTENT if repeatable is None else repeatable
+    safe = method in SAFE if repeatable is None else repeatable
     kwargs.setdefault("timeout", policy.timeout)
     data = kwargs.get("data")
     rewind = data.tell() if hasattr(data, "seek") and hasattr(data, "tell") else None
@@ -200,7 +206,7 @@ def send(session: requests.Session, policy: HttpPolicy, method: str, url: str, *
             try:
                 response = session.request(method, url, stream=True, **kwargs)
                 if response.status_code in RETRY_STATUSES:
-                    again = _repeatable_status(response.status_code, method)
+                    again = response.status_code in REFUSED_STATUSES or idempotent
                     pause = _pause(response, budget, policy)
                     if budget.fail() and again and budget.allows_pause(pause):
                         response.close()
@@ -214,7 +220,7 @@ def send(session: requests.Session, policy: HttpPolicy, method: str, url: str, *
             except requests.RequestException as exc:
                 if isinstance(exc, PERMANENT):
                     raise transport_error(exc, what, policy, url) from None
-                again = _repeatable_failure(exc, method)
+                again = _repeatable_failure(exc, idempotent, safe)
                 pause = backoff_delay(budget.failures + 1, policy.backoff, policy.backoff_max)
                 if not (budget.fail() and again and budget.allows_pause(pause)):
                     raise transport_error(exc, what, policy, url) from None
@@ -222,11 +228,7 @@ def send(session: requests.Session, policy: HttpPolicy, method: str, url: str, *
                 time.sleep(pause)
 
 
-def _repeatable_status(status: int, method: str) -> bool:
-    return status in REFUSED_STATUSES or method in IDEMPOTENT
-
-
-def _repeatable_failure(exc: requests.RequestException, method: str) -> bool:
+def _repeatable_failure(exc: requests.RequestException, idempotent: bool, safe: bool) -> bool:
     """Whether a request that failed with ``exc`` may be sent again."""
     if _not_sent(exc):
         return True
@@ -234,8 +236,8 @@ def _repeatable_failure(exc: requests.RequestException, method: str) -> bool:
         # A server silent for a whole read timeout is not asked again at once.
         return False
     if isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        return method in SAFE
-    return isinstance(exc, requests.ConnectionError) and method in IDEMPOTENT
+        return safe
+    return isinstance(exc, requests.ConnectionError) and idempotent
 
 
 def _not_sent(exc: requests.RequestException) -> bool:

@@ -16,6 +16,7 @@ import requests
 from pystac.link import Link
 from pystac_client.stac_api_io import StacApiIO
 
+from eojobs.credentials import require_private_channel
 from eojobs.errors import BackendError, EOJobsError
 from eojobs.http import HttpPolicy, error_for, make_session, same_origin, send
 from eojobs.redact import redact_url
@@ -69,8 +70,14 @@ class BoundedStacIO(StacApiIO):
         session.rebuild_auth = rebuild_auth  # type: ignore[method-assign]
 
     def headers_for(self, url: str) -> dict[str, str]:
-        """The provider's headers if ``url`` is on the API's origin, else none."""
-        return dict(self._secret_headers) if same_origin(url, self.root) else {}
+        """The provider's headers if ``url`` is on the API's origin, else none.
+
+        Headers (a token among them) are refused over plain http off this machine.
+        """
+        if not (self._secret_headers and same_origin(url, self.root)):
+            return {}
+        require_private_channel(url, "the STAC provider's headers")
+        return dict(self._secret_headers)
 
     def request(self, href: str, method: str | None = None,
                 headers: dict[str, str] | None = None,
@@ -80,8 +87,9 @@ class BoundedStacIO(StacApiIO):
         what = f"{method} {_path(href)}"
         sent = {**(headers or {}), **self.headers_for(href)}
         if method == "POST":
+            # A search only reads, so a failed page is asked for again like a GET.
             response = send(self.session, self.policy, method, href, what=what, headers=sent,
-                            json=parameters or {})
+                            json=parameters or {}, repeatable=True)
         else:
             response = send(self.session, self.policy, method, href, what=what, headers=sent,
                             params=parameters or None)

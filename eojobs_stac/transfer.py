@@ -16,7 +16,7 @@ import urllib3
 from urllib3.util.retry import Retry
 
 from eojobs.backend import ByteStream
-from eojobs.errors import NotReady
+from eojobs.errors import EOJobsError, NotReady
 from eojobs.http import HttpPolicy, ranged_stream, send, transport_error
 from eojobs.models import Asset
 from eojobs.redact import redact_url
@@ -26,8 +26,8 @@ from eojobs_stac.store import GONE, ONLINE, WAITING
 #: Answers of an href that say "not online yet": accepted for staging, or unavailable for now.
 STAGING = 202
 UNAVAILABLE = 503
-#: Answers that say the file will never come.
-GONE_STATUSES = frozenset({404, 410})
+#: Refusals (4xx) that pass: any other says the file will never come.
+PASSING_STATUSES = frozenset({408, 425, 429})
 #: Seconds before looking again at an asset whose server named no time.
 DEFAULT_WAIT = 5.0
 #: The longest wait between two looks, whatever the server says.
@@ -72,17 +72,18 @@ class AssetTransfer:
         """Whether an offline asset is online now: one ranged GET of its first byte."""
         try:
             response = self._get(href, {"Range": "bytes=0-0"}, "check")
-        except Exception as exc:  # noqa: BLE001 - any failure: look again later
-            return Look(WAITING, DEFAULT_WAIT, str(exc))
+        except EOJobsError as exc:  # a network hiccup is looked at again; a bad href is not
+            return Look(WAITING, DEFAULT_WAIT, str(exc)) if getattr(exc, "transient", False) \
+                else Look(GONE, note=str(exc))
         with response:
             wait = not_ready(response)
             status = response.status_code
         if wait is not None:
             return Look(WAITING, min(wait or DEFAULT_WAIT, MAX_WAIT), f"HTTP {status}")
-        if status in GONE_STATUSES:
-            return Look(GONE, note=f"HTTP {status} from {redact_url(href)}")
         if status < 300:
             return Look(ONLINE)
+        if 400 <= status < 500 and status not in PASSING_STATUSES:
+            return Look(GONE, note=f"HTTP {status} from {redact_url(href)}")
         return Look(WAITING, DEFAULT_WAIT, f"HTTP {status}")
 
     def order(self, href: str) -> None:

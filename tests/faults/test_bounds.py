@@ -314,3 +314,19 @@ def test_a_wait_against_503_ends_at_its_timeout_as_a_timeout():
             wait_for_jobs(fetch_jobs, ["j"], timeout=1.0, intervals=(0.05, 0.05),
                           progress=False, label="j", policy=WaitPolicy(soft_errors=100))
         assert elapsed_since(start) < 5, "the retries inside a poll end with the wait"
+
+
+@pytest.mark.parametrize(("repeatable", "sends"), [(None, 1), (True, 3)])
+def test_a_post_that_only_reads_is_asked_again_after_a_503_when_said_repeatable(repeatable,
+                                                                               sends):
+    from eojobs.http import make_session, send
+    from tests.scripted_server import Answer, scripted_server
+
+    def answer(seen) -> Answer:
+        return Answer(503, body={"down": True}) if len(server.seen) < 3 else Answer(200, body={})
+
+    with scripted_server(answer) as server:
+        response = send(make_session(QUICK), QUICK, "POST", server.url + "/search",
+                        json={"limit": 1}, repeatable=repeatable)
+        assert len(server.seen) == sends
+    assert response.status_code == (200 if repeatable else 503)

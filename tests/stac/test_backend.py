@@ -111,13 +111,28 @@ def test_an_offline_scene_is_ordered_waited_for_and_scheduled_before(sconn, stac
                                        "staged/staged.bin": payload("staged.bin", 3000)}
 
 
-def test_an_offline_asset_that_disappears_fails_the_job(sconn, stac):
-    stac.files.fault("staged.bin", missing=True)
+@pytest.mark.parametrize(("fault", "status"), [
+    ({"missing": True}, 404),
+    # A refusal other than "too many", "too early" or "timeout" will not pass with time either.
+    ({"offline": 1000, "status": 403, "retry_after": None}, 403),
+])
+def test_an_offline_asset_that_disappears_or_is_refused_fails_the_job(sconn, stac, fault,
+                                                                       status):
+    stac.files.fault("staged.bin", **fault)
     stac.files.fault("cold.bin", offline=1000)
     job = sconn.create_job("archive", GLASGOW)
     with pytest.raises(eojobs.JobFailed, match=r"1 of 2 files cannot be fetched; first "
-                                               r"staged.bin of staged: HTTP 404"):
+                                               rf"staged.bin of staged: HTTP {status}"):
         job.start_and_wait(poll_interval=0.05, timeout=30, progress=False)
+
+
+def test_headers_are_refused_over_plain_http_off_this_machine(monkeypatch):
+    monkeypatch.setenv("EOJOBS_STAC_URL", "http://192.0.2.1:9/")
+    monkeypatch.setenv("EOJOBS_STAC_TOKEN", "secret-token-value")
+    with eojobs.connect("stac") as conn, pytest.raises(eojobs.InputError) as caught:
+        conn.services()
+    assert str(caught.value) == ("refusing to send the STAC provider's headers over plain "
+                                 "http to 192.0.2.1; use https")
 
 
 def test_missing_and_corrupt_files_fail_alone_and_a_cut_download_resumes(sconn, stac,
