@@ -14,6 +14,7 @@ import functools
 import json
 import time
 import uuid
+import warnings
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, ClassVar, TypeVar
@@ -41,14 +42,19 @@ def _answers(method: Callable[..., T]) -> Callable[..., T]:
     from pystac import STACError, STACTypeError
     from pystac_client.errors import ClientTypeError
     from pystac_client.exceptions import APIError
-    from pystac_client.warnings import DoesNotConformTo
+    from pystac_client.warnings import DoesNotConformTo, PystacClientWarning
 
     shaped = _shapes(method)
 
     @functools.wraps(method)
     def wrapper(*args: Any, **kwargs: Any) -> T:
         try:
-            return shaped(*args, **kwargs)
+            with warnings.catch_warnings():
+                # A part of the API that is missing is an error; pystac-client's other
+                # warnings (it falls back to reading a catalogue) are its own business.
+                warnings.simplefilter("ignore", PystacClientWarning)
+                warnings.simplefilter("error", DoesNotConformTo)
+                return shaped(*args, **kwargs)
         except DoesNotConformTo as exc:
             raise Unsupported(f"the STAC API does not offer {exc.args[0] if exc.args else 'it'}"
                               " (it does not conform to that part of the STAC API)") from None
@@ -128,12 +134,13 @@ class StacBackend(Backend):
         arguments = query.search_arguments(plan, self.page_size, can_filter,
                                            self._conforms("QUERY"))
         items = self.api.search(**arguments).items()
-        found = list(query.kept(items, plan))
+        passed_over: set[str] = set()
+        found = list(query.kept(items, plan, passed_over))
+        have = {k for item, _ in found for k in item.assets} | passed_over
         for key in plan.assets or []:
-            if found and not any(key in item.assets for item, _ in found):
-                have = sorted({k for item, _ in found for k in item.assets})
+            if have and not any(key in item.assets for item, _ in found):
                 raise OptionError(f"no scene found has an asset {key!r}; they have: "
-                                  f"{', '.join(have)}")
+                                  f"{', '.join(sorted(have))}")
         return found
 
     # Jobs

@@ -137,8 +137,13 @@ def search_arguments(found: Plan, page_size: int, can_filter: bool,
     return arguments
 
 
-def kept(items: Iterator[pystac.Item], found: Plan) -> Iterator[tuple[pystac.Item, list[str]]]:
-    """Each item that passes the checks, with the keys of its assets to take, up to the limit."""
+def kept(items: Iterator[pystac.Item], found: Plan,
+         passed_over: set[str] | None = None) -> Iterator[tuple[pystac.Item, list[str]]]:
+    """Each item that passes the checks, with the keys of its assets to take, up to the limit.
+
+    The asset keys of items left out for having none of the chosen assets are
+    added to ``passed_over``, so that a key no item has can be told from no match.
+    """
     taken = 0
     for item in items:
         if taken >= found.limit:
@@ -149,6 +154,8 @@ def kept(items: Iterator[pystac.Item], found: Plan) -> Iterator[tuple[pystac.Ite
                 continue
         keys = mapping.chosen_keys(item, found.assets)
         if not keys:
+            if passed_over is not None:
+                passed_over.update(item.assets)
             continue
         taken += 1
         yield item, keys

@@ -195,3 +195,10 @@ def test_an_unknown_collection_and_a_search_that_finds_nothing(sconn, user_dir):
 def test_search_is_refused_up_front_where_a_backend_cannot(conn):
     with pytest.raises(eojobs.Unsupported, match="the mock backend does not support searching"):
         conn.search("no such service", GLASGOW)
+
+
+def test_an_asset_key_no_scene_has_is_named_not_taken_for_no_match(sconn):
+    with pytest.raises(eojobs.OptionError) as caught:
+        sconn.search("archive", GLASGOW, {"assets": "NOPE"})
+    assert str(caught.value) == "no scene found has an asset 'NOPE'; they have: data"
+    assert sconn.jobs() == []

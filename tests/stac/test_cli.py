@@ -193,6 +193,19 @@ def test_an_api_answering_in_a_wrong_shape_is_a_one_line_backend_error(eojobs, c
     assert "STAC API" in done.stderr
 
 
+def test_an_api_without_collections_says_so_in_one_line_without_the_clients_warnings(
+        eojobs, catalogue, monkeypatch):
+    import json
+
+    landing = {"type": "Catalog", "id": "x", "description": "d", "stac_version": "1.0.0",
+               "conformsTo": ["https://api.stacspec.org/v1.0.0/core"], "links": []}
+    monkeypatch.setenv("EOJOBS_STAC_URL",
+                       catalogue.files.add("bare.json", json.dumps(landing).encode()))
+    done = eojobs("-b", "stac", "services")
+    assert done.exit_code == 2
+    assert done.stderr == ("error: the STAC API does not offer COLLECTIONS (it does not "
+                           "conform to that part of the STAC API)\n")
+
 
 def test_a_redirect_to_another_origin_drops_the_providers_headers(catalogue, tmp_path):
     from eojobs.models import Asset
