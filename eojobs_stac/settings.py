@@ -83,10 +83,9 @@ class StacSettings(HttpSettings):
 
 @dataclass(frozen=True)
 class Endpoint:
-    """The API a connection talks to: its URL, the name it goes by, and its secret headers."""
+    """The API a connection talks to: its URL and its secret headers."""
 
     url: str
-    name: str
     headers: dict[str, str]
 
 
@@ -105,9 +104,8 @@ def endpoint(settings: StacSettings) -> Endpoint:
                 f"{', '.join(names) or 'none'} (add [stac.providers.{settings.provider}] "
                 "with a url)")
         url, headers, token = found.url, found.headers, found.token
-        name = settings.provider
     elif settings.url:
-        url, headers, token, name = settings.url, settings.headers, settings.token, ""
+        url, headers, token = settings.url, settings.headers, settings.token
     else:
         raise ConfigError("stac needs the URL of a STAC API: set EOJOBS_STAC_URL, give "
                           "url=... to eojobs.connect, or name a provider of config.toml "
@@ -118,4 +116,4 @@ def endpoint(settings: StacSettings) -> Endpoint:
     for value in plain.values():
         remember_secret(value)
         remember_secret(value.split(" ", 1)[-1])
-    return Endpoint(url=url.rstrip("/") or url, name=name, headers=plain)
+    return Endpoint(url=url.rstrip("/") or url, headers=plain)

@@ -10,18 +10,20 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from eojobs.config import ensure_home, home
 from eojobs.errors import BackendError
+from eojobs.models import Asset, JobStatus
 
 BUSY_TIMEOUT_S = 30.0
 #: Asset states: online; waiting (offline, or ordered) until ``next_check``; gone.
 ONLINE, WAITING, GONE = "online", "waiting", "gone"
+T = TypeVar("T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -134,29 +136,36 @@ class Store:
         with self._db() as db:
             row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone() \
                 if db is not None else None
-        return _job(row) if row is not None else None
+        return self._read(_job, [row])[0] if row is not None else None
 
     def jobs(self, api: str) -> list[JobRow]:
         """The jobs made on the API at ``api``, newest first."""
         with self._db() as db:
             rows = db.execute("SELECT * FROM jobs WHERE api = ? ORDER BY seq DESC",
                               (api,)).fetchall() if db is not None else []
-        return [_job(r) for r in rows]
+        return self._read(_job, rows)
 
     def items(self, job_id: str) -> list[dict[str, Any]]:
         """The job's item documents, in the order the search found them."""
         with self._db() as db:
             rows = db.execute("SELECT document FROM items WHERE job_id = ? ORDER BY seq",
                               (job_id,)).fetchall() if db is not None else []
-        return [json.loads(r["document"]) for r in rows]
+        return self._read(lambda r: _object(r["document"]), rows)
 
     def assets(self, job_id: str) -> list[AssetRow]:
         """The job's chosen assets with their states."""
         with self._db() as db:
             rows = db.execute("SELECT * FROM assets WHERE job_id = ? ORDER BY seq",
                               (job_id,)).fetchall() if db is not None else []
-        return [AssetRow(r["seq"], json.loads(r["asset"]), r["state"], r["next_check"], r["note"])
-                for r in rows]
+        return self._read(_asset, rows)
+
+    def _read(self, convert: Callable[[sqlite3.Row], T], rows: list[sqlite3.Row]) -> list[T]:
+        """The rows converted; a row damaged since it was written is one clear error."""
+        try:
+            return [convert(r) for r in rows]
+        except (ValueError, TypeError, KeyError) as exc:
+            raise BackendError(f"the STAC job store {self.path} has a damaged row ({exc}); "
+                               "move it away to start afresh") from None
 
     def set_asset(self, job_id: str, seq: int, state: str, next_check: float = 0.0,
                   note: str = "") -> None:
@@ -177,22 +186,37 @@ class Store:
             if status == "running":
                 db.execute("UPDATE jobs SET started_at = COALESCE(started_at, ?) WHERE id = ?",
                            (now, job_id))
-            if status in ("succeeded", "failed", "stopped"):
+            if status in ("succeeded", "failed"):
                 db.execute("UPDATE jobs SET ended_at = COALESCE(ended_at, ?) WHERE id = ?",
                            (now, job_id))
 
-    def delete(self, job_id: str) -> bool:
-        """Forget a job; whether there was one."""
+    def delete(self, job_id: str) -> None:
+        """Forget a job."""
         with self._db() as db:
             if db is None:
-                return False
-            for table in ("items", "assets"):
-                db.execute(f"DELETE FROM {table} WHERE job_id = ?", (job_id,))  # noqa: S608
-            return db.execute("DELETE FROM jobs WHERE id = ?", (job_id,)).rowcount > 0
+                return
+            for table in ("items", "assets", "jobs"):
+                column = "id" if table == "jobs" else "job_id"
+                db.execute(f"DELETE FROM {table} WHERE {column} = ?", (job_id,))  # noqa: S608
 
 
 def _job(row: sqlite3.Row) -> JobRow:
     return JobRow(id=row["id"], api=row["api"], name=row["name"], collection=row["collection"],
-                  region=json.loads(row["region"]), options=json.loads(row["options"]),
-                  status=row["status"], created_at=row["created_at"],
+                  region=_object(row["region"]), options=_object(row["options"]),
+                  status=JobStatus(row["status"]).value, created_at=row["created_at"],
                   started_at=row["started_at"], ended_at=row["ended_at"], error=row["error"])
+
+
+def _asset(row: sqlite3.Row) -> AssetRow:
+    asset = _object(row["asset"])
+    Asset.model_validate(asset)  # what the backend makes of it, checked here
+    if row["state"] not in (WAITING, ONLINE, GONE):
+        raise ValueError(f"unknown asset state {row['state']!r}")
+    return AssetRow(row["seq"], asset, row["state"], row["next_check"], row["note"])
+
+
+def _object(text: str) -> dict[str, Any]:
+    found = json.loads(text)
+    if not isinstance(found, dict):
+        raise ValueError("a stored document is not a JSON object")
+    return found

@@ -202,3 +202,22 @@ def test_an_asset_key_no_scene_has_is_named_not_taken_for_no_match(sconn):
         sconn.search("archive", GLASGOW, {"assets": "NOPE"})
     assert str(caught.value) == "no scene found has an asset 'NOPE'; they have: data"
     assert sconn.jobs() == []
+
+
+@pytest.mark.parametrize(("table", "column", "value"), [
+    ("jobs", "options", "{bad"), ("jobs", "status", "weird"), ("assets", "asset", "{}"),
+    ("assets", "asset", "[1]"),
+])
+def test_a_damaged_row_in_the_job_store_is_one_clear_error(sconn, table, column, value):
+    import sqlite3
+
+    from eojobs_stac.store import database
+
+    job = sconn.create_job(S2, GLASGOW)
+    key = "id" if table == "jobs" else "job_id"
+    with sqlite3.connect(database()) as db:
+        db.execute(f"UPDATE {table} SET {column} = ? WHERE {key} = ?", (value, job.id))
+    with pytest.raises(eojobs.BackendError) as caught:
+        sconn.job(job.id).results()
+    assert str(caught.value).startswith(f"the STAC job store {database()} has a damaged row (")
+    assert str(caught.value).endswith("); move it away to start afresh")
