@@ -166,7 +166,7 @@ class BoundedSession(requests.Session):
         """The request, its answer read into memory within the policy's bounds."""
         kwargs.setdefault("timeout", self.policy.timeout)
         kwargs.pop("stream", None)
-        shown = f"{str(method).upper()} {_where(str(url))}"
+        shown = f"{str(method).upper()} {shown_url(str(url))}"
         started = time.monotonic()
         try:
             response = super().request(method, url, *args, stream=True, **kwargs)
@@ -192,7 +192,7 @@ def send(session: requests.Session, policy: HttpPolicy, method: str, url: str, *
     ``repeatable`` says: a POST that only reads (a STAC search) is repeatable.
     """
     method = method.upper()
-    what = what or f"{method} {_where(url)}"
+    what = what or f"{method} {shown_url(url)}"
     idempotent = method in IDEMPOTENT if repeatable is None else repeatable
     safe = method in SAFE if repeatable is None else repeatable
     kwargs.setdefault("timeout", policy.timeout)
@@ -260,8 +260,8 @@ def _pause(response: requests.Response, budget: RetryBudget, policy: HttpPolicy)
     return backoff_delay(budget.failures + 1, policy.backoff, policy.backoff_max)
 
 
-def _where(url: str) -> str:
-    """``url`` without its query string, and without a password in it."""
+def shown_url(url: str) -> str:
+    """``url`` for messages: without its query string or fragment, and without a password."""
     return redact_url(url.split("?", 1)[0].split("#", 1)[0]) or "the server"
 
 
@@ -271,8 +271,8 @@ def _host(url: str) -> str:
         parts = urlsplit(url)
         port = parts.port or DEFAULT_PORTS.get(parts.scheme)
     except ValueError:
-        return _where(url)
-    return f"{parts.hostname}:{port}" if parts.hostname else _where(url)
+        return shown_url(url)
+    return f"{parts.hostname}:{port}" if parts.hostname else shown_url(url)
 
 
 MessageOf = Callable[[requests.Response], str]
@@ -311,7 +311,7 @@ def transport_error(exc: requests.RequestException, what: str, policy: HttpPolic
     silent, and one dropped midway are told apart; a URL that cannot be
     fetched and a redirect loop are not transient.
     """
-    where, host = _where(url), _host(url)
+    where, host = shown_url(url), _host(url)
     transient = True
     if isinstance(exc, requests.exceptions.TooManyRedirects):
         text, transient = (f"{where} redirects more than {policy.max_redirects} times "

@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Literal
 
 
 class DataType(str, enum.Enum):
-    """The data type of a service option, as the Fusion Platform names them."""
+    """The data type of a service option: the Fusion Platform's, and those openEO adds."""
 
     NUMBER = "number"
     CURRENCY = "currency"
@@ -19,6 +19,12 @@ class DataType(str, enum.Enum):
     DATETIME = "datetime"
     STRING = "string"
     CONSTRAINED = "constrained"
+    #: A whole number.
+    INTEGER = "integer"
+    #: A calendar day, without a time or a timezone.
+    DATE = "date"
+    #: Any JSON value, given as JSON text on the command line.
+    JSON = "json"
 
 
 class Capability(str, enum.Enum):

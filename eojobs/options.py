@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import sys
@@ -101,6 +102,12 @@ def coerce_value(spec: OptionSpec, value: Any) -> Any:
     try:
         if kind is DataType.NUMBER:
             return _in_range(spec, _number(value, spec.unit))
+        if kind is DataType.INTEGER:
+            return _in_range(spec, _integer(value, spec.unit))
+        if kind is DataType.DATE:
+            return _date(value)
+        if kind is DataType.JSON:
+            return _json(value)
         if kind is DataType.CURRENCY:
             return _in_range(spec, _currency(value))
         if kind is DataType.BOOLEAN:
@@ -141,6 +148,46 @@ def _number(value: Any, unit: str | None = None) -> int | float:
     if isinstance(number, float) and not math.isfinite(number):
         raise _Bad(f"expects a finite number, got {value!r}")
     return number
+
+
+def _integer(value: Any, unit: str | None) -> int:
+    number = _number(value, unit)
+    if isinstance(number, float):
+        if not number.is_integer():
+            raise _Bad(f"expects a whole number, got {value}")
+        number = int(number)
+    return number
+
+
+def _date(value: Any) -> date:
+    """A day: a date, or a date-time at midnight (its timezone, if any, aside)."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            try:
+                value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                raise _Bad(f"expects a date such as 2024-05-01, got {value!r}") from None
+    if isinstance(value, datetime):
+        if value.time() != datetime.min.time():
+            raise _Bad(f"expects a date such as 2024-05-01, got {value.isoformat()}")
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raise _Bad(f"expects a date such as 2024-05-01, got {type(value).__name__}")
+
+
+def _json(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value  # given from Python: already the value
+    try:
+        return json.loads(value)
+    except RecursionError:
+        raise _Bad("expects JSON nested less deeply") from None
+    except ValueError:
+        raise _Bad(f'expects JSON, such as [1, 2] or {{"a": 1}}; got {value!r}') from None
 
 
 def _unit_hint(text: str, unit: str | None) -> str:
@@ -241,7 +288,7 @@ def _constrained(spec: OptionSpec, value: Any) -> str:
 
 def to_jsonable(value: Any) -> Any:
     """A JSON-friendly form of a coerced option value."""
-    if isinstance(value, datetime):
+    if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)

@@ -191,12 +191,9 @@ class OpenEOBackend(Backend):
                               "has subtype geojson or bounding-box), so eojobs cannot run it on "
                               "a region")
         name, subtype = region
-        parameters = {str(p.get("name")): p for p in process.get("parameters") or []
-                      if isinstance(p, dict)}
         arguments: Json = {name: mapping.region_value(subtype, request.region.to_geojson(),
-                                                      request.region.bounds)}
-        for key, value in request.options.items():
-            arguments[key] = mapping.encode_option(parameters[key], value)
+                                                      request.region.bounds),
+                           **{k: mapping.encode_option(v) for k, v in request.options.items()}}
         call = processes.call(public, arguments, self._callback_parameters) if public else \
             mapping.process_graph(request.service.id, arguments)
         body = {"process": call, "title": request.name}

@@ -6,11 +6,9 @@ Pure functions of JSON; no HTTP here.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
-from eojobs.errors import OptionError
 from eojobs.models import Asset, DataType, JobInfo, JobStatus, LogEntry, OptionSpec, Service
 
 Json = dict[str, Any]
@@ -26,15 +24,6 @@ STATUSES = {
     "canceled": JobStatus.STOPPED,
 }
 LEVELS = {"error": "error", "warning": "warning", "info": "info", "debug": "debug"}
-
-
-@dataclass(frozen=True)
-class Kind:
-    """How one process parameter is offered as an option, and how its value is sent."""
-
-    data_type: DataType
-    #: ``integer``, ``date``, ``date-time``, ``json`` or "" for a value sent as coerced.
-    wire: str = ""
 
 
 def schemas(parameter: Json) -> list[Json]:
@@ -60,44 +49,41 @@ def region_parameter(process: Json) -> tuple[str, str] | None:
     return None
 
 
-def kind(parameter: Json) -> Kind:
-    """How a parameter's schema is offered; anything unlisted is a string holding JSON."""
+def kind(parameter: Json) -> DataType:
+    """The option type a parameter's schema is offered as; anything unlisted takes JSON."""
     found = schemas(parameter)
     if len(found) != 1:
-        return Kind(DataType.STRING, "json")
+        return DataType.JSON
     schema = found[0]
     kind_of = schema.get("type")
     if isinstance(kind_of, list):
         others = [t for t in kind_of if t != "null"]
         kind_of = others[0] if len(others) == 1 else None
-    if kind_of == "integer":
-        return Kind(DataType.NUMBER, "integer")
-    if kind_of == "number":
-        return Kind(DataType.NUMBER)
-    if kind_of == "boolean":
-        return Kind(DataType.BOOLEAN)
     if kind_of == "string":
         form = schema.get("subtype") or schema.get("format")
-        if form in ("date", "date-time"):
-            return Kind(DataType.DATETIME, str(form))
+        if form == "date":
+            return DataType.DATE
+        if form == "date-time":
+            return DataType.DATETIME
         if isinstance(schema.get("enum"), list) and schema["enum"]:
-            return Kind(DataType.CONSTRAINED)
-        return Kind(DataType.STRING)
-    return Kind(DataType.STRING, "json")
+            return DataType.CONSTRAINED
+        return DataType.STRING
+    simple = {"integer": DataType.INTEGER, "number": DataType.NUMBER,
+              "boolean": DataType.BOOLEAN}
+    return simple.get(kind_of, DataType.JSON) if isinstance(kind_of, str) else DataType.JSON
 
 
 def option(parameter: Json) -> OptionSpec:
     """The option a process parameter offers."""
     found = kind(parameter)
-    schema = schemas(parameter)[0] if found.wire != "json" else {}
+    schema = schemas(parameter)[0] if found is not DataType.JSON else {}
     default = parameter.get("default")
-    if found.wire == "json" and default is not None:
+    if found is DataType.JSON and default is not None:
         default = json.dumps(default)
-    allowed = [str(v) for v in schema.get("enum")] \
-        if found.data_type is DataType.CONSTRAINED else None
-    number = found.data_type is DataType.NUMBER
+    allowed = [str(v) for v in schema.get("enum")] if found is DataType.CONSTRAINED else None
+    number = found in (DataType.NUMBER, DataType.INTEGER)
     return OptionSpec(
-        name=str(parameter["name"]), data_type=found.data_type,
+        name=str(parameter["name"]), data_type=found,
         required=not parameter.get("optional") and "default" not in parameter,
         default=default, allowed=allowed,
         minimum=_float(schema.get("minimum")) if number else None,
@@ -123,27 +109,12 @@ def service(process: Json) -> Service:
                    keywords=keywords, options=options)
 
 
-def encode_option(parameter: Json, value: Any) -> Any:
-    """An option value, as the core coerced it, in the form the parameter takes."""
-    found = kind(parameter)
-    name = parameter.get("name")
-    if found.wire == "integer":
-        if isinstance(value, float) and not value.is_integer():
-            raise OptionError(f"option {name!r} expects a whole number, got {value}")
-        return int(value)
-    if found.wire == "date":
-        if (value.hour, value.minute, value.second, value.microsecond) != (0, 0, 0, 0):
-            raise OptionError(f"option {name!r} expects a date such as 2024-05-01, "
-                              f"got {value.isoformat()}")
-        return value.date().isoformat()
-    if found.wire == "date-time":
+def encode_option(value: Any) -> Any:
+    """An option value, as the core coerced it, in the form openEO takes it."""
+    if isinstance(value, datetime):
         return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-    if found.wire == "json":
-        try:
-            return json.loads(value)
-        except ValueError:
-            raise OptionError(f"option {name!r} expects JSON, such as [1, 2] or "
-                              f"{{\"a\": 1}}; got {value!r}") from None
+    if isinstance(value, date):
+        return value.isoformat()
     return value
 
 

@@ -11,7 +11,6 @@ the core's.
 from __future__ import annotations
 
 import functools
-import json
 import time
 import uuid
 import warnings
@@ -24,6 +23,7 @@ import pystac
 from eojobs.backend import Backend, BackendSettings, ByteStream, JobRequest, SearchRequest
 from eojobs.errors import BackendError, NotFound, OptionError, Unsupported
 from eojobs.models import Asset, Capability, JobInfo, JobStatus, Service
+from eojobs.options import to_jsonable
 from eojobs.scenes import Scene
 from eojobs.shapes import reads_answers
 from eojobs_stac import mapping, query
@@ -154,7 +154,7 @@ class StacBackend(Backend):
                            "no job was created (try `eojobs search` with wider dates)")
         row = JobRow(id=str(uuid.uuid4()), api=self.endpoint.url, name=request.name,
                      collection=request.service.id, region=request.region.to_geojson(),
-                     options=json.loads(json.dumps(request.options, default=_text)),
+                     options={k: to_jsonable(v) for k, v in request.options.items()},
                      status="created", created_at=time.time(), started_at=None,
                      ended_at=None, error=None)
         items = [(item.id, mapping.document(item, keys)) for item, keys in found]
@@ -267,8 +267,3 @@ def _order_link(document: dict[str, Any]) -> str | None:
 
 def _time(value: float | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, timezone.utc)
-
-
-def _text(value: Any) -> str:
-    """An option value JSON has no type for (a date-time) as text."""
-    return value.isoformat() if isinstance(value, datetime) else str(value)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from pystac.link import Link
@@ -18,8 +17,7 @@ from pystac_client.stac_api_io import StacApiIO
 
 from eojobs.credentials import require_private_channel
 from eojobs.errors import BackendError, EOJobsError
-from eojobs.http import HttpPolicy, error_for, make_session, same_origin, send
-from eojobs.redact import redact_url
+from eojobs.http import HttpPolicy, error_for, make_session, same_origin, send, shown_url
 
 Json = dict[str, Any]
 #: The most pages of one listing followed, against a server whose ``next`` links loop.
@@ -84,7 +82,7 @@ class BoundedStacIO(StacApiIO):
                 parameters: dict[str, Any] | None = None) -> str:
         """One API call; its body as text, or an eojobs error built from the answer."""
         method = (method or "GET").upper()
-        what = f"{method} {_path(href)}"
+        what = f"{method} {shown_url(href)}"
         sent = {**(headers or {}), **self.headers_for(href)}
         if method == "POST":
             # A search only reads, so a failed page is asked for again like a GET.
@@ -110,7 +108,7 @@ class BoundedStacIO(StacApiIO):
             if isinstance(exc, EOJobsError):
                 raise
             raise BackendError(f"the STAC API answered with something that is not JSON "
-                               f"({_path(str(getattr(source, 'href', source)))})") from None
+                               f"({shown_url(str(getattr(source, 'href', source)))})") from None
         if not isinstance(found, dict):
             raise BackendError("the STAC API answered with JSON that is not an object")
         return found
@@ -130,17 +128,10 @@ class BoundedStacIO(StacApiIO):
             if not isinstance(following.get("href"), str):
                 raise BackendError("the STAC API's next link has no href")
             page = self.read_json(Link.from_dict(following), parameters=parameters)
-        raise BackendError(f"more than {MAX_PAGES} pages of {_path(url)}; the API's next "
+        raise BackendError(f"more than {MAX_PAGES} pages of {shown_url(url)}; the API's next "
                            "links loop?")
 
 
 def to_error(response: requests.Response, what: str) -> EOJobsError:
     """The eojobs error for a failed answer of the API."""
     return error_for(response, error_message, what)
-
-
-def _path(url: str) -> str:
-    """The URL without its query, and without a password in it, for messages."""
-    parts = urlsplit(url)
-    return redact_url(f"{parts.scheme}://{parts.netloc}{parts.path}") if parts.netloc \
-        else redact_url(url.split("?", 1)[0])

@@ -45,7 +45,7 @@ def service(collection: pystac.Collection) -> Service:
         OptionSpec(name="max_cloud", data_type=DataType.NUMBER, minimum=0, maximum=100,
                    unit="%", description="Only scenes with at most this cloud cover "
                                          "(eo:cloud_cover); scenes that state none are left out."),
-        OptionSpec(name="limit", data_type=DataType.NUMBER, minimum=1, maximum=MAX_ITEMS,
+        OptionSpec(name="limit", data_type=DataType.INTEGER, minimum=1, maximum=MAX_ITEMS,
                    default=DEFAULT_LIMIT, description="The most scenes to take."),
         OptionSpec(name="assets", data_type=DataType.STRING,
                    description=f"Asset keys to download, comma-separated (default: all){keys}."),

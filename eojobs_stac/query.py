@@ -50,11 +50,9 @@ def plan(request: SearchRequest, can_filter: bool, api: str) -> Plan:
     if start is not None and last is not None and start > last:
         raise OptionError(f"start_date {_day(start)} is after collection {service.id} ends "
                           f"({_day(last)}): no scene can match")
-    limit = float(options.get("limit") or mapping.DEFAULT_LIMIT)
-    if not limit.is_integer():
-        raise OptionError(f"option 'limit' expects a whole number of scenes, got {limit:g}")
     return Plan(collection=service.id, intersects=request.region.to_geojson(), start=start,
-                end=end, limit=int(limit), max_cloud=options.get("max_cloud"),
+                end=end, limit=int(options.get("limit") or mapping.DEFAULT_LIMIT),
+                max_cloud=options.get("max_cloud"),
                 assets=_assets(options.get("assets"), service.metadata, service.id),
                 filter=_filter(options.get("filter"), can_filter, api))
 

@@ -214,3 +214,42 @@ def test_input_files_that_fit_are_taken_by_number_or_name(tmp_path):
     png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(8))
     got = Connection._check_inputs(_inputs_service(), {"2": tif, "table": csv, 4: png})
     assert got == {2: tif, 3: csv, 4: png}
+
+
+@pytest.mark.parametrize(("value", "expected"), [("7", 7), ("7.0", 7), (7.0, 7), (3, 3)])
+def test_an_integer_option_takes_whole_numbers(value, expected):
+    got = coerce_value(OptionSpec(name="n", data_type=DataType.INTEGER, maximum=9), value)
+    assert got == expected and type(got) is int
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("2.5", "option 'n' expects a whole number, got 2.5"),
+    ("12", "option 'n' must be at most 9, got 12"),
+    ("many", "option 'n' expects a number, got 'many'"),
+])
+def test_an_integer_option_refuses_what_is_not_a_whole_number_in_range(value, message):
+    with pytest.raises(OptionError) as caught:
+        coerce_value(OptionSpec(name="n", data_type=DataType.INTEGER, maximum=9), value)
+    assert str(caught.value) == message
+
+
+def test_a_date_option_is_a_day_and_assumes_no_timezone():
+    spec = OptionSpec(name="day", data_type=DataType.DATE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert coerce_value(spec, "2024-05-01") == date(2024, 5, 1)
+        assert coerce_value(spec, "2024-05-01T00:00:00Z") == date(2024, 5, 1)
+        assert coerce_value(spec, datetime(2024, 5, 1)) == date(2024, 5, 1)
+    for bad in ("2024-05-01T10:00:00Z", "May 1st", 5):
+        with pytest.raises(OptionError, match="option 'day' expects a date such as 2024-05-01"):
+            coerce_value(spec, bad)
+
+
+def test_a_json_option_parses_text_and_keeps_values_given_from_python():
+    spec = OptionSpec(name="bands", data_type=DataType.JSON)
+    assert coerce_value(spec, '["B04", "B08"]') == ["B04", "B08"]
+    assert coerce_value(spec, ["B02"]) == ["B02"]
+    with pytest.raises(OptionError) as caught:
+        coerce_value(spec, "[B02")
+    assert str(caught.value) == ("option 'bands' expects JSON, such as [1, 2] or {\"a\": 1}; "
+                                 "got '[B02'")

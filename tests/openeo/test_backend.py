@@ -28,13 +28,13 @@ def test_services_are_the_accounts_processes_with_options_from_their_schemas(oco
     assert (options["threshold"].data_type, options["threshold"].minimum,
             options["threshold"].maximum, options["threshold"].default) == (
         DataType.NUMBER, 0, 1, 0.5)
-    assert options["window"].data_type is DataType.NUMBER and options["window"].maximum == 9
+    assert options["window"].data_type is DataType.INTEGER and options["window"].maximum == 9
     assert options["fail"].data_type is DataType.BOOLEAN
     assert options["method"].allowed == ["mean", "median"]
     assert options["label"].data_type is DataType.STRING
-    assert options["day"].data_type is DataType.DATETIME and not options["day"].required
+    assert options["day"].data_type is DataType.DATE and not options["day"].required
     assert options["moment"].data_type is DataType.DATETIME
-    assert options["bands"].data_type is DataType.STRING
+    assert options["bands"].data_type is DataType.JSON
     assert json.loads(options["bands"].default) == ["B04", "B08"]
 
 
