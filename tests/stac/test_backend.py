@@ -37,13 +37,25 @@ def test_search_by_region_dates_and_cloud_cover(sconn, stac):
     assert stac.files.seen == []  # searching downloads nothing
 
 
-def test_search_pages_through_more_items_than_one_page(stac):
+def test_search_pages_through_more_items_than_one_page(stac, monkeypatch):
+    from eojobs_stac.io import BoundedStacIO
+
     one_page = requests.post(stac.url + "/search", json={"collections": [S2], "limit": 3},
                              timeout=10).json()
     assert len(one_page["features"]) == 3  # the server pages as asked
+    pages = []
+    sent = BoundedStacIO.request
+
+    def counted(self, href, method=None, headers=None, parameters=None):
+        if href.split("?")[0].endswith("/search"):
+            pages.append(href)
+        return sent(self, href, method, headers, parameters)
+
+    monkeypatch.setattr(BoundedStacIO, "request", counted)
     with eojobs.connect("stac", page_size=3) as conn:
         everything = conn.search(S2, GLASGOW)
         assert [s.id for s in everything] == [f"S2_{n:02d}" for n in range(S2_SOUTH)]
+        assert len(pages) >= -(-S2_SOUTH // 3)  # a page of 3 at a time, not all in one
         assert len(conn.search(S2, GLASGOW, {"limit": 7})) == 7
         # Cloud cover is checked here (rustac has no filter extension): pages go on until
         # the limit is met.
