@@ -12,9 +12,9 @@ import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from eojobs.models import (
     Asset,
@@ -31,6 +31,8 @@ from eojobs.scenes import Scene
 
 if TYPE_CHECKING:
     from eojobs.region import Region
+
+T = TypeVar("T")
 
 
 class ByteStream(Protocol):
@@ -108,6 +110,20 @@ class JobHints:
     since: datetime | None = None
     #: Only the newest this many jobs are wanted.
     limit: int | None = None
+
+    def newest(self, items: Iterable[T], created: Callable[[T], datetime | None]) -> list[T]:
+        """Of ``items``, newest first, those the hints may want, at most ``limit`` of them.
+
+        An item of no known creation time is kept whatever ``since`` says: a hint
+        only saves requests, and the core decides (see :class:`JobHints`).
+        """
+        dated = [(created(item), item) for item in items]
+        if self.since is not None:
+            dated = [(c, i) for c, i in dated if c is None or c >= self.since]
+        oldest = datetime.min.replace(tzinfo=timezone.utc)
+        dated.sort(key=lambda pair: pair[0] or oldest, reverse=True)
+        kept = [i for _, i in dated]
+        return kept[: self.limit] if self.limit is not None else kept
 
 
 class Backend(ABC):

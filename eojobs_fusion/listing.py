@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from eojobs.backend import JobHints
 from eojobs_fusion.mapping import parse_time
 
 Json = dict[str, Any]
-_OLDEST = datetime.min.replace(tzinfo=timezone.utc)
 
 
 def newest_processes(pages: Iterable[list[Json]], hints: JobHints) -> list[Json]:
@@ -37,17 +36,7 @@ def newest_processes(pages: Iterable[list[Json]], hints: JobHints) -> list[Json]
             taken.append(process)
         if ordered and descending and _enough(taken, previous, hints):
             break
-    return wanted(taken, hints)
-
-
-def wanted(processes: list[Json], hints: JobHints) -> list[Json]:
-    """The newest processes created at or after ``since``, at most ``limit`` of them."""
-    dated = [(parse_time(p.get("created_at")), p) for p in processes]
-    if hints.since is not None:
-        dated = [(c, p) for c, p in dated if c is None or c >= hints.since]
-    dated.sort(key=lambda pair: pair[0] or _OLDEST, reverse=True)
-    kept = [p for _, p in dated]
-    return kept[: hints.limit] if hints.limit is not None else kept
+    return hints.newest(taken, lambda p: parse_time(p.get("created_at")))
 
 
 def _enough(taken: list[Json], oldest: datetime | None, hints: JobHints) -> bool:
