@@ -29,13 +29,12 @@ from eojobs.http import (
     ranged_stream,
     send,
 )
+from eojobs.paging import PageGuard
 from eojobs.redact import redact_url
 from eojobs.retrying import operation
 from eojobs.tokens import HoldsToken, SharedToken
 
 PAGE_SIZE = 24
-#: The most pages one listing may have: a server whose pages never end is an error.
-MAX_PAGES = 10_000
 DEFAULT_API_URL = "https://api.thefusionplatform.com"
 
 Json = dict[str, Any]
@@ -177,7 +176,7 @@ class FusionClient(HoldsToken):
                    limit: int = PAGE_SIZE) -> Iterator[list[Json]]:
         """The pages of a collection one by one; the next is asked for only when wanted."""
         last: Json = {}
-        seen: list[Json] = []
+        guard = PageGuard(f"GET {path}")
         while True:
             params: Json = {"limit": limit, "reverse": str(reverse)}
             if search:
@@ -191,10 +190,7 @@ class FusionClient(HoldsToken):
             last = body.get("last") or {}
             if not last:
                 return
-            if last in seen or len(seen) >= MAX_PAGES:
-                raise BackendError(f"GET {path}: the pages do not end (the server sent the same "
-                                   f"place to go on from twice, or over {MAX_PAGES} pages)")
-            seen.append(last)
+            guard.going_on(last)
 
     # Users and organisations
 

@@ -30,6 +30,7 @@ from eojobs.http import (
     same_origin,
     send,
 )
+from eojobs.paging import PageGuard
 from eojobs.redact import redact_url
 from eojobs.retrying import operation
 from eojobs.tokens import HoldsToken, SharedToken
@@ -47,8 +48,6 @@ CODE_ERRORS: dict[str, type[EOJobsError]] = {
     "ProcessGraphNotFound": NotFound,
     "ProcessUnsupported": InputError,
 }
-#: The most pages of one listing followed, against a server whose ``next`` links loop.
-MAX_PAGES = 1000
 
 
 def error_document(response: requests.Response) -> tuple[str, str, str]:
@@ -186,7 +185,8 @@ class OpenEOClient(HoldsToken):
     def pages(self, path: str, key: str, params: Mapping[str, Any] | None = None) -> Iterator[Json]:
         """The items under ``key`` of a listing, following its ``next`` links on this server."""
         body = self.json("GET", path, params=params)
-        for _ in range(MAX_PAGES):
+        guard = PageGuard(f"GET {path}")
+        while True:
             items = body.get(key) if isinstance(body, dict) else None
             if not isinstance(items, list):
                 raise BackendError(f"GET {path}: the answer has no list of {key}")
@@ -198,8 +198,8 @@ class OpenEOClient(HoldsToken):
             if not target.startswith(self.root + "/"):
                 raise BackendError(f"GET {path}: the next page is on another server "
                                    f"({redact_url(target)}); not sending the token there")
+            guard.going_on(target)
             body = self.json("GET", target[len(self.root):])
-        raise BackendError(f"GET {path}: more than {MAX_PAGES} pages; the server's links loop?")
 
     def open_url(self, url: str, offset: int = 0) -> ResponseStream:
         """Stream ``url`` from ``offset``; the token goes only to the API's own origin."""

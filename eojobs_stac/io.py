@@ -18,10 +18,9 @@ from pystac_client.stac_api_io import StacApiIO
 from eojobs.credentials import require_private_channel
 from eojobs.errors import BackendError, EOJobsError
 from eojobs.http import HttpPolicy, error_for, make_session, same_origin, send, shown_url
+from eojobs.paging import PageGuard
 
 Json = dict[str, Any]
-#: The most pages of one listing followed, against a server whose ``next`` links loop.
-MAX_PAGES = 1000
 
 
 def error_message(response: requests.Response) -> str:
@@ -115,9 +114,10 @@ class BoundedStacIO(StacApiIO):
 
     def get_pages(self, url: str, method: str | None = None,
                   parameters: dict[str, Any] | None = None) -> Iterator[Json]:
-        """Each page of a listing (``/collections``, ``/search``), at most :data:`MAX_PAGES`."""
+        """Each page of a listing (``/collections``, ``/search``), while the pages make progress."""
         page = self.read_json(url, method=method, parameters=parameters)
-        for _ in range(MAX_PAGES):
+        guard = PageGuard(f"{method or 'GET'} {shown_url(url)}")
+        while True:
             if not (page.get("features") or page.get("collections")):
                 return
             yield page
@@ -127,9 +127,8 @@ class BoundedStacIO(StacApiIO):
                 return
             if not isinstance(following.get("href"), str):
                 raise BackendError("the STAC API's next link has no href")
+            guard.going_on(following)
             page = self.read_json(Link.from_dict(following), parameters=parameters)
-        raise BackendError(f"more than {MAX_PAGES} pages of {shown_url(url)}; the API's next "
-                           "links loop?")
 
 
 def to_error(response: requests.Response, what: str) -> EOJobsError:

@@ -72,3 +72,15 @@ def test_a_model_that_does_not_validate_names_its_fields_not_pydantics_links(mon
     assert message.startswith("the Fusion Platform answered in an unexpected shape (")
     assert "errors.pydantic.dev" not in message and "\n" not in message
     assert ": Input should be a valid string" in message
+
+
+def test_fusion_pages_that_go_on_from_the_same_place_are_an_error(monkeypatch):
+    looping = {"list": [{"id": "s1"}], "last": {"id": "s1"}}
+    with canned({**USER_ANSWER, "/services/latest": looping}) as server:
+        monkeypatch.setenv("EOJOBS_FUSION_API_URL", server.url)
+        with eojobs.connect("fusion", email="me@org.com", retries=0) as conn:
+            conn.backend.client.token = "token"
+            conn.backend.auth.user_id = USER
+            with pytest.raises(eojobs.BackendError, match="the pages do not end"):
+                conn.services()
+        assert len([s for s in server.seen if "/services/latest" in s.path]) == 2

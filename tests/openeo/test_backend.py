@@ -297,3 +297,11 @@ def test_an_estimate_maps_to_a_price():
 
     assert estimate({"costs": 12.5, "duration": "P1D"}) == 12.5
     assert estimate({"duration": "P1D"}) is None
+
+
+def test_openeo_next_links_that_loop_are_an_error(oconn, openeo_server, monkeypatch):
+    url = f"{openeo_server.url}/openeo/1.2/process_graphs"
+    monkeypatch.setattr(openeo_server.listing, "faults", {"/process_graphs": (200, {
+        "processes": [], "links": [{"rel": "next", "href": url}]})})
+    with pytest.raises(eojobs.BackendError, match="GET /process_graphs: the pages do not end"):
+        oconn.services()
