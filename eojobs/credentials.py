@@ -14,12 +14,12 @@ import json
 import logging
 import os
 import stat
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from eojobs.atomic import replace_text
 from eojobs.config import ensure_home, home
 from eojobs.errors import ConfigError, InputError
 
@@ -101,15 +101,7 @@ def save_token(backend: str, account: str, token: Token) -> Path:
     data = json.dumps({"access_token": token.access_token, "expires_at": token.expires_at,
                        "user_id": token.user_id,
                        **({"refresh_token": token.refresh_token} if token.refresh_token else {})})
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".token-")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    replace_text(path, data, mode=0o600)
     return path
 
 

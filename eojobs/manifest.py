@@ -14,13 +14,13 @@ is no new one, and folded into it (and removed) on the first change.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from eojobs.atomic import replace_text
 from eojobs.bookkeeping import Bookkeeping
 from eojobs.errors import InputError
 from eojobs.naming import BOOKKEEPING, LEGACY_MANIFEST
@@ -157,6 +157,4 @@ def read_json(path: Path) -> dict[str, Any]:
 
 def write_json(path: Path, data: Any) -> None:
     """Replace ``path`` with ``data`` as JSON, atomically."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(json.dumps(data), encoding="utf-8")
-    os.replace(tmp, path)
+    replace_text(path, json.dumps(data))

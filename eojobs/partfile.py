@@ -13,11 +13,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from eojobs.bookkeeping import Bookkeeping
 from eojobs.errors import DownloadError
-from eojobs.manifest import read_json, write_json
 
 try:
     import fcntl
@@ -51,14 +50,6 @@ class PartFile:
     def size(self) -> int:
         """How many bytes the file holds."""
         return os.fstat(self.handle.fileno()).st_size
-
-    def read_meta(self) -> dict[str, Any]:
-        """Which asset the bytes are of: size, checksum, ETag, job; ``{}`` if not known."""
-        return read_json(self.meta_path)
-
-    def write_meta(self, meta: dict[str, Any]) -> None:
-        """Replace what is known about the bytes."""
-        write_json(self.meta_path, meta)
 
     def publish(self, dest: Path) -> None:
         """Rename the file to ``dest``, if its path still names the file that was written."""

@@ -564,3 +564,23 @@ def test_a_declared_size_reserves_the_disk_only_a_window_ahead_of_the_writes(tmp
         reservation.ahead_of(diskio.RESERVE_WINDOW // 2 + 1)
         assert os.fstat(fd).st_blocks * 512 >= allocated + diskio.RESERVE_WINDOW
         assert os.fstat(fd).st_size == 0
+
+
+def test_two_files_of_one_download_with_the_same_path_are_not_both_written(tmp_path):
+    first, second = b"first", b"second"
+    report = get([(asset("a.bin", first), tmp_path / "a.bin"),
+                  (asset("b.bin", second), tmp_path / "a.bin")],
+                 Source({"a.bin": first, "b.bin": second}), manifest_dir=tmp_path)
+    assert report.done == [tmp_path / "a.bin"]
+    assert report.failed == [(tmp_path / "a.bin", "b.bin has the same path as another file of "
+                                                  "the download; it was not written")]
+    assert (tmp_path / "a.bin").read_bytes() == first
+
+
+def test_a_manifest_that_cannot_be_written_leaves_no_temporary_files(tmp_path):
+    (tmp_path / MANIFEST).mkdir(parents=True)  # a folder where the manifest file goes
+    data = b"x" * 1000
+    report = get([(asset(n, data), tmp_path / n) for n in ("a.bin", "b.bin")],
+                 Source({"a.bin": data, "b.bin": data}), manifest_dir=tmp_path)
+    assert report.failed  # the files arrived, but could not be recorded
+    assert [p.name for p in (tmp_path / BOOKKEEPING).iterdir()] == ["manifest.json"]
