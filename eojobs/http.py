@@ -132,9 +132,14 @@ def make_session(policy: HttpPolicy, user_agent: str = "eojobs") -> requests.Ses
 
     Retries are :func:`send`'s, so that they are counted against one budget.
     """
+    return _configured(requests.Session(), policy, user_agent)
+
+
+def _configured(session: requests.Session, policy: HttpPolicy,
+                user_agent: str) -> requests.Session:
+    """``session`` with eojobs' adapters (no retries of their own), redirects and logging."""
     adapter = HTTPAdapter(max_retries=Retry(0, read=False, redirect=False),
                           pool_connections=policy.pool_size, pool_maxsize=policy.pool_size)
-    session = requests.Session()
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     session.max_redirects = policy.max_redirects
@@ -154,12 +159,7 @@ class BoundedSession(requests.Session):
     def __init__(self, policy: HttpPolicy, user_agent: str = "eojobs") -> None:
         super().__init__()
         self.policy = policy
-        adapter = HTTPAdapter(max_retries=Retry(0, read=False, redirect=False))
-        self.mount("http://", adapter)
-        self.mount("https://", adapter)
-        self.max_redirects = policy.max_redirects
-        self.headers["User-Agent"] = user_agent
-        install(self)
+        _configured(self, policy, user_agent)
 
     def request(self, method: str | bytes, url: str | bytes,  # type: ignore[override]
                 *args: Any, **kwargs: Any) -> requests.Response:
@@ -394,9 +394,7 @@ class ResponseStream:
     def readinto(self, buffer: memoryview | bytearray) -> int:
         """Fill ``buffer`` with the next bytes; how many, 0 at the end."""
         if self._body is None:
-            data = self.read(len(buffer))
-            buffer[:len(data)] = data
-            return len(data)
+            return self._copy_into(buffer, self.read(len(buffer)))
         try:
             n = self._body.readinto(buffer)
         except _READ_ERRORS as exc:

@@ -110,10 +110,11 @@ class EOJobsGroup(click.Group):
                            err=True)
             ctx.exit(exc.exit_code)
         except OSError as exc:
+            from eojobs.naming import printable
             from eojobs.redact import redact_text
 
             where = f": {exc.filename}" if exc.filename else ""
-            click.echo(redact_text(f"error: {exc.strerror or exc}{where}"), err=True)
+            click.echo(printable(redact_text(f"error: {exc.strerror or exc}{where}")), err=True)
             ctx.exit(1)
         except UnicodeEncodeError as exc:
             if "surrogates" not in str(exc.reason):

@@ -229,3 +229,13 @@ def test_results_stac_prints_json_and_refuses_a_dir_without_it_or_that_is_no_fol
     assert missing.exit_code == 2
     assert "nowhere is not a folder" in missing.stderr
     assert missing.stdout == "" and not (tmp_path / "nowhere").exists()
+
+
+def test_a_file_system_error_shows_control_characters_escaped(eojobs, tmp_path, monkeypatch):
+    job_id = eojobs.json("run", *ELEVATION)["id"]
+    (tmp_path / "afile").write_text("x")
+    monkeypatch.chdir(tmp_path)
+    done = eojobs("download", job_id, "--dir", "afile/\x1b]0;pwned\x07")
+    assert done.exit_code == 1
+    assert "\x1b" not in done.stderr and "\x07" not in done.stderr
+    assert done.stderr.startswith("error: Not a directory: afile/")
