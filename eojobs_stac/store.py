@@ -21,6 +21,8 @@ from eojobs.errors import BackendError
 from eojobs.models import Asset, JobStatus
 
 BUSY_TIMEOUT_S = 30.0
+#: The layout of the tables; a store written by a later layout is refused, not misread.
+SCHEMA_VERSION = 1
 #: Asset states: online; waiting (offline, or ordered) until ``next_check``; gone.
 ONLINE, WAITING, GONE = "online", "waiting", "gone"
 T = TypeVar("T")
@@ -109,8 +111,13 @@ class Store:
         try:
             with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S)) as db:
                 db.row_factory = sqlite3.Row
-                with db:
-                    db.executescript(_SCHEMA)
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    raise sqlite3.DatabaseError("it was written by a newer eojobs")
+                if version < SCHEMA_VERSION:
+                    with db:
+                        db.executescript(_SCHEMA)
+                        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 with db:
                     yield db
         except sqlite3.Error as exc:

@@ -233,3 +233,17 @@ def test_a_damaged_row_in_the_job_store_is_one_clear_error(sconn, table, column,
         sconn.job(job.id).results()
     assert str(caught.value).startswith(f"the STAC job store {database()} has a damaged row (")
     assert str(caught.value).endswith("); move it away to start afresh")
+
+
+def test_a_job_store_written_by_a_newer_eojobs_is_refused_not_misread(sconn):
+    import sqlite3
+
+    from eojobs_stac.store import database
+
+    job = sconn.create_job(S2, GLASGOW)
+    with sqlite3.connect(database()) as db:
+        db.execute("PRAGMA user_version = 99")
+    with pytest.raises(eojobs.BackendError) as caught:
+        sconn.job(job.id)
+    assert str(caught.value) == (f"the STAC job store {database()} failed: it was written by "
+                                 "a newer eojobs")
