@@ -27,7 +27,12 @@ def test_catalogue_covers_every_option_type_and_required_and_default_options(con
     assert {"Elevation", "Cloud Classification", "Vegetation Index", "Statistics Aggregator",
             "Failing Demo"} <= names
     options = [o for s in services for o in s.options]
-    assert {o.data_type for o in options} == set(eojobs.DataType)
+    # Every type the Fusion Platform has (the mock is one); integer, date and json are openEO's.
+    from eojobs_mock.server.option_codec import WIRE_TYPES
+
+    assert {o.data_type for o in options} == set(WIRE_TYPES)
+    assert set(WIRE_TYPES) == set(eojobs.DataType) - {eojobs.DataType.INTEGER,
+                                                      eojobs.DataType.DATE, eojobs.DataType.JSON}
     assert any(o.required for o in options)
     assert any(o.default is not None for o in options)
     assert [s.name for s in conn.services(search="ndvi")] == ["Vegetation Index"]
