@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import enum
 import operator
-from collections.abc import Iterator
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
+
+from eojobs.loglevel import LogLevel
+from eojobs.model_base import Model
+
+__all__ = [
+    "Asset", "Capability", "DataType", "Execution", "ExecutionStatus", "InputSpec", "JobInfo",
+    "JobStatus", "LogEntry", "LogLevel", "Model", "OptionRule", "OptionSpec", "RegionLimits",
+    "Schedule", "Service",
+]
 
 
 class DataType(str, enum.Enum):
-    """The data type of a service option: the Fusion Platform's, and those openEO adds."""
+    """The data type of a service option, as the core validates and coerces it.
+
+    A backend maps its platform's types onto these: a number with a currency
+    unit is ``CURRENCY``; a choice among fixed values is ``CONSTRAINED``; any
+    structure the core cannot check is ``JSON``.
+    """
 
     NUMBER = "number"
     CURRENCY = "currency"
@@ -30,23 +43,32 @@ class DataType(str, enum.Enum):
 class Capability(str, enum.Enum):
     """A feature a backend may or may not have.
 
-    The core refuses a missing one up front where it guards a call (schedules,
-    stop, logs, credits, ...); the others are shown in ``eojobs backends``.
+    Most are methods: a backend has one because it overrides that method of
+    :class:`eojobs.backend.Backend` (see ``METHOD_CAPABILITIES`` there). The
+    rest are facts that no method shows, which a backend declares in its
+    ``capabilities``.
     """
 
-    SCHEDULES = "schedules"
+    #: ``stop()``: a running job can be stopped.
     STOP = "stop"
+    #: ``logs()``: a job's log lines can be read.
     LOGS = "logs"
-    PRICE = "price"
-    BATCH_STATUS = "batch-status"
-    RESUMABLE_DOWNLOADS = "resumable-downloads"
-    PREVIEWS = "previews"
+    #: ``credits()``: the account has credits to show.
     CREDITS = "credits"
-    ORGANISATIONS = "organisations"
-    DISPATCHERS = "dispatchers"
-    COPY = "copy"
-    DELETE_EXPIRY = "delete-expiry"
+    #: ``search()``: the scenes a job would fetch can be listed first.
     SEARCH = "search"
+    #: ``get_jobs()``: the state of many jobs comes in one request.
+    BATCH_STATUS = "batch-status"
+    #: ``job_region()``: a job's region can be read back.
+    JOB_REGION = "job-region"
+    #: ``login()``: the platform has accounts to log in to.
+    LOGIN = "login"
+    #: Fact: ``submit`` takes a :class:`Schedule`.
+    SCHEDULES = "schedules"
+    #: Fact: ``submit`` gives the job's price before it starts.
+    PRICE = "price"
+    #: Fact: ``open_asset`` starts at any ``offset``, so a broken download resumes.
+    RESUMABLE_DOWNLOADS = "resumable-downloads"
 
 
 class JobStatus(str, enum.Enum):
@@ -76,77 +98,7 @@ class ExecutionStatus(str, enum.Enum):
 
 
 @dataclass(frozen=True, kw_only=True)
-class _Model:
-    """Base of the models: frozen dataclasses, with the part of pydantic's API eojobs uses.
-
-    They are plain dataclasses so that a command that only lists services or
-    jobs does not pay for importing pydantic; pydantic is imported the first
-    time a model is validated from raw data or dumped as JSON, and then gives
-    exactly its usual results.
-    """
-
-    #: Read by pydantic when it validates: unknown keys are errors.
-    __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid"}
-
-    def model_dump(self, *, mode: str = "python", exclude: set[str] | None = None) -> Any:
-        """The model as a dict; ``mode="json"`` gives JSON types, as pydantic does."""
-        return _adapter(type(self)).dump_python(self, mode=mode, exclude=exclude)
-
-    def model_copy(self, *, update: dict[str, Any] | None = None) -> Any:
-        """A copy with the fields in ``update`` replaced."""
-        return replace(self, **(update or {}))
-
-    @classmethod
-    def model_validate(cls, data: Any) -> Any:
-        """A model from raw data (a dict of JSON-like values), validated and coerced by pydantic.
-
-        Raises pydantic's ValidationError.
-        """
-        return _adapter(cls).validate_python(data)
-
-    def _coerce(self, name: str, kind: Any, many: bool = False) -> None:
-        """Turn the field ``name`` given as a plain value (an enum's value, a dict of a
-        model's fields, or a list of them) into ``kind``, as pydantic did for callers."""
-        value = getattr(self, name)
-
-        def one(item: Any) -> Any:
-            if isinstance(item, kind) or item is None:
-                return item
-            if isinstance(item, dict) and issubclass(kind, _Model):
-                return kind(**item)
-            try:
-                return kind(item)
-            except (ValueError, TypeError) as exc:
-                raise TypeError(f"{type(self).__name__}.{name}: {item!r} is not a "
-                                f"{kind.__name__}") from exc
-
-        object.__setattr__(self, name, [one(v) for v in value] if many else one(value))
-
-    def __iter__(self) -> Iterator[tuple[str, Any]]:
-        """``(name, value)`` of each field, so that ``dict(model)`` works as with pydantic."""
-        return iter([(f.name, getattr(self, f.name)) for f in fields(self)])
-
-    @classmethod
-    def field_names(cls) -> list[str]:
-        """The names of the model's fields, in order."""
-        return [f.name for f in fields(cls)]
-
-
-_ADAPTERS: dict[type, Any] = {}
-
-
-def _adapter(model: type) -> Any:
-    """pydantic's TypeAdapter of ``model``, made once."""
-    found = _ADAPTERS.get(model)
-    if found is None:
-        from pydantic import TypeAdapter
-
-        found = _ADAPTERS[model] = TypeAdapter(model)
-    return found
-
-
-@dataclass(frozen=True, kw_only=True)
-class OptionSpec(_Model):
+class OptionSpec(Model):
     """One option a service accepts."""
 
     name: str
@@ -183,7 +135,7 @@ class OptionSpec(_Model):
 
 
 @dataclass(frozen=True, kw_only=True)
-class OptionRule(_Model):
+class OptionRule(Model):
     """A relation the service states between two options' values: ``left op right``.
 
     For example ``OptionRule(left="start_date", op="<", right="end_date")``. The
@@ -209,7 +161,7 @@ _COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operato
 
 
 @dataclass(frozen=True, kw_only=True)
-class InputSpec(_Model):
+class InputSpec(Model):
     """One file input a service accepts, besides the region."""
 
     number: int
@@ -220,7 +172,7 @@ class InputSpec(_Model):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Service(_Model):
+class Service(Model):
     """A processing service offered by a backend."""
 
     id: str
@@ -254,7 +206,7 @@ class Service(_Model):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Schedule(_Model):
+class Schedule(Model):
     """When a job runs: once at ``start_at``, or ``repeat_count`` times ``repeat_every`` apart."""
 
     start_at: datetime
@@ -282,19 +234,28 @@ class Schedule(_Model):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Execution(_Model):
-    """One execution of a job: one slice of one run, or the aggregator of a run."""
+class Execution(Model):
+    """One execution of a job: the work of one run, or of one part of a run.
+
+    A job runs once, or several times on a schedule (``run`` counts from 0). A
+    platform that splits a run into parts (such as the slices of a large
+    region and the step that joins them) gives one execution per part.
+    """
 
     id: str
+    #: Which run of the job this belongs to, from 0.
     run: int = 0
-    index: int | None = None
-    count: int = 1
-    aggregator: bool = False
+    #: The part of the run it does, as a short name fit for a folder
+    #: ("slice-01", "aggregate"); empty when it does the whole run.
+    part: str = ""
     status: ExecutionStatus
+    #: How far it is, from 0 to 100.
     progress: float = 0.0
     started_at: datetime | None = None
     ended_at: datetime | None = None
-    abort_reason: str | None = None
+    #: Why it failed or was stopped, where the platform says.
+    error: str | None = None
+    #: The names of the processing steps it ran, where the platform has steps.
     components: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -302,7 +263,7 @@ class Execution(_Model):
 
 
 @dataclass(frozen=True, kw_only=True)
-class JobInfo(_Model):
+class JobInfo(Model):
     """A snapshot of a job as the backend reports it."""
 
     id: str
@@ -311,6 +272,7 @@ class JobInfo(_Model):
     service_name: str
     status: JobStatus
     price: float | None = None
+    #: How far the job is, from 0 to 100.
     progress: float = 0.0
     created_at: datetime | None = None
     started_at: datetime | None = None
@@ -333,18 +295,41 @@ class JobInfo(_Model):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Asset(_Model):
+class Asset(Model):
     """One output file of a job."""
 
     name: str
+    #: Its length in bytes, where the backend knows it; downloads check it.
     size: int | None = None
     media_type: str = "application/octet-stream"
     execution_id: str
+    #: The processing step that wrote it, where the platform has steps.
     component: str = ""
     #: The sha256 of the file as lower- or upper-case hex, where the backend gives one.
     checksum: str | None = None
+    #: Where the backend reads it from; opaque to the core.
     href: str
+    #: What the file is for, in STAC's words ("data", "overview", "metadata", ...).
+    roles: list[str] = field(default_factory=list)
+    #: The area it covers: west, south, east, north in WGS84 degrees.
+    bbox: tuple[float, float, float, float] | None = None
+    #: The CRS of its pixels or coordinates ("EPSG:32630", a WKT or an OGC URN).
+    crs: str | None = None
+    #: A raster's height and width in pixels.
+    shape: tuple[int, int] | None = None
+    #: The name of the sibling asset (of the same execution) that previews it.
+    preview: str | None = None
+    #: A STAC Item the platform keeps for it, used as the base of the one eojobs writes.
+    stac_item: dict[str, Any] | None = None
+    #: Anything else the backend says of the file; the core reads none of it.
     metadata: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.bbox is not None:
+            object.__setattr__(self, "bbox", _floats(self.bbox, 4, "bbox"))
+        if self.shape is not None:
+            height, width = _floats(self.shape, 2, "shape")
+            object.__setattr__(self, "shape", (int(height), int(width)))
 
     def __repr__(self) -> str:
         size = "size unknown" if self.size is None else f"{self.size} B"
@@ -355,49 +340,40 @@ class Asset(_Model):
         return self.name
 
 
+def _floats(values: Any, count: int, name: str) -> tuple[float, ...]:
+    """``values`` as a tuple of ``count`` floats; TypeError naming the field otherwise."""
+    try:
+        found = tuple(float(v) for v in values)
+    except (TypeError, ValueError):
+        found = ()
+    if len(found) != count or isinstance(values, str):
+        raise TypeError(f"Asset.{name} must be {count} numbers, not {values!r}")
+    return found
+
+
 @dataclass(frozen=True, kw_only=True)
-class LogEntry(_Model):
+class LogEntry(Model):
     """One line of a job's log."""
 
     time: datetime
     execution_id: str
     component: str
-    level: str = "info"
+    level: LogLevel = LogLevel.INFO
     message: str
+
+    def __post_init__(self) -> None:
+        self._coerce("level", LogLevel)
 
     def __repr__(self) -> str:
         return f"<LogEntry {self}>"
 
     def __str__(self) -> str:
-        return (f"{self.time:%Y-%m-%d %H:%M:%S} {self.level.upper()} {self.component}: "
+        return (f"{self.time:%Y-%m-%d %H:%M:%S} {self.level.value.upper()} {self.component}: "
                 f"{self.message}")
 
 
 @dataclass(frozen=True, kw_only=True)
-class Dispatcher(_Model):
-    """A delivery step a job can run after it finishes (e-mail, a bucket, ...)."""
-
-    name: str
-    attached: bool = False
-    summary: str = ""
-    options: dict[str, Any] = field(default_factory=dict)
-    option_specs: list[OptionSpec] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self._coerce("option_specs", OptionSpec, many=True)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Organisation(_Model):
-    """An organisation the account belongs to, with its credits."""
-
-    id: str
-    name: str
-    credits: float | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class RegionLimits(_Model):
+class RegionLimits(Model):
     """What a backend takes in one job's region; None means no limit."""
 
     max_area_km2: float | None = None

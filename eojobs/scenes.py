@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from eojobs.models import _Model
+from eojobs.model_base import Model
 
 
 @dataclass(frozen=True, kw_only=True)
-class Scene(_Model):
+class Scene(Model):
     """One scene (a STAC item) that matches a search: what a job of the search would fetch."""
 
     id: str

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,8 +54,7 @@ def item(result: Result, asset: Asset, directory: Path | None = None) -> dict[st
     execution = executions.get(asset.execution_id)
     moment = (execution.ended_at if execution else None) or job.info.ended_at \
         or job.info.created_at or datetime.now(timezone.utc)
-    base = asset.metadata.get("stac_item")
-    out: dict[str, Any] = dict(base) if isinstance(base, dict) else {}
+    out: dict[str, Any] = dict(asset.stac_item) if asset.stac_item else {}
     base_extensions = out.get("stac_extensions")
     out.update({
         "type": "Feature",
@@ -82,7 +80,7 @@ def item(result: Result, asset: Asset, directory: Path | None = None) -> dict[st
     })
     out["properties"] = properties
     assets: dict[str, Any] = {"data": {"href": f"./{path.name}", "type": asset.media_type,
-                                       "roles": ["data"], **file_fields(asset),
+                                       "roles": asset.roles or ["data"], **file_fields(asset),
                                        **projection_fields(asset)}}
     preview = preview_of(result, asset)
     if preview is not None:
@@ -119,16 +117,14 @@ def projection_fields(asset: Asset) -> dict[str, Any]:
     ``proj:shape`` (rows, columns) from a raster's height and width.
     """
     fields: dict[str, Any] = {}
-    code = crs_code(asset.metadata.get("crs"))
+    code = crs_code(asset.crs)
     if code is None:
         return fields
     fields["proj:code"] = code
-    bounds = _bounds(asset)
-    if code == "EPSG:4326" and bounds is not None:
-        fields["proj:bbox"] = bounds
-    height, width = asset.metadata.get("height"), asset.metadata.get("width")
-    if _count(height) and _count(width):
-        fields["proj:shape"] = [height, width]
+    if code == "EPSG:4326" and asset.bbox is not None:
+        fields["proj:bbox"] = list(asset.bbox)
+    if asset.shape is not None and all(n > 0 for n in asset.shape):
+        fields["proj:shape"] = list(asset.shape)
     return fields
 
 
@@ -207,10 +203,6 @@ def _prefix(name: str) -> str:
     return name.split(":", 1)[0] if ":" in name else ""
 
 
-def _count(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
 def _extensions(base: object, assets: dict[str, Any]) -> list[str]:
     """The base item's extensions other than File and Projection, then those the assets use.
 
@@ -243,13 +235,10 @@ def _siblings(result: Result, asset: Asset) -> list[Asset]:
 
 
 def preview_of(result: Result, asset: Asset) -> Asset | None:
-    """The PNG preview a raster names, by file name or (Fusion) by file id."""
-    name = asset.metadata.get("preview")
-    file_id = asset.metadata.get("preview_file_id")
-    for other in _siblings(result, asset):
-        if (name and other.name == name) or (file_id and other.href.endswith(f"/{file_id}")):
-            return other
-    return None
+    """The sibling asset that previews ``asset``, named by its ``preview``."""
+    if not asset.preview:
+        return None
+    return next((a for a in _siblings(result, asset) if a.name == asset.preview), None)
 
 
 def _previewed(result: Result, asset: Asset) -> Asset | None:
@@ -262,25 +251,13 @@ def _geometry(result: Result, asset: Asset, directory: Path | None) -> dict[str,
     previewed = _previewed(result, asset)
     if previewed is not None:
         asset = previewed
-    bounds = _bounds(asset)
-    if bounds is not None:
-        w, s, e, n = bounds
+    if asset.bbox is not None:
+        w, s, e, n = asset.bbox
         return {"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]}
     if asset.media_type not in REGION_TYPES:
         return None
     found = _features(directory / result.relative_path(asset)) if directory else None
     return found if found is not None else result.job.region().to_geojson()
-
-
-def _bounds(asset: Asset) -> list[float] | None:
-    """The asset's ``bounds`` (west, south, east, north) if a backend gave four numbers."""
-    bounds = asset.metadata.get("bounds")
-    if not isinstance(bounds, Sequence) or isinstance(bounds, str) or len(bounds) != 4:
-        return None
-    try:
-        return [float(v) for v in bounds]
-    except (TypeError, ValueError):
-        return None
 
 
 def _features(path: Path) -> dict[str, Any] | None:

@@ -10,6 +10,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from eojobs.models import Asset, DataType, JobInfo, JobStatus, LogEntry, OptionSpec, Service
+from eojobs.stac_fields import pixel_shape, projection_code
 
 Json = dict[str, Any]
 
@@ -209,11 +210,14 @@ def assets(job_id: str, results: Json) -> list[Asset]:
         if not isinstance(asset, dict) or not asset.get("href"):
             continue
         size = asset.get("file:size")
-        metadata = {k: asset[k] for k in ("roles", "title", "description") if asset.get(k)}
+        metadata = {k: asset[k] for k in ("title", "description") if asset.get(k)}
+        roles = asset.get("roles")
         out.append(Asset(
             name=str(name), href=str(asset["href"]), execution_id=job_id,
             size=size if isinstance(size, int) and not isinstance(size, bool) else None,
             media_type=str(asset.get("type") or "application/octet-stream"),
+            roles=[str(r) for r in roles] if isinstance(roles, list) else [],
+            crs=projection_code(asset), shape=pixel_shape(asset.get("proj:shape")),
             metadata=metadata,
         ))
     return out

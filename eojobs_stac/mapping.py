@@ -15,6 +15,7 @@ import pystac
 
 from eojobs.models import Asset, DataType, OptionRule, OptionSpec, Service
 from eojobs.scenes import Scene
+from eojobs.stac_fields import four_numbers, pixel_shape, projection_code
 
 Json = dict[str, Any]
 
@@ -161,15 +162,17 @@ def assets(item: pystac.Item, keys: list[str]) -> list[Asset]:
         href = asset.get_absolute_href() or asset.href
         extra = asset.extra_fields
         metadata: Json = {"item": item.id, "key": key}
-        if asset.roles:
-            metadata["roles"] = list(asset.roles)
         if asset.title:
             metadata["title"] = asset.title
+        projected = {**item.properties, **extra}
         out.append(Asset(name=file_name(key, href, asset.media_type), href=href,
                          execution_id=item.id, component=key,
                          size=size(extra.get("file:size")),
                          checksum=checksum(extra.get("file:checksum")),
                          media_type=asset.media_type or "application/octet-stream",
+                         roles=list(asset.roles or []),
+                         bbox=four_numbers(item.bbox), crs=projection_code(projected),
+                         shape=pixel_shape(projected.get("proj:shape")),
                          metadata=metadata))
     return out
 

@@ -83,7 +83,7 @@ def test_start_wait_results_download_and_delete(oconn, region, tmp_path):
     assert sorted(by_name) == ["data.bin", "region.geojson"]
     assert by_name["data.bin"].size == len(data_bytes(job.id))
     assert by_name["region.geojson"].media_type == "application/geo+json"
-    assert by_name["data.bin"].metadata["roles"] == ["data"]
+    assert by_name["data.bin"].roles == ["data"]
     report = result.download(tmp_path, progress=False)
     assert not report.failed
     got = files(tmp_path)
