@@ -2,8 +2,24 @@
 
 A backend translates; it does not behave. Waiting, retries, downloads,
 option validation and region validation all live in the core. A backend
-maps a handful of calls onto its platform and reports what it can do
-through ``capabilities``.
+maps a handful of calls onto its platform. It has a feature because it
+overrides that feature's method; every method it leaves alone raises
+:class:`eojobs.errors.Unsupported`. ``capabilities`` declares only facts
+that no method shows (see :class:`eojobs.models.Capability`).
+
+Contracts every backend keeps:
+
+* Only :meth:`Backend.open_asset` and the streams it returns are used from
+  several threads at once (downloads run in a pool, one stream per thread);
+  every other method is called from one thread at a time.
+* Errors are those of :mod:`eojobs.errors`. A :class:`~eojobs.errors.BackendError`
+  with ``transient=True`` says the same call may succeed if made again
+  unchanged (a 503, a dropped connection, a timeout); the core retries those
+  within its budgets and never retries the others.
+* Progress is a number from 0 to 100; times are timezone-aware.
+* Methods that create or change something (``submit``, ``start``, ``stop``,
+  ``delete``) are never retried by the core after a failure whose outcome is
+  unknown; a backend retries them only where the platform makes it safe.
 """
 
 from __future__ import annotations
@@ -14,45 +30,31 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
+from eojobs.errors import NotFound, Unsupported
 from eojobs.models import (
     Asset,
     Capability,
-    Dispatcher,
     JobInfo,
     LogEntry,
-    Organisation,
     RegionLimits,
     Schedule,
     Service,
 )
 from eojobs.scenes import Scene
+from eojobs.streams import ByteStream, ReadIntoStream, TaggedStream, stream_etag
 
 if TYPE_CHECKING:
     from eojobs.region import Region
 
 T = TypeVar("T")
 
-
-class ByteStream(Protocol):
-    """What :meth:`Backend.open_asset` returns: a readable, closable byte stream.
-
-    It may carry an ``etag`` attribute, so the download engine can tell that a
-    file changed between two tries.
-    """
-
-    def read(self, size: int = -1, /) -> bytes:
-        """Up to ``size`` bytes; ``b""`` at the end."""
-        ...
-
-    def close(self) -> None:
-        """Release the stream."""
-        ...
-
-    def __enter__(self) -> Any: ...
-
-    def __exit__(self, *exc: Any) -> Any: ...
+__all__ = [
+    "FACTS", "METHOD_CAPABILITIES", "Backend", "BackendSettings", "ByteStream", "JobHints",
+    "JobRequest", "ReadIntoStream", "SearchRequest", "TaggedStream", "check_backend",
+    "overrides", "stream_etag", "tell_user",
+]
 
 
 def tell_user(text: str) -> None:
@@ -74,6 +76,9 @@ class BackendSettings:
 
     #: Read by pydantic when it validates: unknown settings are errors.
     __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid"}
+
+
+SettingsT = TypeVar("SettingsT", bound=BackendSettings)
 
 
 @dataclass(frozen=True)
@@ -126,19 +131,37 @@ class JobHints:
         return kept[: self.limit] if self.limit is not None else kept
 
 
-class Backend(ABC):
-    """Abstract base of every backend.
+#: The capability each optional method gives a backend that overrides it.
+METHOD_CAPABILITIES: dict[str, Capability] = {
+    "stop": Capability.STOP,
+    "logs": Capability.LOGS,
+    "credits": Capability.CREDITS,
+    "search": Capability.SEARCH,
+    "get_jobs": Capability.BATCH_STATUS,
+    "job_region": Capability.JOB_REGION,
+    "login": Capability.LOGIN,
+}
+#: Capabilities no method shows, which a backend declares in ``capabilities``.
+FACTS = frozenset({Capability.SCHEDULES, Capability.PRICE, Capability.RESUMABLE_DOWNLOADS})
 
-    Class attributes describe the backend; instance methods talk to the platform.
+
+class Backend(ABC, Generic[SettingsT]):
+    """Abstract base of every backend, generic in its settings type.
+
+    Class attributes describe the backend; instance methods talk to the
+    platform. Subclass it as ``class MyBackend(Backend[MySettings])`` and set
+    ``settings_model = MySettings``; ``self.settings`` is then a ``MySettings``.
     """
 
     #: Short name used in ``connect(name)`` and ``--backend``.
     name: ClassVar[str]
     #: One-line human title.
     title: ClassVar[str]
-    #: Features this backend has.
+    #: Facts about the platform that no method shows (:data:`FACTS`). A method's
+    #: capability may be listed too; the backend is then refused at
+    #: registration unless it overrides that method.
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
-    #: The pydantic model of its settings.
+    #: The dataclass of its settings, a :class:`BackendSettings` subclass.
     settings_model: ClassVar[type[BackendSettings]] = BackendSettings
     #: False for a registered placeholder that cannot be used yet.
     implemented: ClassVar[bool] = True
@@ -150,8 +173,18 @@ class Backend(ABC):
     #: ``connect("stac:NAME")`` is ``connect("stac", provider="NAME")``. None takes no suffix.
     variant_setting: ClassVar[str | None] = None
 
-    def __init__(self, settings: BackendSettings) -> None:
-        self.settings = settings
+    def __init__(self, settings: SettingsT) -> None:
+        self.settings: SettingsT = settings
+
+    @classmethod
+    def features(cls) -> frozenset[Capability]:
+        """What this backend can do: the methods it overrides and the facts it declares."""
+        found = {cap for method, cap in METHOD_CAPABILITIES.items() if overrides(cls, method)}
+        return frozenset(found | (set(cls.capabilities) & FACTS))
+
+    def unsupported(self, what: str) -> Unsupported:
+        """The error of a feature this backend lacks: "the NAME backend does not support WHAT"."""
+        return Unsupported(f"the {self.name} backend does not support {what}")
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release connections or other resources."""
@@ -168,20 +201,24 @@ class Backend(ABC):
         """Authenticate now, caching what lets later calls skip the password; returns who.
 
         ``say`` tells the user a step they must take themselves, such as a URL
-        to open to approve the login; it writes to stderr by default.
+        to open to approve the login; it writes to stderr by default. Gives
+        :attr:`Capability.LOGIN`.
         """
-        from eojobs.errors import Unsupported
-
         raise Unsupported(f"the {self.name} backend needs no login")
 
     @abstractmethod
     def list_services(self, search: str | None = None) -> list[Service]:
-        """Services on offer; ``search`` filters by text where the platform can."""
+        """Services on offer; ``search`` filters by text where the platform can.
+
+        The core filters again by name, summary and keywords, so a backend may
+        ignore ``search``.
+        """
 
     def get_service(self, service_id: str) -> Service:
-        """One service by its exact id; the default scans :meth:`list_services`."""
-        from eojobs.errors import NotFound
+        """One service by its exact id; the default scans :meth:`list_services`.
 
+        Raises :class:`~eojobs.errors.NotFound` for an id the platform does not know.
+        """
         for service in self.list_services():
             if service.id == service_id:
                 return service
@@ -193,23 +230,27 @@ class Backend(ABC):
 
     @abstractmethod
     def submit(self, request: JobRequest) -> JobInfo:
-        """Create a job, priced, but do not start it."""
+        """Create a job, priced where the platform prices, but do not start it.
+
+        The status of the job returned is ``CREATED``. ``request.schedule`` is
+        set only for a backend that declares :attr:`Capability.SCHEDULES`.
+        """
 
     @abstractmethod
     def start(self, job_id: str) -> JobInfo:
-        """Start a created job (or arm its schedule)."""
+        """Start a created job (or arm its schedule); raises NotFound for an unknown id."""
 
     def stop(self, job_id: str) -> JobInfo:
-        """Stop a running job; only for backends with ``Capability.STOP``."""
-        raise NotImplementedError
+        """Stop a running job; its finished outputs stay. Gives :attr:`Capability.STOP`."""
+        raise self.unsupported("stopping jobs")
 
     @abstractmethod
     def delete(self, job_id: str) -> None:
-        """Delete a job and its outputs."""
+        """Delete a job and its outputs; raises NotFound for an unknown id."""
 
     @abstractmethod
     def get_job(self, job_id: str) -> JobInfo:
-        """The current state of one job; raises NotFound."""
+        """The current state of one job; raises NotFound for an unknown id."""
 
     @abstractmethod
     def list_jobs(self) -> list[JobInfo]:
@@ -225,51 +266,44 @@ class Backend(ABC):
         return self.list_jobs()
 
     def get_jobs(self, job_ids: Iterable[str]) -> list[JobInfo]:
-        """The state of many jobs; override with one request where the platform allows."""
+        """The state of many jobs, in the order asked, in as few requests as the platform allows.
+
+        The default calls :meth:`get_job` for each; override it where the
+        platform answers for many jobs at once, which gives
+        :attr:`Capability.BATCH_STATUS`. An unknown id raises NotFound.
+        """
         return [self.get_job(job_id) for job_id in job_ids]
 
     @abstractmethod
     def list_assets(self, job_id: str) -> list[Asset]:
-        """The output files of every execution of a job."""
+        """The output files of every execution of a job; empty while it has none."""
 
     @abstractmethod
     def open_asset(self, asset: Asset, offset: int = 0) -> ByteStream:
         """A readable stream of an asset's bytes, starting at ``offset``.
 
-        Raise :class:`eojobs.errors.RestartDownload` if the platform cannot
-        start there, and :class:`eojobs.errors.NotReady` if the file is not
-        ready yet.
+        Called from several threads at once, one stream each. Raise
+        :class:`eojobs.errors.RestartDownload` if the platform cannot start
+        at ``offset`` (the engine then starts the file again), and
+        :class:`eojobs.errors.NotReady` if the file is not ready yet. A
+        backend that honours every ``offset`` declares
+        :attr:`Capability.RESUMABLE_DOWNLOADS`.
         """
 
     def search(self, request: SearchRequest) -> list[Scene]:
-        """The scenes a job of ``request`` would fetch, fetching nothing; only with
-        ``Capability.SEARCH``."""
-        raise NotImplementedError
+        """The scenes a job of ``request`` would fetch, fetching nothing.
+
+        Gives :attr:`Capability.SEARCH`.
+        """
+        raise self.unsupported("searching for scenes")
 
     def logs(self, job_id: str) -> list[LogEntry]:
-        """The log lines of a job; only for backends with ``Capability.LOGS``."""
-        raise NotImplementedError
+        """The log lines of a job, oldest first. Gives :attr:`Capability.LOGS`."""
+        raise self.unsupported("job logs")
 
     def credits(self) -> float:
-        """Credits of the account; only with ``Capability.CREDITS``."""
-        raise NotImplementedError
-
-    def organisations(self) -> list[Organisation]:
-        """Organisations of the account; only with ``Capability.ORGANISATIONS``."""
-        raise NotImplementedError
-
-    def dispatchers(self, job_id: str) -> list[Dispatcher]:
-        """Dispatchers a job can use, attached or not; only with ``Capability.DISPATCHERS``."""
-        raise NotImplementedError
-
-    def set_dispatcher(self, job_id: str, name: str, options: dict[str, Any] | None,
-                       attach: bool) -> list[Dispatcher]:
-        """Attach (with options), reconfigure, or detach (``attach=False``) a dispatcher."""
-        raise NotImplementedError
-
-    def copy_job(self, job_id: str, name: str) -> JobInfo:
-        """A new, unstarted job with the same service, region, options and schedule."""
-        raise NotImplementedError
+        """Credits of the account. Gives :attr:`Capability.CREDITS`."""
+        raise self.unsupported("credits")
 
     def stac_results(self, job_id: str) -> dict[str, Any] | None:
         """The back-end's own STAC document of a job's results, or None if it keeps none.
@@ -282,12 +316,47 @@ class Backend(ABC):
         return None
 
     def job_region(self, job_id: str) -> dict[str, Any]:
-        """The GeoJSON geometry (or feature collection) of the region a job was created with."""
-        from eojobs.errors import Unsupported
+        """The GeoJSON geometry (or feature collection) of the region a job was created with.
 
-        raise Unsupported(f"the {self.name} backend cannot give back a job's region")
+        Gives :attr:`Capability.JOB_REGION`.
+        """
+        raise self.unsupported("giving back a job's region")
 
-    def set_delete_expiry(self, job_id: str, when: datetime,
-                          execution_id: str | None = None) -> None:
-        """Keep a job's outputs (or one execution's) until ``when``."""
-        raise NotImplementedError
+
+def overrides(cls: type, method: str) -> bool:
+    """Whether ``cls`` has its own ``method``, not :class:`Backend`'s default."""
+    return getattr(cls, method, None) is not getattr(Backend, method)
+
+
+def check_backend(cls: object) -> list[str]:
+    """What is wrong with a backend class, as sentences; empty when it is fit to register."""
+    if not isinstance(cls, type) or not issubclass(cls, Backend):
+        return [f"{cls!r} is not a subclass of eojobs.backend.Backend"]
+    problems = []
+    name = getattr(cls, "name", None)
+    if not isinstance(name, str) or not name.isidentifier():
+        problems.append(f"its name must be a word of letters, digits and _, not {name!r}")
+    if not isinstance(getattr(cls, "title", None), str):
+        problems.append("it has no title")
+    missing = sorted(getattr(cls, "__abstractmethods__", ()))
+    if missing:
+        problems.append(f"it does not implement {', '.join(m + '()' for m in missing)}")
+    for method, cap in METHOD_CAPABILITIES.items():
+        if cap in cls.capabilities and not overrides(cls, method):
+            problems.append(f"it declares {cap.value!r} but does not implement {method}()")
+    unknown = [c for c in cls.capabilities if not isinstance(c, Capability)]
+    if unknown:
+        problems.append(f"its capabilities hold {unknown!r}, which are not Capability members")
+    model = cls.settings_model
+    if not (isinstance(model, type) and issubclass(model, BackendSettings)):
+        problems.append(f"its settings_model {model!r} is not a BackendSettings subclass")
+        return problems
+    fields = set(getattr(model, "__dataclass_fields__", {}))
+    for setting in (*cls.login_settings, *filter(None, [cls.variant_setting])):
+        if setting not in fields:
+            problems.append(f"it names a setting {setting!r} that {model.__name__} has not")
+    low, high = cls.poll_interval
+    if not 0 < low <= high:
+        problems.append(f"its poll_interval {cls.poll_interval!r} is not (fastest, slowest) "
+                        "seconds above 0")
+    return problems

@@ -13,6 +13,7 @@ from eojobs.config import check_profile, default_backend, resolve_settings
 from eojobs.errors import (
     AmbiguousName,
     ConfigError,
+    EOJobsError,
     InputError,
     NotFound,
     NotStarted,
@@ -20,7 +21,7 @@ from eojobs.errors import (
 )
 from eojobs.job import Job
 from eojobs.joblist import check_prefix, job_filter, prefix_match
-from eojobs.models import Capability, JobStatus, Organisation, Schedule, Service
+from eojobs.models import Capability, JobStatus, Schedule, Service
 from eojobs.options import coerce_options
 from eojobs.plugins import backend_classes
 from eojobs.scenes import Scene
@@ -72,7 +73,7 @@ def backend_class(name: str) -> type[Backend]:
 class Connection:
     """A session with one backend: browse services, create and find jobs."""
 
-    def __init__(self, backend: Backend, label: str | None = None) -> None:
+    def __init__(self, backend: Backend[Any], label: str | None = None) -> None:
         self.backend = backend
         #: How the backend was named when connecting, such as ``stac:earth-search``.
         self.label = label or backend.name
@@ -97,23 +98,18 @@ class Connection:
 
     @property
     def capabilities(self) -> frozenset[Capability]:
-        """What this backend can do."""
-        return self.backend.capabilities
+        """What this backend can do (:meth:`Backend.features`)."""
+        return self.backend.features()
 
     def require(self, capability: Capability, what: str) -> None:
         """Raise Unsupported unless the backend has ``capability``."""
-        if capability not in self.backend.capabilities:
-            raise Unsupported(f"the {self.backend.name} backend does not support {what}")
+        if capability not in self.capabilities:
+            raise self.backend.unsupported(what)
 
     def credits(self) -> float:
         """The account's credits."""
         self.require(Capability.CREDITS, "credits")
         return self.backend.credits()
-
-    def organisations(self) -> list[Organisation]:
-        """The organisations the account belongs to."""
-        self.require(Capability.ORGANISATIONS, "organisations")
-        return self.backend.organisations()
 
     def services(self, search: str | None = None) -> list[Service]:
         """Services on offer, optionally those matching ``search`` in name, summary or keywords."""
@@ -183,6 +179,10 @@ class Connection:
         Every region is checked against the backend's limits, and the options,
         inputs and schedule once, before the first job is created; with more
         than one region each job is named after its region's source.
+
+        If creating one fails, the jobs already created for the others are
+        deleted, so none is left behind unnoticed; the error, of the failure's
+        own type, says so or names the ones that could not be deleted.
         """
         from eojobs.geo.limits import check_limits
         from eojobs.region import Region
@@ -202,7 +202,25 @@ class Connection:
                        schedule=plan)
             for region in parsed
         ]
-        return [Job(self, self.backend.submit(request)) for request in requests]
+        return self._submit_all(requests)
+
+    def _submit_all(self, requests: list[JobRequest]) -> list[Job]:
+        """Submit each request; on a failure, delete the jobs made so far, or name them."""
+        created: list[Job] = []
+        for request in requests:
+            try:
+                created.append(Job(self, self.backend.submit(request)))
+            except EOJobsError as exc:
+                left = _delete_quietly(created)
+                if left:
+                    ids = ", ".join(j.id for j in left)
+                    exc.args = (f"{exc}; {len(left)} job(s) created before it could not be "
+                                f"deleted and are left on {self.name}: {ids}",)
+                elif created:
+                    exc.args = (f"{exc}; the {len(created)} job(s) created before it were "
+                                "deleted",)
+                raise
+        return created
 
     def search(self, service: str | Service, region: Any,
                options: Mapping[str, Any] | None = None) -> list[Scene]:
@@ -369,6 +387,17 @@ def _check_file_type(name: str, file_type: str, path: Path) -> None:
                          "whatever its name")
     if file_type == "CSV" and b"\x00" in head:
         raise InputError(f"input {name}: {path.name} is not a CSV file: it is not text")
+
+
+def _delete_quietly(jobs: list[Job]) -> list[Job]:
+    """Delete each job; the ones that could not be deleted."""
+    left = []
+    for job in jobs:
+        try:
+            job.delete()
+        except EOJobsError:
+            left.append(job)
+    return left
 
 
 def _find_service(ref: str, services: list[Service]) -> Service | None:

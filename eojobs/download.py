@@ -44,6 +44,7 @@ from eojobs.naming import safe_name
 from eojobs.partfile import PartFile
 from eojobs.report import DownloadReport
 from eojobs.retrying import RetryBudget, own_budget
+from eojobs.streams import stream_etag
 
 __all__ = ["Cancelled", "DownloadReport", "RetryPolicy", "download_assets", "safe_name"]
 
@@ -350,7 +351,7 @@ class _Job:
             return True
         with self.opener(asset, offset) as stream:
             sized = asset.size is not None or getattr(stream, "length", None) is not None
-            etag = getattr(stream, "etag", None)
+            etag = stream_etag(stream)
             meta = read_json(self._meta_path(dest))
             if offset and etag and meta.get("etag") and meta["etag"] != etag:
                 raise RestartDownload(f"{asset.name} changed on the server since the last try")

@@ -4,29 +4,27 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eojobs.errors import EOJobsError, InputError, JobFailed, NoResults, NotStarted
-from eojobs.models import (
-    Asset,
-    Capability,
-    Dispatcher,
-    Execution,
-    JobInfo,
-    JobStatus,
-    LogEntry,
-    Service,
+from eojobs.errors import (
+    EOJobsError,
+    InputError,
+    JobFailed,
+    NoResults,
+    NotStarted,
+    RestartDownload,
 )
+from eojobs.models import Asset, Capability, Execution, JobInfo, JobStatus, LogEntry, LogLevel
 from eojobs.naming import UnsafeName
-from eojobs.options import coerce_options
 from eojobs.waiting import WaitPolicy, intervals_for, wait_for_jobs
 
 if TYPE_CHECKING:
+    from eojobs.backend import Backend
     from eojobs.connection import Connection
     from eojobs.download import DownloadReport, RetryPolicy
     from eojobs.region import Region
+    from eojobs.streams import ByteStream
 
 
 class Job:
@@ -44,7 +42,8 @@ class Job:
         return f"job {self.id} ({self.name}, {self.status.value})"
 
     @property
-    def _backend(self) -> Any:
+    def backend(self) -> Backend[Any]:
+        """The backend the job is on: its connection's."""
         return self.connection.backend
 
     @property
@@ -90,12 +89,12 @@ class Job:
 
     def refresh(self) -> Job:
         """Fetch the current state from the backend."""
-        self.info = self._backend.get_job(self.id)
+        self.info = self.backend.get_job(self.id)
         return self
 
     def start(self) -> Job:
         """Start the job (or arm its schedule)."""
-        self.info = self._backend.start(self.id)
+        self.info = self.backend.start(self.id)
         return self
 
     def wait(
@@ -116,11 +115,11 @@ class Job:
         if self.status is JobStatus.CREATED:
             raise NotStarted(f"job {self.id} has not been started", job_ids=[self.id])
         states = wait_for_jobs(
-            lambda _: [self._backend.get_job(self.id)],
+            lambda _: [self.backend.get_job(self.id)],
             [self.id],
             policy=policy,
             timeout=timeout,
-            intervals=intervals_for(poll_interval, self._backend.poll_interval),
+            intervals=intervals_for(poll_interval, self.backend.poll_interval),
             progress=progress,
             label=f"{self.name} ({self.id[:8]})",
         )
@@ -141,88 +140,36 @@ class Job:
     def stop(self) -> Job:
         """Stop the job; its finished outputs stay."""
         self.connection.require(Capability.STOP, "stopping jobs")
-        self.info = self._backend.stop(self.id)
+        self.info = self.backend.stop(self.id)
         return self
 
     def delete(self) -> None:
         """Delete the job and its outputs on the backend."""
-        self._backend.delete(self.id)
+        self.backend.delete(self.id)
 
-    def logs(self, level: str | None = None) -> list[LogEntry]:
+    def logs(self, level: LogLevel | str | None = None) -> list[LogEntry]:
         """The job's log lines, optionally only those of one level (e.g. ``"error"``)."""
+        wanted = None
+        if level is not None:
+            try:
+                wanted = LogLevel(level.lower() if isinstance(level, str) else level)
+            except ValueError:
+                names = ", ".join(v.value for v in LogLevel)
+                raise InputError(f"no log level {level!r}; levels: {names}") from None
         self.connection.require(Capability.LOGS, "job logs")
-        entries = self._backend.logs(self.id)
-        if level:
-            entries = [e for e in entries if e.level == level]
-        return entries
-
-    def copy(self, name: str | None = None) -> Job:
-        """A new, unstarted job with this job's service, region, options and schedule."""
-        self.connection.require(Capability.COPY, "copying jobs")
-        info = self._backend.copy_job(self.id, name or f"{self.name} (copy)")
-        return Job(self.connection, info)
+        entries = self.backend.logs(self.id)
+        return [e for e in entries if e.level is wanted] if wanted else entries
 
     def region(self) -> Region:
         """The region the job was created with, as the backend gives it back."""
         from eojobs.region import Region
 
-        return Region.parse(self._backend.job_region(self.id))
-
-    def dispatchers(self) -> list[Dispatcher]:
-        """The dispatchers this job can use; ``attached`` says which it will run."""
-        self.connection.require(Capability.DISPATCHERS, "dispatchers")
-        return self._backend.dispatchers(self.id)
-
-    def add_dispatcher(self, name: str, options: dict[str, Any] | None = None) -> Dispatcher:
-        """Attach a dispatcher by name, with option values."""
-        return self._set_dispatcher(self._dispatcher(name), options, attach=True)
-
-    def configure_dispatcher(self, name: str, options: dict[str, Any]) -> Dispatcher:
-        """Change the option values of an attached dispatcher."""
-        found = self._dispatcher(name)
-        if not found.attached:
-            raise InputError(f"dispatcher {found.name!r} is not attached to job {self.id}; "
-                             "add it first")
-        return self._set_dispatcher(found, options, attach=True)
-
-    def remove_dispatcher(self, name: str) -> None:
-        """Detach a dispatcher."""
-        found = self._dispatcher(name)
-        if not found.attached:
-            raise InputError(f"dispatcher {found.name!r} is not attached to job {self.id}")
-        self._set_dispatcher(found, None, attach=False)
-
-    def _dispatcher(self, name: str) -> Dispatcher:
-        available = self.dispatchers()
-        for dispatcher in available:
-            if dispatcher.name.lower() == name.strip().lower():
-                return dispatcher
-        names = ", ".join(d.name for d in available) or "none"
-        raise InputError(f"no dispatcher {name!r}; available: {names}")
-
-    def _set_dispatcher(self, found: Dispatcher, options: dict[str, Any] | None,
-                        attach: bool) -> Dispatcher:
-        coerced = None
-        if options is not None:
-            service = Service(id="dispatcher", name=found.name, options=found.option_specs)
-            given = {**found.options, **options} if found.attached else options
-            coerced = coerce_options(service, given)
-        after = self._backend.set_dispatcher(self.id, found.name, coerced, attach)
-        return next(d for d in after if d.name == found.name)
-
-    def keep_until(self, when: datetime, execution: str | None = None) -> None:
-        """Keep the job's outputs (or one execution's) until ``when``."""
-        self.connection.require(Capability.DELETE_EXPIRY, "changing when outputs are deleted")
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        if execution is not None and execution not in {e.id for e in self.refresh().executions}:
-            raise InputError(f"job {self.id} has no execution {execution}")
-        self._backend.set_delete_expiry(self.id, when, execution)
+        return Region.parse(self.backend.job_region(self.id))
 
     def results(self) -> Result:
         """The job's output files; raises if it has produced none yet."""
         self.refresh()
-        assets = self._backend.list_assets(self.id)
+        assets = self.backend.list_assets(self.id)
         if not assets:
             state = self.status.value
             if self.status.finished:
@@ -241,7 +188,7 @@ class Job:
         unread = ""
         if Capability.LOGS in self.connection.capabilities:
             try:
-                logs = [e for e in self._backend.logs(self.id) if e.level == "error"]
+                logs = [e for e in self.backend.logs(self.id) if e.level is LogLevel.ERROR]
             except EOJobsError as exc:  # the failure stands; only its reason is unknown
                 unread = f" (its logs could not be read: {exc})"
         verb = "was stopped" if self.status is JobStatus.STOPPED else "failed"
@@ -320,8 +267,7 @@ class Result:
         in_run = [e for e in used if e in executions and executions[e].run == execution.run]
         parts = [f"run-{execution.run + 1}"] if len(runs) > 1 else []
         if len(in_run) > 1:
-            index = execution.index or 0
-            parts.append("aggregate" if execution.aggregator else f"slice-{index + 1:02d}")
+            parts.append(safe_name(execution.part or execution.id))
         return Path(*parts, name)
 
     def write_stac(self, directory: str | os.PathLike[str]) -> list[Path]:
@@ -379,9 +325,8 @@ class Result:
                 # Never a path made of the hostile name: it could lead out of ``target``.
                 refused.append((target / f"(unsafe name {len(refused) + 1})", str(exc)))
         target.mkdir(parents=True, exist_ok=True)
-        backend = self.job.connection.backend
         report = download_assets(
-            items, backend.open_asset, parallel=parallel, overwrite=overwrite,
+            items, _opener(self.job.backend), parallel=parallel, overwrite=overwrite,
             progress=progress, cancel=cancel, manifest_dir=target, retry=retry,
             file_bars=file_bars, job_id=self.job.id,
         )
@@ -401,3 +346,20 @@ class Result:
                 extract_zip(path, path.with_suffix(""))
             except InputError as exc:
                 report.failed.append((path, f"not extracted: {exc}"))
+
+
+def _opener(backend: Backend[Any]) -> Callable[[Asset, int], ByteStream]:
+    """``backend.open_asset``; for a backend that cannot resume, asked for offset 0 only.
+
+    Without :attr:`Capability.RESUMABLE_DOWNLOADS`, a later try asks for the
+    whole file again rather than trusting the backend to honour an offset.
+    """
+    if Capability.RESUMABLE_DOWNLOADS in backend.features():
+        return backend.open_asset
+
+    def whole_files(asset: Asset, offset: int) -> ByteStream:
+        if offset:
+            raise RestartDownload(f"the {backend.name} backend cannot resume {asset.name}")
+        return backend.open_asset(asset, 0)
+
+    return whole_files

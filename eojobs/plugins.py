@@ -6,7 +6,9 @@ import importlib
 import os
 import threading
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -23,34 +25,83 @@ ENTRY_POINT_GROUP = "eojobs"
 #: Comma-separated entry-point names; when set, only these plugins load.
 LOAD_PLUGINS_ENV = "EOJOBS_LOAD_PLUGINS"
 
-pm = pluggy.PluginManager("eojobs")
-pm.add_hookspecs(hookspecs)
+class PluginHost:
+    """The installed plugins, loaded once from the entry points, with any ``extra`` ones.
 
-_lock = threading.Lock()
-_loaded = False
+    eojobs reads the entry points itself rather than with pluggy's
+    ``load_setuptools_entrypoints``, which imports ``importlib.metadata`` and
+    reads every installed distribution: that was 60 ms more per command in
+    ``bench/plugin_loading.py``. Each plugin that fails to load is skipped
+    with a :class:`PluginWarning`, as is each hook implementation that fails.
+    A test makes its own host and activates it with :func:`using`.
+    """
+
+    def __init__(self, extra: Sequence[tuple[str, object]] = (), *,
+                 entry_points_only: Iterable[str] | None = None) -> None:
+        self.pm = pluggy.PluginManager("eojobs")
+        self.pm.add_hookspecs(hookspecs)
+        self.extra = list(extra)
+        #: Entry-point names to load, when not all (``EOJOBS_LOAD_PLUGINS``).
+        self.only = None if entry_points_only is None else set(entry_points_only)
+        self._lock = threading.Lock()
+        self._loaded = False
+
+    def load(self) -> pluggy.PluginManager:
+        """The plugin manager, after loading the plugins on first use."""
+        with self._lock:
+            if self._loaded:
+                return self.pm
+            wanted = os.environ.get(LOAD_PLUGINS_ENV)
+            allow = self.only if wanted is None else {
+                n.strip() for n in wanted.split(",") if n.strip()}
+            for name, target in entry_points(ENTRY_POINT_GROUP):
+                if allow is not None and name not in allow:
+                    continue
+                if self.pm.get_plugin(name) is not None or self.pm.is_blocked(name):
+                    continue
+                try:
+                    self.pm.register(_load(target), name=name)
+                except Exception as exc:  # noqa: BLE001 - one broken plugin must not break all
+                    warnings.warn(f"plugin {name!r} ({target}) failed to load and is skipped: "
+                                  f"{type(exc).__name__}: {exc}", PluginWarning, stacklevel=3)
+            for name, plugin in self.extra:
+                self.pm.register(plugin, name=name)
+            self._loaded = True
+        return self.pm
+
+    def call_each(self, hook: str, **kwargs: object) -> None:
+        """Call every plugin's implementation of ``hook``; one that fails is skipped with a
+        warning."""
+        for impl in getattr(self.load().hook, hook).get_hookimpls():
+            try:
+                impl.function(*(kwargs[name] for name in impl.argnames))
+            except Exception as exc:  # noqa: BLE001 - one broken plugin must not break all
+                warnings.warn(f"plugin {impl.plugin_name!r} failed in {hook} and is skipped: "
+                              f"{type(exc).__name__}: {exc}", PluginWarning, stacklevel=3)
+
+
+_process_host = PluginHost()
+_current: ContextVar[PluginHost] = ContextVar("eojobs_plugins", default=_process_host)
+
+
+def current() -> PluginHost:
+    """The plugin host in use: the process's, unless :func:`using` put another in place."""
+    return _current.get()
+
+
+@contextmanager
+def using(host: PluginHost) -> Iterator[PluginHost]:
+    """Use ``host`` instead of the process's plugins inside the block (in this context)."""
+    token = _current.set(host)
+    try:
+        yield host
+    finally:
+        _current.reset(token)
 
 
 def load_plugins() -> pluggy.PluginManager:
     """Load the installed plugins, once, honouring ``EOJOBS_LOAD_PLUGINS``."""
-    global _loaded
-    with _lock:
-        if _loaded:
-            return pm
-        wanted = os.environ.get(LOAD_PLUGINS_ENV)
-        allow = None if wanted is None else {n.strip() for n in wanted.split(",") if n.strip()}
-        for name, target in entry_points(ENTRY_POINT_GROUP):
-            if allow is not None and name not in allow:
-                continue
-            if pm.get_plugin(name) is not None or pm.is_blocked(name):
-                continue
-            try:
-                plugin = _load(target)
-                pm.register(plugin, name=name)
-            except Exception as exc:  # noqa: BLE001 - one broken plugin must not break all
-                warnings.warn(f"plugin {name!r} ({target}) failed to load and is skipped: "
-                              f"{type(exc).__name__}: {exc}", PluginWarning, stacklevel=2)
-        _loaded = True
-    return pm
+    return current().load()
 
 
 class PluginWarning(UserWarning):
@@ -91,7 +142,17 @@ class BackendEntry:
         if not isinstance(found, type) or getattr(found, "name", None) != self.name:
             raise ConfigError(f"the {self.name} backend cannot be loaded: {self.target} is "
                               f"not a backend class named {self.name!r}")
+        refuse(found, self.name)
         return found
+
+
+def refuse(found: object, name: str) -> None:
+    """Raise ConfigError naming every problem :func:`eojobs.backend.check_backend` finds."""
+    from eojobs.backend import check_backend
+
+    problems = check_backend(found)
+    if problems:
+        raise ConfigError(f"the {name} backend is refused: {'; '.join(problems)}")
 
 
 def registered_backends() -> dict[str, BackendEntry]:
@@ -117,6 +178,11 @@ def registered_backends() -> dict[str, BackendEntry]:
         name = getattr(backend, "name", None)
         if not isinstance(name, str) or not name:
             raise TypeError(f"{backend!r} has no backend name")
+        try:
+            refuse(backend, name)
+        except ConfigError as exc:
+            warnings.warn(f"{exc}; it is skipped", PluginWarning, stacklevel=2)
+            return
         target = f"{backend.__module__}:{backend.__qualname__}"
         found[name] = BackendEntry(name, getattr(backend, "title", ""), target, backend)
 
@@ -166,9 +232,4 @@ class BackendClasses(Mapping[str, "type[Backend]"]):
 
 def call_each(hook: str, **kwargs: object) -> None:
     """Call every plugin's implementation of ``hook``; one that fails is skipped with a warning."""
-    for impl in getattr(load_plugins().hook, hook).get_hookimpls():
-        try:
-            impl.function(*(kwargs[name] for name in impl.argnames))
-        except Exception as exc:  # noqa: BLE001 - one broken plugin must not break all
-            warnings.warn(f"plugin {impl.plugin_name!r} failed in {hook} and is skipped: "
-                          f"{type(exc).__name__}: {exc}", PluginWarning, stacklevel=2)
+    current().call_each(hook, **kwargs)

@@ -28,10 +28,8 @@ from eojobs.http_settings import HttpSettings
 from eojobs.models import (
     Asset,
     Capability,
-    Dispatcher,
     JobInfo,
     LogEntry,
-    Organisation,
     RegionLimits,
     Service,
 )
@@ -41,6 +39,7 @@ from eojobs.waiting import poll_until
 from eojobs_fusion import listing, mapping
 from eojobs_fusion.auth import Authenticator
 from eojobs_fusion.client import DEFAULT_API_URL, FusionClient
+from eojobs_fusion.extras import Dispatcher, Organisation
 
 Json = dict[str, Any]
 REGION_PREFIX = "eojobs region "
@@ -75,26 +74,21 @@ class FusionSettings(HttpSettings):
     )
 
 
-class FusionBackend(Backend):
+class FusionBackend(Backend[FusionSettings]):
     """The Fusion Platform (thefusionplatform.com), over its REST API."""
 
     name: ClassVar[str] = "fusion"
     title: ClassVar[str] = "Fusion Platform (thefusionplatform.com)"
     capabilities: ClassVar[frozenset[Capability]] = frozenset({
-        Capability.SCHEDULES, Capability.STOP, Capability.LOGS, Capability.PRICE,
-        Capability.CREDITS, Capability.ORGANISATIONS, Capability.BATCH_STATUS,
-        Capability.DISPATCHERS, Capability.COPY, Capability.DELETE_EXPIRY,
-        Capability.RESUMABLE_DOWNLOADS,
+        Capability.SCHEDULES, Capability.PRICE, Capability.RESUMABLE_DOWNLOADS,
     })
     settings_model: ClassVar[type[BackendSettings]] = FusionSettings
     poll_interval: ClassVar[tuple[float, float]] = (0.2, 30.0)
     #: Settings `eojobs login fusion` asks for, and which of them are secret.
     login_settings: ClassVar[tuple[str, ...]] = ("email", "password")
 
-    def __init__(self, settings: BackendSettings) -> None:
+    def __init__(self, settings: FusionSettings) -> None:
         super().__init__(settings)
-        assert isinstance(settings, FusionSettings)
-        self.config = settings
         self.client = FusionClient(settings.api_url, settings.policy())
         password = settings.password.get_secret_value() if settings.password else None
         self.auth = Authenticator(self.client, settings.email, settings.user_id, password)
@@ -111,7 +105,7 @@ class FusionBackend(Backend):
     def login(self, say: Callable[[str], None] = tell_user) -> str:
         """Log in now (caching the token) and return who we are; nothing to ``say``."""
         self.auth.login()
-        return self.config.email or self.auth.user_id or ""
+        return self.settings.email or self.auth.user_id or ""
 
     @property
     @_answers
@@ -126,7 +120,7 @@ class FusionBackend(Backend):
         ids = [str(o["id"]) for o in user.get("organisations") or []]
         if not ids:
             raise NotFound("this Fusion account belongs to no organisation")
-        wanted = self.config.organisation
+        wanted = self.settings.organisation
         if not wanted:
             return ids[0]
         if wanted in ids:
@@ -178,7 +172,7 @@ class FusionBackend(Backend):
 
     def region_limits(self, service: Service) -> RegionLimits:
         """The vertex limit of the settings; the platform states no area limit."""
-        return RegionLimits(max_vertices=self.config.max_region_vertices)
+        return RegionLimits(max_vertices=self.settings.max_region_vertices)
 
     # Jobs
 
@@ -239,7 +233,7 @@ class FusionBackend(Backend):
             lambda: self.client.files(self.org, data_id),
             lambda fs: bool(fs) and all("size" in f and ("publishable" in f or "error" in f)
                                         for f in fs),
-            timeout=self.config.analysis_timeout, intervals=(0.1, 5.0),
+            timeout=self.settings.analysis_timeout, intervals=(0.1, 5.0),
             what=f"the analysis of {path.name}",
         )
         # ``publishable: false`` only means "not optimised"; its presence marks it usable.
@@ -266,8 +260,8 @@ class FusionBackend(Backend):
         process = repeat_unless_done(
             lambda: self.client.execute(self.org, process_id),
             lambda: self._executed_since(process_id, before),
-            what=f"the start of job {job_id}", retries=self.config.retries,
-            backoff=self.config.backoff, backoff_max=self.client.policy.backoff_max)
+            what=f"the start of job {job_id}", retries=self.settings.retries,
+            backoff=self.settings.backoff, backoff_max=self.client.policy.backoff_max)
         return self._info(process, None)
 
     def _executed_since(self, process_id: str, before: tuple[Any, ...]) -> Json | None:
@@ -446,14 +440,18 @@ class FusionBackend(Backend):
         for wire in self.client.executions(self.org, _checked(job_id)):
             if int(wire.get("progress") or 0) < 100 or not wire.get("success"):
                 continue
+            files: list[tuple[Json, str]] = []
             for component in self.client.components(self.org, str(wire["id"])):
                 if component.get("intermediate"):
                     continue
                 for data_id in component.get("outputs") or []:
                     for file in self.client.files(self.org, str(data_id)):
                         file.setdefault("data_id", str(data_id))
-                        assets.append(mapping.asset(file, str(wire["id"]),
-                                                    str(component.get("name", ""))))
+                        files.append((file, str(component.get("name", ""))))
+            previews = mapping.preview_names([f for f, _ in files])
+            assets.extend(mapping.asset(f, str(wire["id"]), name,
+                                        previews.get(str(f.get("file_id"))))
+                          for f, name in files)
         return assets
 
     def open_asset(self, asset: Asset, offset: int = 0) -> ByteStream:

@@ -11,7 +11,6 @@ from typing import Any, TypeVar
 from eojobs.models import (
     Asset,
     DataType,
-    Dispatcher,
     Execution,
     ExecutionStatus,
     InputSpec,
@@ -22,8 +21,11 @@ from eojobs.models import (
     Schedule,
     Service,
 )
+from eojobs.stac_fields import four_numbers
+from eojobs_fusion.extras import Dispatcher
 
 Json = dict[str, Any]
+
 M = TypeVar("M")
 
 DATA_TYPES = {
@@ -245,11 +247,10 @@ def executions(wires: list[Json]) -> list[Execution]:
         aggregator = grouped and (index is None or not 1 <= int(index) <= count)
         out.append(checked(Execution,
             id=wire["id"], run=run,
-            index=int(index) - 1 if grouped and not aggregator else None,
-            count=count, aggregator=bool(aggregator),
+            part=("aggregate" if aggregator else f"slice-{int(index):02d}") if grouped else "",
             status=execution_status(wire), progress=float(wire.get("progress") or 0),
             started_at=parse_time(wire.get("started_at")),
-            ended_at=parse_time(wire.get("ended_at")), abort_reason=wire.get("abort_reason"),
+            ended_at=parse_time(wire.get("ended_at")), error=wire.get("abort_reason"),
         ))
     return out
 
@@ -317,7 +318,7 @@ def job_info(process: Json, wires: list[Json], service_name: str) -> JobInfo:
         ended_at=max(ends) if status.finished and ends else None, schedule=schedule,
         options={k: v for k, v in options.items() if v is not None},
         executions=execs,
-        error=(failed[0].abort_reason or "the execution failed") if failed else None,
+        error=(failed[0].error or "the execution failed") if failed else None,
     )
 
 
@@ -410,18 +411,26 @@ def _gap(value: Any) -> timedelta | None:
         return None
 
 
-def asset(file: Json, execution_id: str, component: str) -> Asset:
-    """One file of an output data item as an eojobs Asset."""
-    keys = ("selectors", "bounds", "crs", "resolution", "stac_item", "stac_item_file",
-            "preview_file_id", "file_type")
+def asset(file: Json, execution_id: str, component: str, preview: str | None = None) -> Asset:
+    """One file of an output data item as an eojobs Asset; ``preview`` names its PNG preview."""
+    keys = ("selectors", "resolution", "stac_item_file", "preview_file_id", "file_type")
     metadata = {k: file[k] for k in keys if file.get(k) is not None}
     metadata["data_id"] = file.get("data_id")
+    item = file.get("stac_item")
     return checked(Asset,
         name=file["file_name"], size=int(file["size"]) if file.get("size") is not None else None,
         media_type=_media_type(file), execution_id=execution_id, component=component,
-        checksum=None,
-        href=f"{file['data_id']}/{file['file_id']}", metadata=metadata,
+        checksum=None, href=f"{file['data_id']}/{file['file_id']}",
+        bbox=four_numbers(file.get("bounds")), crs=file.get("crs") or None, preview=preview,
+        stac_item=item if isinstance(item, dict) else None, metadata=metadata,
     )
+
+
+def preview_names(files: list[Json]) -> dict[str, str]:
+    """The file name of each file's preview, by the previewed file's id."""
+    names = {str(f.get("file_id")): str(f.get("file_name")) for f in files}
+    return {str(f.get("file_id")): names[str(f["preview_file_id"])] for f in files
+            if f.get("preview_file_id") is not None and str(f["preview_file_id"]) in names}
 
 
 def _media_type(file: Json) -> str:

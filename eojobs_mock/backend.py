@@ -6,7 +6,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import IO, Any, ClassVar
+from typing import IO, TYPE_CHECKING, Any, ClassVar
 
 from eojobs.backend import Backend, BackendSettings, JobHints, JobRequest
 from eojobs.config import home
@@ -19,7 +19,6 @@ from eojobs.models import (
     JobInfo,
     JobStatus,
     LogEntry,
-    Organisation,
     RegionLimits,
     Schedule,
     Service,
@@ -28,6 +27,10 @@ from eojobs.options import to_jsonable
 from eojobs_mock.engine.catalogue import BY_ID
 from eojobs_mock.engine.platform import MockPlatform
 from eojobs_mock.engine.timeline import ExecutionState, JobState, job_state
+
+if TYPE_CHECKING:
+    from eojobs_fusion.extras import Organisation
+    from eojobs_mock.engine.outputs import OutputFile
 
 
 @dataclass(kw_only=True)
@@ -53,23 +56,19 @@ class MockSettings(BackendSettings):
                 raise ValueError(f"{name} must be {bound}, not {value}")
 
 
-class MockBackend(Backend):
+class MockBackend(Backend[MockSettings]):
     """The offline simulated platform, state in SQLite under ``EOJOBS_HOME``."""
 
     name: ClassVar[str] = "mock"
     title: ClassVar[str] = "Offline simulated EO platform"
     capabilities: ClassVar[frozenset[Capability]] = frozenset({
-        Capability.SCHEDULES, Capability.STOP, Capability.LOGS, Capability.PRICE,
-        Capability.PREVIEWS, Capability.CREDITS, Capability.ORGANISATIONS, Capability.COPY,
-        Capability.RESUMABLE_DOWNLOADS,
+        Capability.SCHEDULES, Capability.PRICE, Capability.RESUMABLE_DOWNLOADS,
     })
     settings_model: ClassVar[type[BackendSettings]] = MockSettings
     poll_interval: ClassVar[tuple[float, float]] = (0.02, 1.0)
 
-    def __init__(self, settings: BackendSettings) -> None:
+    def __init__(self, settings: MockSettings) -> None:
         super().__init__(settings)
-        assert isinstance(settings, MockSettings)
-        self.config = settings
         self.platform = MockPlatform(
             home(), speed=settings.speed, initial_credits=settings.initial_credits
         )
@@ -83,7 +82,9 @@ class MockBackend(Backend):
         return self.platform.credits()
 
     def organisations(self) -> list[Organisation]:
-        """The mock account's one organisation."""
+        """The mock account's one organisation (an extra of Fusion's, which the mock simulates)."""
+        from eojobs_fusion.extras import Organisation
+
         return [Organisation(id="mock", name="Mock organisation",
                              credits=self.platform.credits())]
 
@@ -108,14 +109,14 @@ class MockBackend(Backend):
         """As many slices as a split makes at most, and the vertex limit of the settings."""
         from eojobs.region import MAX_SLICES
 
-        return RegionLimits(max_area_km2=self.config.max_slice_km2 * MAX_SLICES,
-                            max_vertices=self.config.max_region_vertices)
+        return RegionLimits(max_area_km2=self.settings.max_slice_km2 * MAX_SLICES,
+                            max_vertices=self.settings.max_region_vertices)
 
     def submit(self, request: JobRequest) -> JobInfo:
         """Split the region, copy the inputs, and create a priced job."""
         slices = [
             {"geometry": piece.to_geojson(), "area_km2": piece.area_km2}
-            for piece in request.region.split(self.config.max_slice_km2)
+            for piece in request.region.split(self.settings.max_slice_km2)
         ]
         schedule = None
         if request.schedule is not None:
@@ -176,13 +177,7 @@ class MockBackend(Backend):
 
     def list_assets(self, job_id: str) -> list[Asset]:
         """Output files of the succeeded executions."""
-        return [
-            Asset(
-                name=f.name, size=f.size, media_type=f.media_type, execution_id=f.execution_id,
-                component=f.component, checksum=f.sha256, href=str(f.path), metadata=f.metadata,
-            )
-            for f in self.platform.outputs(job_id)
-        ]
+        return [_asset(f) for f in self.platform.outputs(job_id)]
 
     def open_asset(self, asset: Asset, offset: int = 0) -> IO[bytes]:
         """Open the output file at ``offset``."""
@@ -230,8 +225,26 @@ def _job_info(state: JobState) -> JobInfo:
 
 
 def _execution(e: ExecutionState) -> Execution:
+    part = "aggregate" if e.aggregator else f"slice-{(e.index or 0) + 1:02d}" if e.count > 1 else ""
     return Execution(
-        id=e.id, run=e.run, index=e.index, count=e.count, aggregator=e.aggregator,
+        id=e.id, run=e.run, part=part,
         status=ExecutionStatus(e.status), progress=e.progress, started_at=_dt(e.started_at),
-        ended_at=_dt(e.ended_at), abort_reason=e.abort_reason, components=list(e.components),
+        ended_at=_dt(e.ended_at), error=e.abort_reason, components=list(e.components),
+    )
+
+
+#: What the engine records of a file that Asset has a field for.
+_TYPED = ("crs", "bounds", "width", "height", "preview")
+
+
+def _asset(f: OutputFile) -> Asset:
+    meta = f.metadata
+    height, width = meta.get("height"), meta.get("width")
+    return Asset(
+        name=f.name, size=f.size, media_type=f.media_type, execution_id=f.execution_id,
+        component=f.component, checksum=f.sha256, href=str(f.path),
+        roles=["thumbnail"] if f.media_type == "image/png" else ["data"],
+        crs=meta.get("crs"), bbox=meta.get("bounds"), preview=meta.get("preview"),
+        shape=(height, width) if height and width else None,
+        metadata={k: v for k, v in meta.items() if k not in _TYPED},
     )

@@ -69,14 +69,13 @@ class OpenEOSettings(HttpSettings):
         return processes.sources(value)
 
 
-class OpenEOBackend(Backend):
+class OpenEOBackend(Backend[OpenEOSettings]):
     """An openEO API 1.x back-end: user-defined processes as services, batch jobs as jobs."""
 
     name: ClassVar[str] = "openeo"
     title: ClassVar[str] = "openEO API 1.x back-ends"
     capabilities: ClassVar[frozenset[Capability]] = frozenset({
-        Capability.STOP, Capability.LOGS, Capability.PRICE, Capability.BATCH_STATUS,
-        Capability.RESUMABLE_DOWNLOADS,
+        Capability.PRICE, Capability.RESUMABLE_DOWNLOADS,
     })
     settings_model: ClassVar[type[BackendSettings]] = OpenEOSettings
     poll_interval: ClassVar[tuple[float, float]] = (0.2, 30.0)
@@ -89,15 +88,13 @@ class OpenEOBackend(Backend):
         return ("password",) if settings.username and settings.password is None \
             and settings.client_secret is None else ()
 
-    def __init__(self, settings: BackendSettings) -> None:
+    def __init__(self, settings: OpenEOSettings) -> None:
         super().__init__(settings)
-        assert isinstance(settings, OpenEOSettings)
         if not settings.url:
             from eojobs.errors import ConfigError
 
             raise ConfigError("openeo needs the URL of a back-end: set EOJOBS_OPENEO_URL or "
                               "give url=... to eojobs.connect")
-        self.config = settings
         self.client = OpenEOClient(settings.url, settings.policy())
         self.auth = _auth(self.client, settings)
         self.client.token_source = self.auth.token
@@ -123,7 +120,7 @@ class OpenEOBackend(Backend):
         """
         if isinstance(self.auth, BasicAuth):
             self.auth.login()
-            return self.config.username or ""
+            return self.settings.username or ""
         return self.auth.login(say)
 
     # Services
@@ -175,7 +172,7 @@ class OpenEOBackend(Backend):
 
     def _public_processes(self) -> dict[str, processes.PublicProcess]:
         if self._public is None:
-            self._public = processes.load(self.config.processes, self.client.session,
+            self._public = processes.load(self.settings.processes, self.client.session,
                                           self.client.policy)
         return self._public
 

@@ -66,21 +66,20 @@ def _answers(method: Callable[..., T]) -> Callable[..., T]:
 LOOKS_PER_READ = 32
 
 
-class StacBackend(Backend):
+class StacBackend(Backend[StacSettings]):
     """Any STAC API: collections as services, the scenes of a search as a job's outputs."""
 
     name: ClassVar[str] = "stac"
     title: ClassVar[str] = "STAC APIs: scenes of collections"
     capabilities: ClassVar[frozenset[Capability]] = frozenset({
-        Capability.SEARCH, Capability.PRICE, Capability.RESUMABLE_DOWNLOADS,
+        Capability.PRICE, Capability.RESUMABLE_DOWNLOADS,
     })
     settings_model: ClassVar[type[BackendSettings]] = StacSettings
     poll_interval: ClassVar[tuple[float, float]] = (0.5, 30.0)
     variant_setting: ClassVar[str | None] = "provider"
 
-    def __init__(self, settings: BackendSettings) -> None:
+    def __init__(self, settings: StacSettings) -> None:
         super().__init__(settings)
-        assert isinstance(settings, StacSettings)
         self.endpoint = endpoint(settings)
         self.policy = settings.policy()
         self.io = BoundedStacIO(self.endpoint.url, self.endpoint.headers, self.policy)

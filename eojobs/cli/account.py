@@ -1,10 +1,10 @@
-"""Commands about the account: log in, credits, organisations."""
+"""Commands about the account: log in and credits."""
 
 from __future__ import annotations
 
 import click
 
-from eojobs.cli.output import emit, notice, price_text, table
+from eojobs.cli.output import emit, notice, price_text
 
 
 @click.command()
@@ -53,18 +53,4 @@ def credits(ctx: click.Context) -> None:
     emit(ctx, {"credits": value}, lambda: click.echo(price_text(value)))
 
 
-@click.command()
-@click.pass_context
-def organisations(ctx: click.Context) -> None:
-    """List the organisations of the account, with their credits.
-
-    \b
-    Example:
-      eojobs -b fusion organisations
-    """
-    found = ctx.obj.connection().organisations()
-    emit(ctx, lambda: [o.model_dump(mode="json") for o in found],
-         lambda: table(["id", "name", "credits"], [[o.id, o.name, o.credits] for o in found]))
-
-
-COMMANDS = [login, credits, organisations]
+COMMANDS = [login, credits]

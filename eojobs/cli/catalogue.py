@@ -26,7 +26,7 @@ def backends(ctx: click.Context) -> None:
             "name": name,
             "title": cls.title,
             "implemented": cls.implemented,
-            "capabilities": sorted(c.value for c in cls.capabilities),
+            "capabilities": sorted(c.value for c in cls.features()),
         }
         for name, cls in found.items()
     ]

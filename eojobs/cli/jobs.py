@@ -25,6 +25,7 @@ from eojobs.cli.common import (
 )
 from eojobs.cli.create import one_or_all
 from eojobs.cli.output import emit, human_size, notice, price_text, table
+from eojobs.loglevel import LogLevel
 from eojobs.naming import printable
 
 if TYPE_CHECKING:
@@ -108,10 +109,8 @@ def status(ctx: click.Context, job_id: str) -> None:
             click.echo("")
             table(
                 ["execution", "run", "part", "status", "progress", "started", "ended"],
-                [[e.id, e.run + 1, "aggregate" if e.aggregator else
-                  (f"slice {e.index + 1}/{e.count}" if e.index is not None else "all"),
-                  e.status.value, f"{e.progress:.0f}%", local_time(e.started_at),
-                  local_time(e.ended_at)]
+                [[e.id, e.run + 1, e.part or "all", e.status.value, f"{e.progress:.0f}%",
+                  local_time(e.started_at), local_time(e.ended_at)]
                  for e in info.executions],
             )
 
@@ -184,7 +183,7 @@ def wait(ctx: click.Context, job_ids: tuple[str, ...], timeout: float | None) ->
 
 @click.command()
 @click.argument("job_id")
-@click.option("--level", type=click.Choice(["info", "warning", "error"]),
+@click.option("--level", type=click.Choice([level.value for level in LogLevel]),
               help="Only lines of this level.")
 @click.pass_context
 def logs(ctx: click.Context, job_id: str, level: str | None) -> None:
@@ -200,7 +199,7 @@ def logs(ctx: click.Context, job_id: str, level: str | None) -> None:
         lambda: [e.model_dump(mode="json") for e in entries],
         lambda: [
             click.echo(f"{local_time(e.time, seconds=True)}  {e.execution_id[:8]}  {e.component}  "
-                       f"{e.level.upper()}  {printable(e.message)}")
+                       f"{e.level.value.upper()}  {printable(e.message)}")
             for e in entries
         ],
     )

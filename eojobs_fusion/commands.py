@@ -1,4 +1,9 @@
-"""Commands for features some backends have: dispatchers, copying jobs, keeping outputs."""
+"""The ``eojobs`` commands of Fusion's extras: organisations, dispatchers, copy and keep.
+
+The fusion plugin adds them through the ``register_commands`` hook; they work
+on any backend that has the extra's method (:mod:`eojobs_fusion.extras`),
+such as the mock, which simulates Fusion.
+"""
 
 from __future__ import annotations
 
@@ -33,13 +38,12 @@ def dispatchers() -> None:
     """
 
 
-def _job(ctx: click.Context, job_id: str, capability: str = "dispatchers",
-         what: str = "dispatchers") -> Any:
-    """The job, after checking that the backend has the feature at all."""
-    from eojobs.models import Capability
+def _job(ctx: click.Context, job_id: str, extra: str) -> Any:
+    """The job, after checking that the backend has the extra's method at all."""
+    from eojobs_fusion import extras
 
     conn = ctx.find_root().obj.connection()
-    conn.require(Capability(capability), what)
+    extras.method(conn, extra)
     return conn.job(job_id)
 
 
@@ -62,7 +66,9 @@ def _show(ctx: click.Context, found: list) -> None:
 @click.pass_context
 def list_dispatchers(ctx: click.Context, job_id: str) -> None:
     """List the dispatchers JOB can use, and which are attached."""
-    _show(ctx, _job(ctx, job_id).dispatchers())
+    from eojobs_fusion import extras
+
+    _show(ctx, extras.dispatchers(_job(ctx, job_id, "dispatchers")))
 
 
 @dispatchers.command("add")
@@ -73,9 +79,11 @@ def list_dispatchers(ctx: click.Context, job_id: str) -> None:
 @click.pass_context
 def add_dispatcher(ctx: click.Context, job_id: str, name: str, options: tuple[str, ...]) -> None:
     """Attach the dispatcher NAME to JOB."""
-    job = _job(ctx, job_id)
-    job.add_dispatcher(name, parse_option_pairs(options))
-    _show(ctx, job.dispatchers())
+    from eojobs_fusion import extras
+
+    job = _job(ctx, job_id, "set_dispatcher")
+    extras.add_dispatcher(job, name, parse_option_pairs(options))
+    _show(ctx, extras.dispatchers(job))
 
 
 @dispatchers.command("configure")
@@ -87,9 +95,11 @@ def add_dispatcher(ctx: click.Context, job_id: str, name: str, options: tuple[st
 def configure_dispatcher(ctx: click.Context, job_id: str, name: str,
                          options: tuple[str, ...]) -> None:
     """Change the options of the attached dispatcher NAME."""
-    job = _job(ctx, job_id)
-    job.configure_dispatcher(name, parse_option_pairs(options))
-    _show(ctx, job.dispatchers())
+    from eojobs_fusion import extras
+
+    job = _job(ctx, job_id, "set_dispatcher")
+    extras.configure_dispatcher(job, name, parse_option_pairs(options))
+    _show(ctx, extras.dispatchers(job))
 
 
 @dispatchers.command("remove")
@@ -98,9 +108,11 @@ def configure_dispatcher(ctx: click.Context, job_id: str, name: str,
 @click.pass_context
 def remove_dispatcher(ctx: click.Context, job_id: str, name: str) -> None:
     """Detach the dispatcher NAME from JOB."""
-    job = _job(ctx, job_id)
-    job.remove_dispatcher(name)
-    _show(ctx, job.dispatchers())
+    from eojobs_fusion import extras
+
+    job = _job(ctx, job_id, "set_dispatcher")
+    extras.remove_dispatcher(job, name)
+    _show(ctx, extras.dispatchers(job))
 
 
 @click.command()
@@ -114,7 +126,9 @@ def copy(ctx: click.Context, job_id: str, name: str | None) -> None:
     Example:
       eojobs copy 3f2a9c1e --name "again next week"
     """
-    new = _job(ctx, job_id, "copy", "copying jobs").copy(name)
+    from eojobs_fusion import extras
+
+    new = extras.copy(_job(ctx, job_id, "copy_job"), name)
     announce_created(ctx, new)
     emit(ctx, job_dict(new), lambda: None)
 
@@ -131,12 +145,30 @@ def keep(ctx: click.Context, job_id: str, until: datetime, execution: str | None
     Example:
       eojobs -b fusion keep 3f2a9c1e 2027-01-31
     """
-    job = _job(ctx, job_id, "delete-expiry", "changing when outputs are deleted")
+    from eojobs_fusion import extras
+
+    job = _job(ctx, job_id, "set_delete_expiry")
     with option_notices(ctx):
         until = assume_utc(until, "UNTIL")
-        job.keep_until(until, execution)
+        extras.keep_until(job, until, execution)
     notice(ctx, f"job {job.id}: outputs kept until {until.isoformat()}")
     emit(ctx, {"id": job.id, "keep_until": until.isoformat()}, lambda: None)
 
 
-COMMANDS = [dispatchers, copy, keep]
+@click.command()
+@click.pass_context
+def organisations(ctx: click.Context) -> None:
+    """List the organisations of the account, with their credits.
+
+    \b
+    Example:
+      eojobs -b fusion organisations
+    """
+    from eojobs_fusion import extras
+
+    found = extras.organisations(ctx.obj.connection())
+    emit(ctx, lambda: [o.model_dump(mode="json") for o in found],
+         lambda: table(["id", "name", "credits"], [[o.id, o.name, o.credits] for o in found]))
+
+
+COMMANDS = [organisations, dispatchers, copy, keep]
