@@ -65,20 +65,23 @@ def fusion_env(mock_server, monkeypatch):
 @contextmanager
 def registered(*backend_classes: type) -> Iterator[None]:
     """The backends registered as a plugin for the block, as a third party would."""
-    from eojobs.plugins import pm
-
     class Plugin:
         @eojobs.hookimpl
         def register_backends(self, register) -> None:
             for backend_class in backend_classes:
                 register(backend_class)
 
-    plugin = Plugin()
-    pm.register(plugin, name=f"test-{'-'.join(c.name for c in backend_classes)}")
-    try:
+    with plugins_with((f"test-{'-'.join(c.name for c in backend_classes)}", Plugin())):
         yield
-    finally:
-        pm.unregister(plugin)
+
+
+@contextmanager
+def plugins_with(*extra: tuple[str, object]) -> Iterator[None]:
+    """The installed plugins and ``extra`` ones (name, plugin), in a host of the block's own."""
+    from eojobs.plugins import PluginHost, using
+
+    with using(PluginHost(extra)):
+        yield
 
 
 #: Job ids that share their first 4 characters, for prefix tests (see chosen_ids).

@@ -30,10 +30,16 @@ def test_backends_lists_the_built_in_backends_with_capabilities():
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert any(line.startswith("mock") and "ready" in line for line in lines)
-    assert any(line.startswith("fusion") and "dispatchers" in line for line in lines)
     data = run_json("backends")
     assert {d["name"]: d["implemented"] for d in data} == {"fusion": True, "mock": True,
                                                             "openeo": True, "stac": True}
+    # What each can do follows from the methods it has, and the facts it declares.
+    found = {d["name"]: d["capabilities"] for d in data}
+    assert found["stac"] == ["job-region", "price", "resumable-downloads", "search"]
+    assert found["openeo"] == ["batch-status", "login", "logs", "price",
+                               "resumable-downloads", "stop"]
+    assert "batch-status" not in found["mock"] and "login" not in found["mock"]
+    assert {"schedules", "credits", "stop", "logs"} <= set(found["fusion"])
 
 
 def test_fusion_without_credentials_says_how_to_log_in():

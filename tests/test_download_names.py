@@ -18,9 +18,8 @@ from eojobs.cli import cli
 from eojobs.manifest import MANIFEST
 from eojobs.models import Asset
 from eojobs.naming import BOOKKEEPING, LEGACY_MANIFEST, printable, safe_name
-from eojobs.plugins import pm
 from eojobs_mock.backend import MockBackend
-from tests.conftest import FAST, GLASGOW
+from tests.conftest import FAST, GLASGOW, plugins_with
 from tests.test_download import files_in
 
 
@@ -57,14 +56,9 @@ def names(monkeypatch):
     """The ``names`` backend, registered for the test; set ``renames`` before listing."""
     for backend in ("NAMES", "SWAPPING"):
         monkeypatch.setenv(f"EOJOBS_{backend}_SPEED", FAST)
-    plugin = _Plugin()
-    pm.register(plugin, name="names-test")
     NamingBackend.renames, NamingBackend.backwards, NamingBackend.opened = {}, False, []
-    try:
-        with eojobs.connect("names") as conn:
-            yield conn
-    finally:
-        pm.unregister(plugin)
+    with plugins_with(("names-test", _Plugin())), eojobs.connect("names") as conn:
+        yield conn
 
 
 @pytest.fixture
@@ -281,16 +275,11 @@ def test_only_the_file_that_was_written_and_checked_is_renamed(names, tmp_path):
         def register_backends(self, register) -> None:
             register(SwappingBackend)
 
-    plugin = Plugin()
-    pm.register(plugin, name="swapping-test")
-    try:
-        with eojobs.connect("swapping") as conn:
-            job = conn.create_job("Elevation", GLASGOW).start_and_wait(progress=False)
-            SwappingBackend.renames = {0: "swapped.tif"}
-            SwappingBackend.target = tmp_path / "out"
-            report = job.results().download(tmp_path / "out", progress=False)
-    finally:
-        pm.unregister(plugin)
+    with plugins_with(("swapping-test", Plugin())), eojobs.connect("swapping") as conn:
+        job = conn.create_job("Elevation", GLASGOW).start_and_wait(progress=False)
+        SwappingBackend.renames = {0: "swapped.tif"}
+        SwappingBackend.target = tmp_path / "out"
+        report = job.results().download(tmp_path / "out", progress=False)
 
     dest = tmp_path / "out" / "swapped.tif"
     assert report.failed == [(dest, f"the partial file of {dest} was replaced while it was "

@@ -6,6 +6,7 @@ import pytest
 
 import eojobs
 from eojobs import EOJobsError, JobStatus, WaitTimeout
+from eojobs.backend import Backend
 from eojobs.models import Capability
 from eojobs.plugins import backend_classes
 from eojobs_mock.backend import MockBackend
@@ -97,6 +98,9 @@ class NoStopBackend(MockBackend):
 
     name = "nostop"
     capabilities = frozenset({Capability.PRICE})
+    # A backend lacks a feature by not having its method: these are Backend's defaults.
+    stop = Backend.stop
+    logs = Backend.logs
 
     def list_services(self, search=None):
         services = super().list_services(search)

@@ -17,8 +17,7 @@ def wire(i: int, index: int | None, progress: int = 100, success: bool = True) -
 
 def test_slices_are_numbered_from_one_and_the_aggregator_follows_them():
     execs = mapping.executions([wire(1, 1), wire(2, 2), wire(3, 3), wire(4, 4)])
-    assert [(e.index, e.aggregator) for e in execs] == [(0, False), (1, False), (2, False),
-                                                        (None, True)]
+    assert [e.part for e in execs] == ["slice-01", "slice-02", "slice-03", "aggregate"]
 
 
 def test_a_run_once_process_still_executing_is_running_even_if_its_executions_ended():
