@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import tomllib
 import warnings
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
-
-import tomllib
 
 from eojobs.errors import ConfigError
 from eojobs.shapes import validation_problems
