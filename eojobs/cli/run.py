@@ -71,6 +71,8 @@ def run(ctx: click.Context, max_price: float | None, wait: bool | None, timeout:
                 f"the first run is due at {local_time(due)}; --download needs --wait to stay "
                 "until it has run (or download later)")
 
+    if max_price is not None:
+        _check_prices_known(ctx)
     if download_dir is not None and not overwrite and not params["per_feature"]:
         _check_folder(download_dir)
     jobs = create_jobs_from(ctx, params, check_schedule)
@@ -119,6 +121,16 @@ def _due(schedule: Any) -> datetime | None:
     if isinstance(start, datetime) and start > datetime.now(timezone.utc):
         return start
     return None
+
+
+def _check_prices_known(ctx: click.Context) -> None:
+    """Refuse --max-price before anything is created on a backend that prices no job."""
+    from eojobs.models import Capability
+
+    conn = ctx.find_root().obj.connection()
+    if Capability.PRICE not in conn.capabilities:
+        raise conn.backend.unsupported("pricing jobs, so --max-price cannot be checked; "
+                                       "nothing was created")
 
 
 def _check_price(ctx: click.Context, jobs: list[Job], max_price: float) -> None:

@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from eojobs.cli import cli
+from eojobs.models import Capability
 from eojobs_mock.backend import MockBackend
 from tests.conftest import registered
 
@@ -39,9 +40,16 @@ class UnpricedBackend(MockBackend):
         return super().get_job(job_id).model_copy(update={"price": None})
 
 
+class PricelessBackend(UnpricedBackend):
+    """A platform that says it prices no job: it does not declare Capability.PRICE."""
+
+    name = "priceless"
+    capabilities = MockBackend.capabilities - {Capability.PRICE}
+
+
 @pytest.fixture
 def unpriced_backend():
-    with registered(UnpricedBackend):
+    with registered(UnpricedBackend, PricelessBackend):
         yield
 
 

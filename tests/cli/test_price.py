@@ -80,6 +80,17 @@ def test_a_backend_without_prices_refuses_max_price(eojobs, unpriced_backend):
     assert "--max-price cannot be checked" in result.stderr
 
 
+def test_a_backend_that_prices_nothing_refuses_max_price_before_creating(eojobs,
+                                                                         unpriced_backend):
+    result = eojobs("-b", "priceless", "run", "elevation", "-r", str(GLASGOW),
+                    "--max-price", "100")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.strip() == (
+        "error: the priceless backend does not support pricing jobs, so --max-price cannot "
+        "be checked; nothing was created")
+    assert eojobs.json("-b", "priceless", "jobs") == []
+
+
 def test_a_bad_max_price_is_refused_before_anything_is_created(eojobs):
     for value, words in (("-1", "-1.0 is not in the range x>=0"),
                          ("nan", "nan is not a finite number of credits"),
