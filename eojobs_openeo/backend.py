@@ -176,6 +176,22 @@ class OpenEOBackend(Backend[OpenEOSettings]):
                                           self.client.policy)
         return self._public
 
+    # openEO's own, beyond the neutral SPI: `eojobs openeo processes` and `graph`
+
+    @_answers
+    def predefined_processes(self) -> list[Json]:
+        """The back-end's predefined processes (``GET /processes``), as it describes them."""
+        return [p for p in self.client.pages("/processes", "processes")
+                if isinstance(p, dict) and isinstance(p.get("id"), str)]
+
+    @_answers
+    def process_graph(self, job_id: str) -> Json:
+        """The process a batch job runs (``{"process_graph": {...}}``), as the back-end keeps it."""
+        process = self._job(job_id).get("process")
+        if not isinstance(process, dict) or not isinstance(process.get("process_graph"), dict):
+            raise BackendError(f"the back-end gave no process graph for job {job_id}")
+        return process
+
     # Jobs
 
     @_answers
