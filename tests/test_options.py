@@ -186,25 +186,25 @@ def _inputs_service():
 ])
 def test_input_files_must_fit_the_declared_type(tmp_path, number, name, content, message):
     from eojobs import InputError
-    from eojobs.connection import Connection
+    from eojobs.inputs import check_inputs
 
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(InputError) as info:
-        Connection._check_inputs(_inputs_service(), {number: path})
+        check_inputs(_inputs_service(), {number: path})
     assert str(info.value) == message
 
 
 def test_a_folder_given_as_an_input_file_is_named_as_a_folder(tmp_path):
     from eojobs import InputError
-    from eojobs.connection import Connection
+    from eojobs.inputs import check_inputs
 
     with pytest.raises(InputError, match=f"input mask: {tmp_path} is a folder, not a file"):
-        Connection._check_inputs(_inputs_service(), {2: tmp_path})
+        check_inputs(_inputs_service(), {2: tmp_path})
 
 
 def test_input_files_that_fit_are_taken_by_number_or_name(tmp_path):
-    from eojobs.connection import Connection
+    from eojobs.inputs import check_inputs
 
     tif = tmp_path / "mask.tif"
     tif.write_bytes(b"II*\x00" + bytes(16))
@@ -212,7 +212,7 @@ def test_input_files_that_fit_are_taken_by_number_or_name(tmp_path):
     csv.write_text("name,value\nété,1\n", encoding="latin-1")
     png = tmp_path / "p.png"
     png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(8))
-    got = Connection._check_inputs(_inputs_service(), {"2": tif, "table": csv, 4: png})
+    got = check_inputs(_inputs_service(), {"2": tif, "table": csv, 4: png})
     assert got == {2: tif, 3: csv, 4: png}
 
 
