@@ -35,9 +35,9 @@ EXPECTED = {
     "index.md": (1, 0),
     "getting-started.md": (7, 0),
     "python.md": (13, 0),
-    "fusion.md": (0, 0),
-    "openeo.md": (0, 0),
-    "stac.md": (0, 0),
+    "fusion.md": (3, 0),
+    "openeo.md": (0, 2),
+    "stac.md": (0, 2),
     "plugins.md": (1, 0),
     "cli.md": (0, 0),
 }
