@@ -36,9 +36,9 @@ EXPECTED = {
     "getting-started.md": (8, 0),
     "python.md": (13, 0),
     "fusion.md": (3, 0),
-    "openeo.md": (0, 2),
+    "openeo.md": (0, 3),
     "stac.md": (0, 2),
-    "plugins.md": (3, 0),
+    "plugins.md": (4, 0),
     "cli.md": (0, 0),
 }
 #: Pages whose blocks run against `eojobs mock serve` through the fusion backend.

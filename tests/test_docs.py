@@ -10,7 +10,8 @@ ROOT = Path(__file__).parent.parent
 
 def test_every_command_is_in_the_readme_or_the_guide():
     text = "".join((ROOT / name).read_text()
-                   for name in ("README.md", "docs/getting-started.md", "docs/fusion.md"))
+                   for name in ("README.md", "docs/getting-started.md", "docs/fusion.md",
+                                "docs/openeo.md"))
     for name in cli.commands:
         assert f"eojobs {name}" in text, f"command {name} is not documented"
 
