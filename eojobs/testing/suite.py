@@ -123,7 +123,7 @@ class Conformance:
     def test_an_unknown_service_is_not_found(self, eojobs_kit: Kit) -> None:
         """``get_service`` of an id the platform does not know raises NotFound."""
         with pytest.raises(NotFound):
-            eojobs_kit.backend.get_service(f"no-such-service-{uuid.uuid4().hex}")
+            eojobs_kit.backend.get_service(f"no_such_service_{uuid.uuid4().hex}")
 
     @pytest.mark.parametrize("odd", ODD_IDS, ids=ODD_ID_NAMES)
     def test_an_odd_service_id_is_refused_cleanly(self, eojobs_kit: Kit, odd: str) -> None:
