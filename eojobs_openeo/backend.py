@@ -19,7 +19,14 @@ from pydantic.dataclasses import dataclass as pydantic_dataclass
 
 from eojobs.backend import Backend, BackendSettings, ByteStream, JobRequest, tell_user
 from eojobs.config import ConfigWarning
-from eojobs.errors import AuthenticationError, BackendError, EOJobsError, NotFound, Unsupported
+from eojobs.errors import (
+    AuthenticationError,
+    BackendError,
+    EOJobsError,
+    NotFound,
+    NotReady,
+    Unsupported,
+)
 from eojobs.http import checked_http_url, json_or_error
 from eojobs.http_settings import HttpSettings
 from eojobs.models import Asset, Capability, JobInfo, LogEntry, Service
@@ -74,9 +81,8 @@ class OpenEOBackend(Backend[OpenEOSettings]):
 
     name: ClassVar[str] = "openeo"
     title: ClassVar[str] = "openEO API 1.x back-ends"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({
-        Capability.PRICE, Capability.RESUMABLE_DOWNLOADS,
-    })
+    #: Not PRICE: a job is priced only where the back-end offers an estimate.
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.RESUMABLE_DOWNLOADS})
     settings_model: ClassVar[type[BackendSettings]] = OpenEOSettings
     poll_interval: ClassVar[tuple[float, float]] = (0.2, 30.0)
     login_settings: ClassVar[tuple[str, ...]] = ("password",)
@@ -326,8 +332,13 @@ class OpenEOBackend(Backend[OpenEOSettings]):
 
     @_answers
     def list_assets(self, job_id: str) -> list[Asset]:
-        """The STAC assets of the job's results, with hrefs made absolute."""
-        return mapping.assets(job_id, self._results(job_id))
+        """The STAC assets of the job's results, with hrefs made absolute; none before it
+        finished (the back-end answers JobNotFinished then)."""
+        try:
+            results = self._results(job_id)
+        except NotReady:
+            return []
+        return mapping.assets(job_id, results)
 
     @_answers
     def stac_results(self, job_id: str) -> Json:

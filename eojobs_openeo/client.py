@@ -19,6 +19,7 @@ from eojobs.errors import (
     EOJobsError,
     InputError,
     NotFound,
+    NotReady,
 )
 from eojobs.http import (
     HttpPolicy,
@@ -47,6 +48,8 @@ CODE_ERRORS: dict[str, type[EOJobsError]] = {
     "JobNotFound": NotFound,
     "ProcessGraphNotFound": NotFound,
     "ProcessUnsupported": InputError,
+    # The results of a job not finished yet: there are none to list or download.
+    "JobNotFinished": NotReady,
 }
 
 

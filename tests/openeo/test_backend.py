@@ -55,6 +55,22 @@ def test_a_job_calls_the_process_with_the_region_and_the_options(oconn, region, 
     assert sent["title"] == "first"
 
 
+def test_a_job_not_finished_has_no_results_yet(oconn, region):
+    # The back-end answers JobNotFinished (400); that is no results, not bad input.
+    job = oconn.create_job("ndvi", region)
+    assert oconn.backend.list_assets(job.id) == []
+    with pytest.raises(eojobs.NoResults, match="has not been started"):
+        job.results()
+    job.start()
+    assert oconn.backend.list_assets(job.id) == []
+    with pytest.raises(eojobs.NoResults, match="no results yet"):
+        job.results()
+
+
+def test_no_price_is_promised_since_a_back_end_may_offer_no_estimate(oconn):
+    assert eojobs.Capability.PRICE not in oconn.capabilities
+
+
 def test_options_that_do_not_fit_their_schema_are_refused_before_a_job_is_made(oconn, region):
     with pytest.raises(eojobs.OptionError, match="at most 9"):
         oconn.create_job("ndvi", region, options={"window": 12})
