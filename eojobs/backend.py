@@ -182,6 +182,19 @@ class Backend(ABC, Generic[SettingsT]):
         found = {cap for method, cap in METHOD_CAPABILITIES.items() if overrides(cls, method)}
         return frozenset(found | (set(cls.capabilities) & FACTS))
 
+    def facts(self) -> frozenset[Capability]:
+        """The facts this back-end has: by default those the class declares in ``capabilities``.
+
+        Override it where a fact depends on the server, such as a platform
+        that prices jobs only where it offers estimates; return a subset of
+        the declared facts. Asked once per connection.
+        """
+        return frozenset(self.capabilities) & FACTS
+
+    def available(self) -> frozenset[Capability]:
+        """What this back-end can do: :meth:`features` with the facts that :meth:`facts` gives."""
+        return frozenset(self.features() - FACTS) | self.facts()
+
     def unsupported(self, what: str) -> Unsupported:
         """The error of a feature this backend lacks: "the NAME backend does not support WHAT"."""
         return Unsupported(f"the {self.name} backend does not support {what}")

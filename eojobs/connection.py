@@ -77,6 +77,7 @@ class Connection:
         self.backend = backend
         #: How the backend was named when connecting, such as ``stac:earth-search``.
         self.label = label or backend.name
+        self._capabilities: frozenset[Capability] | None = None
 
     def __repr__(self) -> str:
         return f"<Connection {self.backend.name}>"
@@ -98,8 +99,10 @@ class Connection:
 
     @property
     def capabilities(self) -> frozenset[Capability]:
-        """What this backend can do (:meth:`Backend.features`)."""
-        return self.backend.features()
+        """What this back-end can do (:meth:`Backend.available`), asked once."""
+        if self._capabilities is None:
+            self._capabilities = self.backend.available()
+        return self._capabilities
 
     def require(self, capability: Capability, what: str) -> None:
         """Raise Unsupported unless the backend has ``capability``."""

@@ -354,7 +354,7 @@ def _opener(backend: Backend[Any]) -> Callable[[Asset, int], ByteStream]:
     Without :attr:`Capability.RESUMABLE_DOWNLOADS`, a later try asks for the
     whole file again rather than trusting the backend to honour an offset.
     """
-    if Capability.RESUMABLE_DOWNLOADS in backend.features():
+    if Capability.RESUMABLE_DOWNLOADS in backend.available():
         return backend.open_asset
 
     def whole_files(asset: Asset, offset: int) -> ByteStream:

@@ -81,8 +81,10 @@ class OpenEOBackend(Backend[OpenEOSettings]):
 
     name: ClassVar[str] = "openeo"
     title: ClassVar[str] = "openEO API 1.x back-ends"
-    #: Not PRICE: a job is priced only where the back-end offers an estimate.
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.RESUMABLE_DOWNLOADS})
+    #: PRICE only where the back-end offers an estimate: see facts().
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({
+        Capability.PRICE, Capability.RESUMABLE_DOWNLOADS,
+    })
     settings_model: ClassVar[type[BackendSettings]] = OpenEOSettings
     poll_interval: ClassVar[tuple[float, float]] = (0.2, 30.0)
     login_settings: ClassVar[tuple[str, ...]] = ("password",)
@@ -181,6 +183,14 @@ class OpenEOBackend(Backend[OpenEOSettings]):
             self._public = processes.load(self.settings.processes, self.client.session,
                                           self.client.policy)
         return self._public
+
+    @_answers
+    def facts(self) -> frozenset[Capability]:
+        """Jobs are priced only on a back-end whose capabilities list the estimate."""
+        found = super().facts()
+        if not self.client.offers("GET", "/jobs/{job_id}/estimate"):
+            found -= {Capability.PRICE}
+        return found
 
     # openEO's own, beyond the neutral SPI: `eojobs openeo processes` and `graph`
 

@@ -36,7 +36,7 @@ def test_backends_lists_the_built_in_backends_with_capabilities():
     # What each can do follows from the methods it has, and the facts it declares.
     found = {d["name"]: d["capabilities"] for d in data}
     assert found["stac"] == ["job-region", "price", "resumable-downloads", "search"]
-    assert found["openeo"] == ["batch-status", "login", "logs",
+    assert found["openeo"] == ["batch-status", "login", "logs", "price",  # where estimated
                                "resumable-downloads", "stop"]
     assert "batch-status" not in found["mock"] and "login" not in found["mock"]
     assert {"schedules", "credits", "stop", "logs"} <= set(found["fusion"])

@@ -49,8 +49,8 @@ class Kit:
 
     @property
     def features(self) -> frozenset[Capability]:
-        """What the backend says it can do."""
-        return self.backend.features()
+        """What the back-end says it can do: its connection's capabilities."""
+        return self.conn.capabilities
 
     @property
     def service(self) -> Service:

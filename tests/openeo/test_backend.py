@@ -67,8 +67,14 @@ def test_a_job_not_finished_has_no_results_yet(oconn, region):
         job.results()
 
 
-def test_no_price_is_promised_since_a_back_end_may_offer_no_estimate(oconn):
+def test_a_back_end_prices_jobs_only_where_it_lists_the_estimate(oconn, openeo_server,
+                                                                 monkeypatch):
     assert eojobs.Capability.PRICE not in oconn.capabilities
+    assert eojobs.Capability.PRICE in type(oconn.backend).features()  # it may, on another
+    monkeypatch.setattr(openeo_server.listing, "extra_endpoints",
+                        [{"path": "/jobs/{job_id}/estimate", "methods": ["GET"]}])
+    with eojobs.connect("openeo") as listed:
+        assert eojobs.Capability.PRICE in listed.capabilities
 
 
 def test_options_that_do_not_fit_their_schema_are_refused_before_a_job_is_made(oconn, region):

@@ -80,7 +80,19 @@ def test_create_prints_the_id_and_says_the_price_is_not_given(openeo_env):
                                                "price:    not given"]
 
 
-def test_max_price_refuses_to_start_when_the_back_end_gives_no_price(openeo_env):
+def test_max_price_is_refused_up_front_where_the_back_end_offers_no_estimate(openeo_env):
+    refused = eojobs("run", "ndvi", "-r", str(GLASGOW), "--max-price", "5")
+    assert refused.exit_code == 2 and refused.stdout == ""
+    assert refused.stderr.strip() == (
+        "error: the openeo backend does not support pricing jobs, so --max-price cannot be "
+        "checked; nothing was created")
+    assert openeo_env.session.get(f"{openeo_env.url}/jobs").json()["jobs"] == []
+
+
+def test_max_price_keeps_a_job_the_estimate_failed_for(openeo_env, openeo_server,
+                                                       monkeypatch):
+    monkeypatch.setattr(openeo_server.listing, "extra_endpoints",
+                        [{"path": "/jobs/{job_id}/estimate", "methods": ["GET"]}])
     refused = eojobs("run", "ndvi", "-r", str(GLASGOW), "--max-price", "5")
     assert refused.exit_code == 1
     job_id = refused.stdout.splitlines()[0]
