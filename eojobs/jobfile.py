@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from eojobs.errors import JobFileError, RegionError
+from eojobs.errors import JobFileError, Message, RegionError, message_of
 from eojobs.models import Schedule
 from eojobs.suggest import did_you_mean
 
@@ -284,7 +284,7 @@ def _region(value: Any, source: str, fix: RegionFix | None) -> Region | None:
     try:
         return Region.parse(value, fix)
     except RegionError as exc:
-        raise RegionError(f"{source}: region: {exc}") from None
+        raise RegionError(Message(f"{source}: region: ", message_of(exc))) from None
 
 
 def _is_file_name(text: str, base: Path) -> bool:
