@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ast
 import pickle
+from pathlib import Path
 
-from eojobs.cli.hints import error_text, flag, in_cli_words
+from eojobs.cli.hints import FIXES, error_text, flag, in_cli_words
 from eojobs.errors import Fix, Message, RegionError, message_of
+
+ROOT = Path(__file__).parent.parent
 
 
 def test_a_message_reads_in_python_terms_and_keeps_its_fixes():
@@ -34,3 +38,14 @@ def test_a_fix_the_cli_does_not_know_stays_in_python_terms():
     assert flag(Fix("max_price", 5)) == "max_price=5"
     assert flag(Fix("simplify_m", 2.5)) == "--simplify 2.5m"
 
+
+def test_every_fix_the_library_suggests_has_cli_words():
+    named = set()
+    for path in (p for package in ROOT.glob("eojobs*") for p in package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id == "Fix" and node.args
+                    and isinstance(node.args[0], ast.Constant)):
+                named.add(node.args[0].value)
+    assert {"repair", "overwrite", "simplify_m"} <= named
+    assert named - set(FIXES) == set()
