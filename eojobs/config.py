@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sys
 import tomllib
 import warnings
 from collections.abc import Collection, Mapping
@@ -15,6 +16,8 @@ from eojobs.shapes import validation_problems
 from eojobs.suggest import did_you_mean
 
 HOME_ENV = "EOJOBS_HOME"
+#: The name of the user directory in the platform's folder for settings.
+APP_NAME = "eojobs"
 PROFILE_FILE = "config.toml"
 
 
@@ -23,9 +26,24 @@ def home() -> Path:
     value = os.environ.get(HOME_ENV)
     if value:
         return Path(value).expanduser()
-    import click
+    return Path(user_config_dir())
 
-    return Path(click.get_app_dir("eojobs"))
+
+def user_config_dir() -> str:
+    """The platform's folder for eojobs's settings, by the rules of ``click.get_app_dir``.
+
+    ``%APPDATA%\\eojobs`` on Windows (the home folder when APPDATA is unset),
+    ``~/Library/Application Support/eojobs`` on macOS, else
+    ``$XDG_CONFIG_HOME/eojobs`` (``~/.config/eojobs``). Earlier versions asked
+    click for it, so a user's folder stays where it was, without the core
+    importing click.
+    """
+    if sys.platform.startswith("win"):
+        return os.path.join(os.environ.get("APPDATA", os.path.expanduser("~")), APP_NAME)
+    if sys.platform == "darwin":
+        return os.path.join(os.path.expanduser("~/Library/Application Support"), APP_NAME)
+    return os.path.join(os.environ.get("XDG_CONFIG_HOME", os.path.expanduser("~/.config")),
+                        APP_NAME)
 
 
 def ensure_home() -> Path:

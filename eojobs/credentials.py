@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from eojobs.atomic import replace_text
 from eojobs.config import ensure_home, home
-from eojobs.errors import ConfigError, InputError
+from eojobs.errors import ConfigError, Fix, InputError, Message
 
 log = logging.getLogger("eojobs.credentials")
 
@@ -171,5 +171,5 @@ def _ours(info: os.stat_result) -> bool:
 
 
 def _refused(path: Path, why: str) -> ConfigError:
-    return ConfigError(f"refusing the token cache {path}: {why}; remove it and log in again "
-                       "with `eojobs login`")
+    return ConfigError(Message(f"refusing the token cache {path}: {why}; remove it and log in "
+                               "again with ", Fix("Backend.login")))

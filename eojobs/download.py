@@ -34,9 +34,12 @@ from eojobs.errors import (
     BackendError,
     DownloadError,
     EOJobsError,
+    Fix,
     InputError,
+    Message,
     NotReady,
     RestartDownload,
+    message_of,
 )
 from eojobs.manifest import Clash, FolderClash, Manifest, read_json, write_json
 from eojobs.models import Asset
@@ -153,7 +156,7 @@ def download_assets(
         except NotReady as exc:
             outcome, reason = "scheduled", str(exc)
         except EOJobsError as exc:
-            outcome, reason = "failed", str(exc)
+            outcome, reason = "failed", message_of(exc)
         except OSError as exc:
             outcome, reason = "failed", f"{exc.strerror or exc} ({exc.filename or dest})"
         except Exception as exc:  # noqa: BLE001 - a worker must report, not vanish
@@ -222,8 +225,9 @@ class _Job:
             if self._same(dest, asset, recorded):
                 return ("skipped", "")
             if not ours:
-                return ("failed", f"a different file already exists at {dest}; download "
-                                  "with overwrite (--overwrite) to replace it")
+                return ("failed", Message(f"a different file already exists at {dest}; "
+                                          "download with ", Fix("overwrite", True),
+                                          " to replace it"))
         dest.parent.mkdir(parents=True, exist_ok=True)
         books = self._books(dest)
         books.create()

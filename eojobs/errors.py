@@ -1,9 +1,63 @@
-"""The exception hierarchy: every failure a user can cause or meet is an EOJobsError."""
+"""The exception hierarchy: every failure a user can cause or meet is an EOJobsError.
+
+A message that suggests a change the caller can make is a :class:`Message`
+holding each change as a :class:`Fix`: as text it reads in Python terms
+(``pass repair=True``), and a front end such as the CLI words the same fixes
+its own way (``pass --repair``) with :meth:`Message.render`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A change that gets past an error, named as the Python API names it.
+
+    ``Fix("repair", True)`` is the keyword argument ``repair=True``; a Fix
+    without a value names a function or method to use, as
+    ``Fix("Region.parse_each")`` does. The CLI looks the name up to show its
+    own flag or command instead.
+    """
+
+    name: str
+    value: Any = None
+
+    def __str__(self) -> str:
+        return self.name if self.value is None else f"{self.name}={self.value!r}"
+
+
+class Message(str):
+    """Text that suggests fixes: as a str, it names each :class:`Fix` in Python terms.
+
+    It is made of text and fixes, ``Message("pass ", Fix("repair", True), " to
+    close it")``; a part that is a Message itself adds its own parts. It is a
+    str wherever one is taken (an exception's message, a download report's
+    reason), and :meth:`render` words the fixes otherwise.
+    """
+
+    parts: tuple[str | Fix, ...]
+
+    def __new__(cls, *parts: str | Fix) -> Message:
+        """The message ``parts`` make, text and fixes in order."""
+        flat: list[str | Fix] = []
+        for part in parts:
+            flat.extend(part.parts if isinstance(part, Message) else [part])
+        message = super().__new__(cls, "".join(str(part) for part in flat))
+        message.parts = tuple(flat)
+        return message
+
+    @property
+    def fixes(self) -> tuple[Fix, ...]:
+        """The fixes the message suggests, in order."""
+        return tuple(part for part in self.parts if isinstance(part, Fix))
+
+    def render(self, word: Callable[[Fix], str]) -> str:
+        """The text with each fix as ``word`` gives it."""
+        return "".join(word(part) if isinstance(part, Fix) else part for part in self.parts)
 
 
 class EOJobsError(Exception):
@@ -11,6 +65,18 @@ class EOJobsError(Exception):
 
     #: Exit code the CLI uses: 2 for bad input or usage, 1 for anything else.
     exit_code = 1
+
+    @property
+    def fixes(self) -> tuple[Fix, ...]:
+        """The changes the message suggests, for a front end to offer in its own words."""
+        message = message_of(self)
+        return message.fixes if isinstance(message, Message) else ()
+
+
+def message_of(error: BaseException) -> str:
+    """The message of ``error``: the :class:`Message` it was given, fixes and all, or its text."""
+    given = error.args[0] if len(error.args) == 1 else None
+    return given if isinstance(given, Message) and str(error) == given else str(error)
 
 
 class InputError(EOJobsError):

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from eojobs.errors import JobFileError, RegionError
+from eojobs.errors import Fix, JobFileError, Message, RegionError, message_of
 from eojobs.models import Schedule
 from eojobs.suggest import did_you_mean
 
@@ -155,8 +155,9 @@ def _parse(text: str, source: str, json_syntax: bool) -> Any:
         except RecursionError:
             raise JobFileError(f"{source}: not valid YAML: nested too deeply") from None
     if data is None or data == {}:
-        raise JobFileError(f"{source} is empty: a job file needs at least a service and a "
-                           "region (e.g. `eojobs define JOB > job.yaml` writes one)")
+        raise JobFileError(Message(
+            f"{source} is empty: a job file needs at least a service and a region (e.g. ",
+            Fix("eojobs.jobfile.job_document"), " makes one from a job)"))
     if not isinstance(data, dict):
         raise JobFileError(f"{source}: a job file is a mapping of keys such as service, region "
                            f"and options, not {_kind(data)}")
@@ -284,7 +285,7 @@ def _region(value: Any, source: str, fix: RegionFix | None) -> Region | None:
     try:
         return Region.parse(value, fix)
     except RegionError as exc:
-        raise RegionError(f"{source}: region: {exc}") from None
+        raise RegionError(Message(f"{source}: region: ", message_of(exc))) from None
 
 
 def _is_file_name(text: str, base: Path) -> bool:

@@ -13,9 +13,9 @@ import shapely
 from shapely.geometry import MultiPolygon, box, mapping
 from shapely.geometry.base import BaseGeometry
 
-from eojobs.errors import RegionError
+from eojobs.errors import Message, RegionError
 from eojobs.geo.area import geodesic_area_m2, subdivide
-from eojobs.geo.checks import RegionFix, clean
+from eojobs.geo.checks import REPAIR, RegionFix, clean
 from eojobs.geo.features import Feature, Parsed
 
 __all__ = ["MAX_SLICES", "Region", "RegionFix"]
@@ -295,11 +295,10 @@ def _bbox(bbox: Iterable[float], fix: RegionFix) -> Parsed:
         raise RegionError(f"bbox {w:g},{s:g},{e:g},{n:g} has no width: west equals east")
     if w > e:
         if not fix.repair or not (-180 <= e < w <= 180):
-            raise RegionError(
+            raise RegionError(Message(
                 f"bbox {w:g},{s:g},{e:g},{n:g} has west ({w:g}) east of east ({e:g}); the order "
-                "is west,south,east,north. For a box across the antimeridian, pass --repair "
-                "(repair=True)"
-            )
+                "is west,south,east,north. For a box across the antimeridian, pass ", REPAIR
+            ))
         return Parsed([Feature(box(w, s, 180, n).union(box(-180, s, e, n)), "")],
                       notes=[f"read bbox {w:g},{s:g},{e:g},{n:g} as crossing the antimeridian"])
     # A bbox spans west to east, however wide: short edges say so to the antimeridian check.

@@ -115,6 +115,25 @@ def test_run_json_and_the_rest_of_the_workflow(tmp_path):
     assert run_json("jobs") == []
 
 
+def test_a_different_file_in_the_way_is_kept_and_the_cli_names_its_flag(tmp_path):
+    job_id = run_json("run", "elevation", "-r", str(GLASGOW))["id"]
+    theirs = tmp_path / "d" / "elevation.tif"
+    theirs.parent.mkdir()
+    theirs.write_bytes(b"mine")
+    result = invoke("download", job_id, "--dir", str(theirs.parent))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-2:] == [
+        f"failed: {theirs}: a different file already exists at {theirs}; download with "
+        "--overwrite to replace it",
+        f"error: 1 file failed; run again to retry: eojobs download {job_id} --dir "
+        f"{theirs.parent} --overwrite"]
+    report = json.loads(invoke("--json", "download", job_id, "--dir", str(theirs.parent)).stdout)
+    assert report["failed"] == [{"path": str(theirs), "reason": (
+        f"a different file already exists at {theirs}; download with --overwrite to replace "
+        "it")}]
+    assert theirs.read_bytes() == b"mine"
+
+
 def test_no_wait_then_wait_and_stop(monkeypatch):
     monkeypatch.setenv("EOJOBS_MOCK_SPEED", "1")
     data = run_json("run", "elevation", "-r", str(GLASGOW), "--no-wait")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -11,6 +12,27 @@ from eojobs.config import home
 def test_home_defaults_to_the_platform_user_dir(monkeypatch):
     monkeypatch.delenv("EOJOBS_HOME")
     assert home().name == "eojobs"
+
+
+@pytest.mark.parametrize("platform", ["linux", "darwin", "win32", "cygwin", "freebsd14"])
+@pytest.mark.parametrize("env", [
+    {},
+    {"XDG_CONFIG_HOME": "/xdg/config", "APPDATA": r"C:\Users\me\AppData\Roaming"},
+    {"XDG_CONFIG_HOME": "", "APPDATA": ""},
+])
+def test_home_is_the_folder_click_gave_earlier_versions(monkeypatch, tmp_path, platform, env):
+    """Users keep their folder: the same path as click.get_app_dir("eojobs") on every platform."""
+    import click.utils
+
+    monkeypatch.delenv("EOJOBS_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "me"))
+    for name in ("XDG_CONFIG_HOME", "APPDATA", "LOCALAPPDATA"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr("sys.platform", platform)
+    monkeypatch.setattr(click.utils, "WIN", platform.startswith("win"))
+    assert str(home()) == str(Path(click.utils.get_app_dir("eojobs")))
 
 
 def test_keyword_beats_environment_beats_profile(user_dir, monkeypatch):

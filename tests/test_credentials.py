@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from eojobs.cli.hints import error_text
 from eojobs.credentials import Token, load_token, save_token, token_path
 from eojobs.errors import ConfigError
 
@@ -69,7 +70,9 @@ def test_a_cache_that_is_a_symbolic_link_is_refused(cached, tmp_path):
     with pytest.raises(ConfigError) as refused:
         load_token("fusion", "acct")
     assert str(refused.value) == (f"refusing the token cache {cached}: it is a symbolic link; "
-                                  "remove it and log in again with `eojobs login`")
+                                  "remove it and log in again with Backend.login")
+    assert error_text(refused.value) == (f"refusing the token cache {cached}: it is a symbolic "
+                                         "link; remove it and log in again with `eojobs login`")
 
 
 def test_a_token_folder_that_is_a_symbolic_link_is_refused(cached, tmp_path):

@@ -16,7 +16,7 @@ import requests
 from eojobs import InputError
 from eojobs.bookkeeping import Bookkeeping
 from eojobs.download import RetryPolicy, download_assets, safe_name
-from eojobs.errors import RestartDownload
+from eojobs.errors import Fix, RestartDownload
 from eojobs.manifest import MANIFEST
 from eojobs.models import Asset
 from eojobs.naming import BOOKKEEPING
@@ -233,7 +233,10 @@ def test_a_different_existing_file_is_kept_unless_overwrite(tmp_path):
     target.write_bytes(b"mine")
     items = [(asset("a.bin", b"theirs!"), target)]
     report = get(items, Source({"a.bin": b"theirs!"}))
-    assert "a different file already exists" in report.failed[0][1]
+    reason = report.failed[0][1]
+    assert reason == (f"a different file already exists at {target}; download with "
+                      "overwrite=True to replace it")
+    assert reason.fixes == (Fix("overwrite", True),)
     assert target.read_bytes() == b"mine"
     report = get(items, Source({"a.bin": b"theirs!"}), overwrite=True)
     assert report.done == [target] and target.read_bytes() == b"theirs!"

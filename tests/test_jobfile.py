@@ -14,6 +14,7 @@ from click.testing import CliRunner
 import eojobs
 from eojobs import JobFileError, RegionError
 from eojobs.cli import cli
+from eojobs.errors import Fix
 from eojobs.jobfile import dump_job_document, job_document, load_job_file
 from eojobs.region import Region
 from tests.conftest import GLASGOW
@@ -143,8 +144,19 @@ def test_json_syntax_errors_give_the_line(folder):
 
 def test_a_region_error_names_the_file_and_the_key(folder):
     path = write(folder, "job.yaml", "service: Elevation\nregion: 5,5,4,6\n")
-    with pytest.raises(RegionError, match=r"job.yaml: region: bbox 5,5,4,6 has west"):
+    with pytest.raises(RegionError, match=r"job.yaml: region: bbox 5,5,4,6 has west") as info:
         load_job_file(path)
+    assert str(info.value).endswith("For a box across the antimeridian, pass repair=True")
+    assert info.value.fixes == (Fix("repair", True),)
+
+
+def test_an_empty_job_file_says_how_to_get_one(folder):
+    path = write(folder, "empty.yaml", "")
+    with pytest.raises(JobFileError) as info:
+        load_job_file(path)
+    assert str(info.value).endswith("empty.yaml is empty: a job file needs at least a service "
+                                    "and a region (e.g. eojobs.jobfile.job_document makes one "
+                                    "from a job)")
 
 
 # The same and more through the CLI: exit 2, one line, nothing created
@@ -155,7 +167,8 @@ BAD_JOB_FILES = [
      "service, region, options, inputs, name, schedule"),
     ("syntax.yaml", "service: Elevation\nregion: [1, 2\n",
      "syntax.yaml: not valid YAML: "),
-    ("empty.yaml", "", "empty.yaml is empty: a job file needs at least a service and a region"),
+    ("empty.yaml", "", "empty.yaml is empty: a job file needs at least a service and a region "
+     "(e.g. `eojobs define JOB > job.yaml` makes one from a job)"),
     ("comments.yaml", "# nothing here\n", "comments.yaml is empty"),
     ("list.yaml", "- service: Elevation\n",
      "list.yaml: a job file is a mapping of keys such as service, region and options, "
@@ -173,6 +186,9 @@ BAD_JOB_FILES = [
      "latin1.yaml is not a text file"),
     ("no-region-file.yaml", "service: Elevation\nregion: nowhere.geojson\n",
      "no-region-file.yaml: region: no such region file"),
+    ("bbox-order.yaml", "service: Elevation\nregion: 5,5,4,6\n",
+     "bbox-order.yaml: region: bbox 5,5,4,6 has west (5) east of east (4); the order is "
+     "west,south,east,north. For a box across the antimeridian, pass --repair"),
     ("bad-region.yaml", "service: Elevation\nregion: 7\n",
      "bad-region.yaml: region: give a file name, WKT, W,S,E,N, [W, S, E, N] or inline "
      "GeoJSON, not a number"),

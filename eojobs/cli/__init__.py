@@ -96,14 +96,14 @@ class EOJobsGroup(click.Group):
             _quiet_stdout()
             ctx.exit(0)
         except EOJobsError as exc:
-            from eojobs.cli.hints import next_step
+            from eojobs.cli.hints import error_text, next_step
             from eojobs.redact import redact_text
 
             step = next_step(ctx, exc)
             from eojobs.naming import printable
 
-            said = getattr(exc, "facts", None) if step else None
-            click.echo(printable(redact_text(f"error: {said or exc}{'; ' + step if step else ''}")),
+            said = (getattr(exc, "facts", None) if step else None) or error_text(exc)
+            click.echo(printable(redact_text(f"error: {said}{'; ' + step if step else ''}")),
                        err=True)
             for line in getattr(exc, "logs", [])[-5:]:
                 click.echo(printable(redact_text(f"  {line.component}: {line.message}")),

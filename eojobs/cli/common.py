@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from eojobs.cli.output import emit, human_size, notice, price_text
+from eojobs.errors import Fix
 
 if TYPE_CHECKING:
     from eojobs.download import DownloadReport
@@ -204,6 +205,7 @@ def download_with_messages(
     extract: bool = False, file_bars: bool = False,
 ) -> DownloadReport:
     """Download a job's results; report on stderr and exit 1 if any file failed."""
+    from eojobs.cli.hints import in_cli_words
     from eojobs.naming import printable
 
     state = ctx.find_root().obj
@@ -232,14 +234,15 @@ def download_with_messages(
                     f"again later to fetch them: "
                     f"{command_hint(ctx, 'download', job.id, '--dir', str(directory))}")
     for path, reason in report.failed:
-        click.echo(f"failed: {printable(path)}: {printable(reason)}", err=True)
+        click.echo(f"failed: {printable(path)}: {printable(in_cli_words(reason))}", err=True)
     return report
 
 
 def finish_download(ctx: click.Context, job: Job, report: DownloadReport, directory: Path) -> None:
     """Exit 1 after a download with failures, saying how to try again."""
     if report.failed:
-        existing = any("already exists" in reason for _, reason in report.failed)
+        existing = any(Fix("overwrite", True) in getattr(reason, "fixes", ())
+                       for _, reason in report.failed)
         again = command_hint(ctx, "download", job.id, "--dir", str(directory),
                              *(["--overwrite"] if existing else []))
         click.echo(f"error: {plural(len(report.failed), 'file')} failed; run again to retry: "
@@ -252,4 +255,14 @@ def print_report(ctx: click.Context, report: DownloadReport) -> None:
     """The files a download wrote, one per line (or the report as JSON)."""
     from eojobs.naming import printable
 
-    emit(ctx, report.to_dict(), lambda: [click.echo(printable(p)) for p in report.done])
+    emit(ctx, report_dict(report), lambda: [click.echo(printable(p)) for p in report.done])
+
+
+def report_dict(report: DownloadReport) -> dict[str, Any]:
+    """The JSON form of a download report, with why files failed in the CLI's words."""
+    from eojobs.cli.hints import in_cli_words
+
+    data = report.to_dict()
+    for failure in data["failed"]:
+        failure["reason"] = in_cli_words(failure["reason"])
+    return data

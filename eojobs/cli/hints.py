@@ -1,12 +1,53 @@
-"""What to type next after a library error: the CLI's wording, from the error's fields."""
+"""What to type next after a library error: the CLI's wording, from the error's fields.
+
+The library words the fixes it suggests in Python terms (``repair=True``);
+:data:`FIXES` words each as the command line does (``--repair``).
+"""
 
 from __future__ import annotations
 
 import click
 
 from eojobs.cli.common import command_hint
-from eojobs.errors import EOJobsError, NoResults, NotStarted, WaitTimeout
+from eojobs.errors import (
+    EOJobsError,
+    Fix,
+    Message,
+    NoResults,
+    NotStarted,
+    WaitTimeout,
+    message_of,
+)
 from eojobs.manifest import FolderClash
+
+#: Each :class:`~eojobs.errors.Fix` by name, as a flag or command; ``{value}`` is its value.
+FIXES = {
+    "repair": "--repair",
+    "swap_xy": "--swap-xy",
+    "crs": "--region-crs {value}",
+    "buffer_m": "--buffer {value:g}",
+    "simplify_m": "--simplify {value:g}m",
+    "Region.parse_each": "--per-feature",
+    "overwrite": "--overwrite",
+    "eojobs.jobfile.job_document": "`eojobs define JOB > job.yaml`",
+    "Backend.login": "`eojobs login`",
+}
+
+
+def flag(fix: Fix) -> str:
+    """``fix`` as the command line gives it (``--simplify 250m``); in Python terms if unknown."""
+    words = FIXES.get(fix.name)
+    return str(fix) if words is None else words.format(value=fix.value)
+
+
+def in_cli_words(text: str) -> str:
+    """``text`` with the fixes it suggests, if it is a Message, worded as flags and commands."""
+    return text.render(flag) if isinstance(text, Message) else text
+
+
+def error_text(error: BaseException) -> str:
+    """The message of ``error`` in the command line's words."""
+    return in_cli_words(message_of(error))
 
 
 def next_step(ctx: click.Context, error: EOJobsError) -> str:

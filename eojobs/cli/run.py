@@ -15,6 +15,7 @@ from eojobs.cli.common import (
     finite,
     job_dict,
     local_time,
+    report_dict,
     wait_with_messages,
 )
 from eojobs.cli.create import create_jobs_from, job_options, one_or_all
@@ -179,7 +180,7 @@ def _finish(ctx: click.Context, job: Job, timeout: float | None, download_dir: P
         report = download_with_messages(ctx, job, download_dir, parallel, overwrite=overwrite)
     data = job_dict(job)
     if report is not None:
-        data["download"] = report.to_dict()
+        data["download"] = report_dict(report)
     return data, report
 
 

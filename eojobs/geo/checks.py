@@ -3,7 +3,8 @@
 Every refusal says what to do; the fixes a user may ask for (a buffer for
 lines and points, repair, simplification, swapped axes, a CRS) live in
 :class:`RegionFix`, so nothing is changed behind the user's back, and every change
-made is reported as a note.
+made is reported as a note. A refusal names the field that would help as a
+:class:`~eojobs.errors.Fix`, which the CLI shows as its flag.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from shapely import affinity
 from shapely.geometry import MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
-from eojobs.errors import RegionError
+from eojobs.errors import Fix, Message, RegionError
 from eojobs.geo import crs as crs_mod
 from eojobs.geo.area import geodesic_area_m2, polygonal, ring_coordinates
 from eojobs.geo.features import Feature, Parsed
@@ -30,6 +31,8 @@ METRES_PER_DEGREE = 111_320.0
 MAX_BUFFER_M = 1_000_000.0
 MAX_SIMPLIFY_M = 100_000.0
 _POLYGONAL = ("Polygon", "MultiPolygon")
+#: The fix that closes rings, mends invalid polygons and splits them at the antimeridian.
+REPAIR = Fix("repair", True)
 _WORLD = box(-180, -90, 180, 90)
 
 
@@ -81,8 +84,8 @@ def clean(parsed: Parsed, fix: RegionFix,
         if not skipped:
             raise RegionError(f"{source} is empty: it has no coordinates")
         kinds = ", ".join(sorted(skipped))
-        raise RegionError(f"{source} has no polygon, only {kinds}; a region must be an area"
-                          + _buffer_hint(skipped))
+        raise RegionError(Message(f"{source} has no polygon, only {kinds}; a region must be an "
+                                  "area", _buffer_hint(skipped)))
     if skipped:
         notes.append(f"ignored the {', '.join(sorted(skipped))} beside the polygons")
     return out, _unique(notes)
@@ -132,9 +135,9 @@ def _feature(feature: Feature, fix: RegionFix, crs: str | None, where: str, note
     geometry = _antimeridian(geometry, fix, where, notes)
     if feature.open_ring:
         if not fix.repair:
-            raise RegionError(f"{where} has a ring that is not closed: {feature.open_ring}; "
-                              "the last point must repeat the first. Close it, or pass "
-                              "--repair (repair=True) to close it")
+            raise RegionError(Message(
+                f"{where} has a ring that is not closed: {feature.open_ring}; the last point "
+                "must repeat the first. Close it, or pass ", REPAIR, " to close it"))
         notes.append(f"closed an open ring in {where}")
     geometry = _valid(geometry, fix, where, notes)
     if fix.simplify_m:
@@ -182,19 +185,19 @@ def _check_range(geometry: BaseGeometry, where: str, crs: str | None) -> None:
     if not outside.any():
         return
     if (x <= 90).all() and (y <= 180).all():
-        raise RegionError(
+        raise RegionError(Message(
             f"{where} has latitudes beyond ±90 that would fit as longitudes: the coordinates "
-            "look like lat,lon, but GeoJSON, WKT and KML give lon,lat. Swap them "
-            "(--swap-xy, or swap_xy=True)"
-        )
+            "look like lat,lon, but GeoJSON, WKT and KML give lon,lat. Swap them (",
+            Fix("swap_xy", True), ")"
+        ))
     index = int(np.argmax(outside))
     px, py = coords[index]
     if crs is None and (x > 180).all() and (x.min() > 1000 or y.min() > 1000):
-        raise RegionError(
+        raise RegionError(Message(
             f"{where} looks projected (a vertex at {px:,.0f}, {py:,.0f}), not in lon/lat "
-            "degrees, and names no CRS; give its CRS (--region-crs EPSG:27700, or "
-            "crs='EPSG:27700'), or reproject it to EPSG:4326"
-        )
+            "degrees, and names no CRS; give its CRS (", Fix("crs", "EPSG:27700"),
+            "), or reproject it to EPSG:4326"
+        ))
     raise RegionError(
         f"{where} has a vertex outside lon/lat range at ({px:g}, {py:g}): longitude must be "
         "within -180..180 and latitude within -90..90 (WGS84 degrees)"
@@ -249,11 +252,11 @@ def _wrap(geometry: BaseGeometry) -> BaseGeometry:
     return shapely.union_all(kept) if kept else geometry.intersection(_WORLD)
 
 
-def _buffer_hint(skipped: set[str]) -> str:
+def _buffer_hint(skipped: set[str]) -> Message:
     if skipped & {"Point", "MultiPoint", "LineString", "MultiLineString", "LinearRing"}:
-        return ("; to cover the area around them, pass a buffer in metres "
-                "(--buffer 100, or buffer_m=100)")
-    return ""
+        return Message("; to cover the area around them, pass a buffer in metres (",
+                       Fix("buffer_m", 100), ")")
+    return Message()
 
 
 def _antimeridian(geometry: BaseGeometry, fix: RegionFix, where: str,
@@ -263,12 +266,12 @@ def _antimeridian(geometry: BaseGeometry, fix: RegionFix, where: str,
         return geometry
     if not fix.repair:
         (x0, y0), (x1, y1) = crossing
-        raise RegionError(
+        raise RegionError(Message(
             f"{where} has an edge from ({x0:g}, {y0:g}) to ({x1:g}, {y1:g}) that spans more "
-            "than 180° of longitude. If it crosses the antimeridian (180°), pass --repair "
-            "(repair=True) to split it there; if it really goes the long way round, add "
-            "vertices so that no edge spans 180° or more"
-        )
+            "than 180° of longitude. If it crosses the antimeridian (180°), pass ", REPAIR,
+            " to split it there; if it really goes the long way round, add vertices so that "
+            "no edge spans 180° or more"
+        ))
     polygons = list(getattr(geometry, "geoms", [geometry]))
     split = shapely.union_all([_split_at_180(p) if _crossing(p) else p for p in polygons])
     notes.append(f"split {where} at the antimeridian, taking it as crossing 180° "
@@ -324,8 +327,8 @@ def _valid(geometry: BaseGeometry, fix: RegionFix, where: str, notes: list[str])
             raise RegionError(f"{where} cannot be repaired: nothing polygonal is left")
         notes.append(f"repaired {where} with make_valid ({_explain(reason)})")
         return repaired
-    raise RegionError(f"{where} is not a valid polygon: {_explain(reason)}; fix it in your "
-                      "GIS, or pass --repair (repair=True) to fix it with make_valid")
+    raise RegionError(Message(f"{where} is not a valid polygon: {_explain(reason)}; fix it in "
+                              "your GIS, or pass ", REPAIR, " to fix it with make_valid"))
 
 
 def _explain(reason: str) -> str:

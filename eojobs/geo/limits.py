@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import shapely
 
-from eojobs.errors import RegionError
+from eojobs.errors import Fix, Message, RegionError
 from eojobs.geo.checks import simplify
 
 if TYPE_CHECKING:
@@ -20,23 +20,23 @@ def check_limits(region: Region, limits: RegionLimits, backend: str) -> None:
     """Raise RegionError when ``region`` has more vertices or area than ``backend`` takes."""
     label = region.source or "the region"
     if limits.max_vertices is not None and region.vertex_count > limits.max_vertices:
-        raise RegionError(
+        raise RegionError(Message(
             f"{label} has {region.vertex_count:,} vertices, more than {backend} takes "
-            f"({limits.max_vertices:,}); {_simplify_hint(region, limits.max_vertices)}"
-        )
+            f"({limits.max_vertices:,}); ", _simplify_hint(region, limits.max_vertices)
+        ))
     if limits.max_area_km2 is not None and region.area_km2 > limits.max_area_km2:
-        raise RegionError(
+        raise RegionError(Message(
             f"{label} covers {region.area_km2:,.0f} km², more than {backend} takes in one job "
             f"({limits.max_area_km2:,.0f} km²); use a smaller region, or one job per feature "
-            "(--per-feature)"
-        )
+            "(", Fix("Region.parse_each"), ")"
+        ))
 
 
-def _simplify_hint(region: Region, limit: int) -> str:
+def _simplify_hint(region: Region, limit: int) -> Message:
     """The smallest tolerance from a fixed ladder that brings the region under ``limit``."""
     for metres in _TOLERANCES_M:
         count = int(shapely.get_num_coordinates(simplify(region.geometry, metres)))
         if count <= limit:
-            return (f"simplify it with --simplify {metres}m (simplify_m={metres}), "
-                    f"which leaves {count:,} vertices")
-    return "simplify it in your GIS, or use a smaller region"
+            return Message("simplify it with ", Fix("simplify_m", metres),
+                           f", which leaves {count:,} vertices")
+    return Message("simplify it in your GIS, or use a smaller region")

@@ -20,7 +20,10 @@ import shapely
 from click.testing import CliRunner
 from shapely.geometry import LineString, Point, box, mapping
 
+import eojobs
 from eojobs.cli import cli
+from eojobs.cli.hints import error_text
+from eojobs.errors import Fix
 from tests.regions.samples import (
     glasgow,
     kml,
@@ -118,7 +121,7 @@ CASES: list[tuple[str, Case, str]] = [
      "region.geojson holds no geometry"),
     ("a point alone", geojson(mapping(Point(1, 1))),
      "region.geojson has no polygon, only Point; a region must be an area; to cover the area "
-     "around them, pass a buffer in metres (--buffer 100, or buffer_m=100)"),
+     "around them, pass a buffer in metres (--buffer 100)"),
     ("lines in a shapefile", shp([LineString([(0, 0), (1, 1)])]),
      "area.shp has no polygon, only LineString"),
     ("longitude 200", geojson(polygon([(0, 0), (200, 0), (200, 1), (0, 0)])),
@@ -126,15 +129,17 @@ CASES: list[tuple[str, Case, str]] = [
      "-180..180 and latitude within -90..90 (WGS84 degrees)"),
     ("lat,lon swapped", arg("POLYGON((55.8 -4.3, 55.9 -4.3, 55.9 120, 55.8 120, 55.8 -4.3))"),
      "WKT has latitudes beyond ±90 that would fit as longitudes: the coordinates look like "
-     "lat,lon, but GeoJSON, WKT and KML give lon,lat. Swap them (--swap-xy, or swap_xy=True)"),
+     "lat,lon, but GeoJSON, WKT and KML give lon,lat. Swap them (--swap-xy)"),
     ("projected without a CRS", shp([to_bng(glasgow())]),
-     "area.shp looks projected (a vertex at "),
+     "area.shp looks projected (a vertex at 244,990, 673,520), not in lon/lat degrees, and "
+     "names no CRS; give its CRS (--region-crs EPSG:27700), or reproject it to EPSG:4326"),
     ("self-intersection", geojson(polygon(BOWTIE)),
      "region.geojson is not a valid polygon: its outline crosses itself at (0.5, 0.5); fix it "
-     "in your GIS, or pass --repair (repair=True) to fix it with make_valid"),
+     "in your GIS, or pass --repair to fix it with make_valid"),
     ("open ring", geojson(polygon([(0, 0), (1, 0), (1, 1), (0, 1)])),
      "region.geojson has a ring that is not closed: ring 1 of polygon 1 starts at (0, 0) but "
-     "ends at (0, 1); the last point must repeat the first. Close it, or pass --repair"),
+     "ends at (0, 1); the last point must repeat the first. Close it, or pass --repair to close "
+     "it"),
     ("open ring in WKT", arg("POLYGON((0 0, 1 0, 1 1, 0 1))"),
      "WKT is not valid WKT: a ring is not closed (its last point must repeat its first)"),
     ("NaN", text("region.geojson", '{"type": "Polygon", "coordinates": '
@@ -145,7 +150,7 @@ CASES: list[tuple[str, Case, str]] = [
      "region.geojson has NaN or infinite coordinates (vertex 2: 1.0, inf)"),
     ("antimeridian", geojson(polygon([(179, 0), (-179, 0), (-179, 1), (179, 1), (179, 0)])),
      "region.geojson has an edge from (179, 0) to (-179, 0) that spans more than 180° of "
-     "longitude. If it crosses the antimeridian (180°), pass --repair (repair=True) to split "
+     "longitude. If it crosses the antimeridian (180°), pass --repair to split "
      "it there; if it really goes the long way round, add vertices so that no edge spans 180° "
      "or more"),
     ("truncated GeoJSON", truncated(geojson(mapping(glasgow()))),
@@ -211,7 +216,7 @@ CASES: list[tuple[str, Case, str]] = [
      "smaller region, or one job per feature (--per-feature)"),
     ("too many vertices", geojson(mapping(MANY)),
      "region.geojson has 120,001 vertices, more than mock takes (100,000); simplify it with "
-     "--simplify "),
+     "--simplify 1m, which leaves 257 vertices"),
     ("conflicting CRS", with_flags(projected_geojson, "--region-crs", "EPSG:32630"),
      "bng.geojson names its CRS as EPSG:27700, but EPSG:32630 was given; drop the CRS option"),
     ("unknown CRS", with_flags(shp([box(0, 0, 1, 1)], prj=None), "--region-crs", "EPSG:99999"),
@@ -257,6 +262,38 @@ def test_a_bad_region_is_refused_clearly_and_nothing_changes(build, message, tmp
     assert snapshot(work) == before
     jobs = runner.invoke(cli, ["--json", "jobs"], catch_exceptions=False)
     assert json.loads(jobs.stdout) == []
+
+
+#: The same refusals through the Python API: the fixes in Python terms, and as data.
+PYTHON_WORDING: dict[str, tuple[str, list[Fix]]] = {
+    "a point alone": ("pass a buffer in metres (buffer_m=100)", [Fix("buffer_m", 100)]),
+    "lat,lon swapped": ("Swap them (swap_xy=True)", [Fix("swap_xy", True)]),
+    "projected without a CRS": ("give its CRS (crs='EPSG:27700'), or reproject it to EPSG:4326",
+                                [Fix("crs", "EPSG:27700")]),
+    "self-intersection": ("fix it in your GIS, or pass repair=True to fix it with make_valid",
+                          [Fix("repair", True)]),
+    "open ring": ("Close it, or pass repair=True to close it", [Fix("repair", True)]),
+    "antimeridian": ("pass repair=True to split it there; if it really goes the long way round",
+                     [Fix("repair", True)]),
+    "too large for the backend": ("use a smaller region, or one job per feature "
+                                  "(Region.parse_each)", [Fix("Region.parse_each")]),
+    "too many vertices": ("simplify it with simplify_m=1, which leaves 257 vertices",
+                          [Fix("simplify_m", 1)]),
+}
+
+
+@pytest.mark.parametrize("name", PYTHON_WORDING)
+def test_the_python_api_words_the_fixes_as_python(name, tmp_path):
+    [(build, cli_message)] = [(c[1], c[2]) for c in CASES if c[0] == name]
+    wording, fixes = PYTHON_WORDING[name]
+    with eojobs.connect("mock") as conn, pytest.raises(eojobs.RegionError) as refused:
+        conn.create_job("elevation", build(tmp_path)[0])
+    said = str(refused.value)
+    assert wording in said
+    assert list(refused.value.fixes) == fixes
+    # The same message but for the fixes' words: the CLI's flags where Python has keywords.
+    assert error_text(refused.value) in cli_message or cli_message in error_text(refused.value)
+    assert "--" not in said
 
 
 def test_the_corpus_has_over_30_distinct_messages():

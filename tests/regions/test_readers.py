@@ -161,7 +161,7 @@ def test_a_bare_shp_finds_its_siblings_in_any_case(tmp_path):
 
 def test_a_shp_without_prj_needs_a_crs_when_projected(tmp_path):
     shp = write_shapefile(tmp_path, "bng", [to_bng(GLASGOW)], prj=None)
-    with pytest.raises(RegionError, match=r"looks projected .* give its CRS \(--region-crs"):
+    with pytest.raises(RegionError, match=r"looks projected .* give its CRS \(crs='EPSG:27700'\)"):
         Region.from_file(shp)
     region = Region.from_file(shp, RegionFix(crs="EPSG:27700"))
     assert same(region, GLASGOW, 1e-6)
@@ -172,7 +172,7 @@ def test_a_shp_without_prj_needs_a_crs_when_projected(tmp_path):
 
 def test_lines_and_points_become_areas_only_with_a_buffer(tmp_path):
     shp = write_shapefile(tmp_path, "road", [LineString([(-4.3, 55.8), (-4.2, 55.85)])])
-    with pytest.raises(RegionError, match=r"only LineString; .* \(--buffer 100, or buffer_m=100\)"):
+    with pytest.raises(RegionError, match=r"only LineString; .* in metres \(buffer_m=100\)$"):
         Region.from_file(shp)
     region = Region.from_file(shp, RegionFix(buffer_m=50))
     length_km = 7.7  # about, at 55.8° N
