@@ -126,7 +126,14 @@ class Unsupported(EOJobsError):
 
 
 class BackendError(EOJobsError):
-    """The backend failed; ``transient`` says whether trying again may help."""
+    """The backend failed; ``transient`` says whether trying again may help.
+
+    ``transient=True`` means the same call, made again unchanged, may
+    succeed: a 503 or 429, a dropped connection, a timeout. The core retries
+    those within its budgets (while waiting, while downloading) and never
+    retries the others. An error the user must act on (a bad request, a
+    refused login) is never transient.
+    """
 
     def __init__(self, message: str, *, transient: bool = False) -> None:
         super().__init__(message)
