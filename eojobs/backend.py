@@ -192,8 +192,11 @@ class Backend(ABC, Generic[SettingsT]):
         return frozenset(self.capabilities) & FACTS
 
     def available(self) -> frozenset[Capability]:
-        """What this back-end can do: :meth:`features` with the facts that :meth:`facts` gives."""
-        return frozenset(self.features() - FACTS) | self.facts()
+        """What this back-end can do: :meth:`features` with the facts that :meth:`facts` gives.
+
+        Only declared facts count: a fact :meth:`facts` adds is ignored.
+        """
+        return frozenset(self.features() - FACTS) | (self.facts() & self.features() & FACTS)
 
     def unsupported(self, what: str) -> Unsupported:
         """The error of a feature this backend lacks: "the NAME backend does not support WHAT"."""
@@ -354,22 +357,37 @@ def check_backend(cls: object) -> list[str]:
     missing = sorted(getattr(cls, "__abstractmethods__", ()))
     if missing:
         problems.append(f"it does not implement {', '.join(m + '()' for m in missing)}")
-    for method, cap in METHOD_CAPABILITIES.items():
-        if cap in cls.capabilities and not overrides(cls, method):
-            problems.append(f"it declares {cap.value!r} but does not implement {method}()")
-    unknown = [c for c in cls.capabilities if not isinstance(c, Capability)]
+    declared = cls.capabilities
+    if not isinstance(declared, (frozenset, set)):
+        problems.append(f"its capabilities must be a frozenset of Capability, not {declared!r}")
+        declared = frozenset()
+    unknown = [c for c in declared if not isinstance(c, Capability)]
     if unknown:
         problems.append(f"its capabilities hold {unknown!r}, which are not Capability members")
+    for method, cap in METHOD_CAPABILITIES.items():
+        if cap in declared and not overrides(cls, method):
+            problems.append(f"it declares {cap.value!r} but does not implement {method}()")
+    problems.extend(_interval_problems(cls.poll_interval))
     model = cls.settings_model
     if not (isinstance(model, type) and issubclass(model, BackendSettings)):
         problems.append(f"its settings_model {model!r} is not a BackendSettings subclass")
         return problems
+    names = cls.login_settings
+    if not isinstance(names, tuple) or not all(isinstance(n, str) for n in names):
+        problems.append(f"its login_settings must be a tuple of setting names, not {names!r}")
+        names = ()
     fields = set(getattr(model, "__dataclass_fields__", {}))
-    for setting in (*cls.login_settings, *filter(None, [cls.variant_setting])):
+    variant = cls.variant_setting
+    for setting in (*names, *([variant] if isinstance(variant, str) else [])):
         if setting not in fields:
             problems.append(f"it names a setting {setting!r} that {model.__name__} has not")
-    low, high = cls.poll_interval
-    if not 0 < low <= high:
-        problems.append(f"its poll_interval {cls.poll_interval!r} is not (fastest, slowest) "
-                        "seconds above 0")
     return problems
+
+
+def _interval_problems(interval: object) -> list[str]:
+    """Why ``interval`` is not a (fastest, slowest) pair of positive seconds, if it is not."""
+    fits = (isinstance(interval, tuple) and len(interval) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in interval)
+            and 0 < interval[0] <= interval[1])
+    return [] if fits else [f"its poll_interval {interval!r} is not (fastest, slowest) "
+                            "seconds above 0"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -12,11 +13,13 @@ from eojobs.config import check_profile, default_backend, resolve_settings
 from eojobs.errors import (
     AmbiguousName,
     ConfigError,
-    EOJobsError,
+    Fix,
     InputError,
+    Message,
     NotFound,
     NotStarted,
     Unsupported,
+    message_of,
 )
 from eojobs.inputs import check_inputs
 from eojobs.job import Job
@@ -29,6 +32,7 @@ from eojobs.suggest import close_matches, did_you_mean
 from eojobs.waiting import WaitPolicy, intervals_for, wait_for_jobs
 
 DEFAULT_BACKEND = "mock"
+log = logging.getLogger(__name__)
 
 
 def connect(backend: str | None = None, **settings: Any) -> Connection:
@@ -48,8 +52,8 @@ def connect(backend: str | None = None, **settings: Any) -> Connection:
     name = found.name
     if suffixed:
         if found.variant_setting is None:
-            raise ConfigError(f"the {name} backend takes no ':NAME' after its name; "
-                              f"use -b {name}")
+            raise ConfigError(Message(f"the {name} backend takes no ':NAME' after its name; "
+                                      "name it alone: ", Fix("backend", name)))
         if not variant:
             raise ConfigError(f"a name is needed after '{name}:', such as {name}:NAME")
         settings.setdefault(found.variant_setting, variant)
@@ -208,20 +212,29 @@ class Connection:
         return self._submit_all(requests)
 
     def _submit_all(self, requests: list[JobRequest]) -> list[Job]:
-        """Submit each request; on a failure, delete the jobs made so far, or name them."""
+        """Submit each request; on any failure, delete the jobs made so far, or name them.
+
+        Whatever stops the loop (an eojobs error, another exception, Ctrl-C),
+        it is raised again; an eojobs error says what became of the jobs.
+        """
         created: list[Job] = []
         for request in requests:
             try:
                 created.append(Job(self, self.backend.submit(request)))
-            except EOJobsError as exc:
+            except BaseException as exc:
+                if not created:
+                    raise
                 left = _delete_quietly(created)
                 if left:
-                    ids = ", ".join(j.id for j in left)
-                    exc.args = (f"{exc}; {len(left)} job(s) created before it could not be "
-                                f"deleted and are left on {self.name}: {ids}",)
-                elif created:
-                    exc.args = (f"{exc}; the {len(created)} job(s) created before it were "
-                                "deleted",)
+                    fate = (f"; {len(left)} job(s) created before it could not be deleted and "
+                            f"are left on {self.name}: {', '.join(j.id for j in left)}")
+                else:
+                    fate = f"; the {len(created)} job(s) created before it were deleted"
+                if isinstance(exc, Exception) and len(exc.args) <= 1:
+                    exc.args = (Message(message_of(exc), fate),)
+                elif left:
+                    log.warning("jobs left on %s after an interruption: %s", self.name,
+                                ", ".join(j.id for j in left))
                 raise
         return created
 
@@ -326,12 +339,12 @@ class Connection:
 
 
 def _delete_quietly(jobs: list[Job]) -> list[Job]:
-    """Delete each job; the ones that could not be deleted."""
+    """Delete each job; the ones that could not be deleted, whatever the reason."""
     left = []
     for job in jobs:
         try:
             job.delete()
-        except EOJobsError:
+        except Exception:  # noqa: BLE001 - the first failure is the one to raise
             left.append(job)
     return left
 

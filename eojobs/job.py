@@ -326,7 +326,7 @@ class Result:
                 refused.append((target / f"(unsafe name {len(refused) + 1})", str(exc)))
         target.mkdir(parents=True, exist_ok=True)
         report = download_assets(
-            items, _opener(self.job.backend), parallel=parallel, overwrite=overwrite,
+            items, _opener(self.job), parallel=parallel, overwrite=overwrite,
             progress=progress, cancel=cancel, manifest_dir=target, retry=retry,
             file_bars=file_bars, job_id=self.job.id,
         )
@@ -348,13 +348,14 @@ class Result:
                 report.failed.append((path, f"not extracted: {exc}"))
 
 
-def _opener(backend: Backend[Any]) -> Callable[[Asset, int], ByteStream]:
+def _opener(job: Job) -> Callable[[Asset, int], ByteStream]:
     """``backend.open_asset``; for a backend that cannot resume, asked for offset 0 only.
 
     Without :attr:`Capability.RESUMABLE_DOWNLOADS`, a later try asks for the
     whole file again rather than trusting the backend to honour an offset.
     """
-    if Capability.RESUMABLE_DOWNLOADS in backend.available():
+    backend = job.backend
+    if Capability.RESUMABLE_DOWNLOADS in job.connection.capabilities:
         return backend.open_asset
 
     def whole_files(asset: Asset, offset: int) -> ByteStream:

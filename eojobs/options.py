@@ -8,12 +8,13 @@ import re
 import sys
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from eojobs.errors import OptionError
+from eojobs.errors import Fix, Message, OptionError
 from eojobs.models import DataType, OptionSpec, Service
 from eojobs.suggest import did_you_mean as _did_you_mean
 
@@ -60,12 +61,21 @@ def coerce_options(service: Service, given: Mapping[str, Any] | None) -> dict[st
         elif spec.default is not None:
             out[spec.name] = coerce_value(spec, spec.default)
         elif spec.required:
-            raise OptionError(
+            raise OptionError(Message(
                 f"{service.name} needs option {spec.name!r} ({spec.data_type.value}): give it "
-                f"(-o {spec.name}=VALUE, or options={{{spec.name!r}: ...}})"
-            )
+                "(", Fix("options", Wanted(spec.name)), ")"))
     check_rules(service, out)
     return out
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """An option a caller must give, in a :class:`~eojobs.errors.Fix` of ``options``."""
+
+    name: str
+
+    def __repr__(self) -> str:
+        return f"{{{self.name!r}: VALUE}}"
 
 
 _WORDS = {"<": ("before", "less than"), "<=": ("at or before", "at most"),

@@ -91,7 +91,11 @@ def current() -> PluginHost:
 
 @contextmanager
 def using(host: PluginHost) -> Iterator[PluginHost]:
-    """Use ``host`` instead of the process's plugins inside the block (in this context)."""
+    """Use ``host`` instead of the process's plugins inside the block (in this context).
+
+    The choice is a context variable: a thread started inside the block
+    (such as a download pool's) sees the process's plugins, not ``host``.
+    """
     token = _current.set(host)
     try:
         yield host
@@ -150,7 +154,10 @@ def refuse(found: object, name: str) -> None:
     """Raise ConfigError naming every problem :func:`eojobs.backend.check_backend` finds."""
     from eojobs.backend import check_backend
 
-    problems = check_backend(found)
+    try:
+        problems = check_backend(found)
+    except Exception as exc:  # noqa: BLE001 - a class odd enough to break the check
+        problems = [f"it cannot be checked: {type(exc).__name__}: {exc}"]
     if problems:
         raise ConfigError(f"the {name} backend is refused: {'; '.join(problems)}")
 

@@ -2,7 +2,7 @@
 
 Items are built from what every backend reports about an asset (bounds, CRS,
 media type, size, execution and component). A backend that supplies a
-ready-made item in ``asset.metadata["stac_item"]`` has it used as the base.
+ready-made item in ``asset.stac_item`` has it used as the base.
 
 Items and the Collection are STAC 1.1.0. An item's assets carry the standard
 File extension's ``file:size`` and ``file:checksum`` (a sha2-256 multihash)

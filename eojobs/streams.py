@@ -40,7 +40,12 @@ class TaggedStream(ByteStream, Protocol):
 
 @runtime_checkable
 class ReadIntoStream(ByteStream, Protocol):
-    """A stream that reads straight into the engine's buffer, saving a copy per block."""
+    """A stream that reads straight into the engine's buffer, saving a copy per block.
+
+    The download engine takes, of the methods a stream has, the first of
+    ``readinto1``, ``read1`` (which return what has arrived, so a transfer
+    can be cancelled between packets), ``readinto`` and ``read``.
+    """
 
     def readinto(self, buffer: memoryview | bytearray, /) -> int:
         """Fill ``buffer`` from the stream; the number of bytes read, 0 at the end."""

@@ -449,8 +449,10 @@ class FusionBackend(Backend[FusionSettings]):
                         file.setdefault("data_id", str(data_id))
                         files.append((file, str(component.get("name", ""))))
             previews = mapping.preview_names([f for f, _ in files])
+            thumbnails = set(previews.values())
             assets.extend(mapping.asset(f, str(wire["id"]), name,
-                                        previews.get(str(f.get("file_id"))))
+                                        previews.get(str(f.get("file_id"))),
+                                        thumbnail=f.get("file_name") in thumbnails)
                           for f, name in files)
         return assets
 

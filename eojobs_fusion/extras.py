@@ -93,11 +93,6 @@ def method(connection: Connection, name: str) -> Any:
     return found
 
 
-def has(connection: Connection, name: str) -> bool:
-    """Whether the connection's backend has the extra's method ``name``."""
-    return callable(getattr(connection.backend, name, None))
-
-
 def organisations(connection: Connection) -> list[Organisation]:
     """The organisations the account belongs to."""
     return list(method(connection, "organisations")())
@@ -167,4 +162,7 @@ def _set_dispatcher(job: Job, found: Dispatcher, options: dict[str, Any] | None,
         given = {**found.options, **options} if found.attached else options
         coerced = coerce_options(service, given)
     after = method(job.connection, "set_dispatcher")(job.id, found.name, coerced, attach)
-    return next(d for d in after if d.name == found.name)
+    now = next((d for d in after if d.name == found.name), None)
+    return now if now is not None else Dispatcher(name=found.name, attached=False,
+                                                  summary=found.summary,
+                                                  option_specs=found.option_specs)

@@ -411,8 +411,10 @@ def _gap(value: Any) -> timedelta | None:
         return None
 
 
-def asset(file: Json, execution_id: str, component: str, preview: str | None = None) -> Asset:
-    """One file of an output data item as an eojobs Asset; ``preview`` names its PNG preview."""
+def asset(file: Json, execution_id: str, component: str, preview: str | None = None,
+          thumbnail: bool = False) -> Asset:
+    """One file of an output data item as an eojobs Asset; ``preview`` names its PNG preview,
+    and ``thumbnail`` says it is another file's preview."""
     keys = ("selectors", "resolution", "stac_item_file", "preview_file_id", "file_type")
     metadata = {k: file[k] for k in keys if file.get(k) is not None}
     metadata["data_id"] = file.get("data_id")
@@ -421,6 +423,7 @@ def asset(file: Json, execution_id: str, component: str, preview: str | None = N
         name=file["file_name"], size=int(file["size"]) if file.get("size") is not None else None,
         media_type=_media_type(file), execution_id=execution_id, component=component,
         checksum=None, href=f"{file['data_id']}/{file['file_id']}",
+        roles=["thumbnail"] if thumbnail else ["data"],
         bbox=four_numbers(file.get("bounds")), crs=file.get("crs") or None, preview=preview,
         stac_item=item if isinstance(item, dict) else None, metadata=metadata,
     )

@@ -49,3 +49,25 @@ def test_every_fix_the_library_suggests_has_cli_words():
                 named.add(node.args[0].value)
     assert {"repair", "overwrite", "simplify_m"} <= named
     assert named - set(FIXES) == set()
+
+
+def test_a_missing_option_and_a_needless_variant_name_their_fix_both_ways():
+    import pytest
+
+    import eojobs
+    from eojobs.models import DataType, OptionSpec, Service
+    from eojobs.options import coerce_options
+
+    demo = Service(id="d", name="Demo", options=[
+        OptionSpec(name="start", data_type=DataType.DATETIME, required=True)])
+    with pytest.raises(eojobs.OptionError) as info:
+        coerce_options(demo, {})
+    assert str(info.value) == ("Demo needs option 'start' (datetime): give it "
+                               "(options={'start': VALUE})")
+    assert error_text(info.value) == ("Demo needs option 'start' (datetime): give it "
+                                      "(-o start=VALUE)")
+    with pytest.raises(eojobs.ConfigError) as info:
+        eojobs.connect("mock:x")
+    assert str(info.value) == ("the mock backend takes no ':NAME' after its name; name it "
+                               "alone: backend='mock'")
+    assert error_text(info.value).endswith("name it alone: -b mock")

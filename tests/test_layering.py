@@ -52,8 +52,8 @@ def test_the_core_does_not_import_click():
                   if name == "click" or name.startswith("click.")) == []
 
 
-#: A command-line flag, such as ``--repair``.
-FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*")
+#: A command-line flag, such as ``--repair``, or a short one before its value (``-o X=1``).
+FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*|(?<![\w-])-[a-zA-Z] (?=\S)")
 
 
 def cli_invocation() -> re.Pattern[str]:
@@ -92,9 +92,10 @@ def test_the_wording_checks_would_catch_cli_wording():
                      '    """Run ``eojobs wait ID``."""\n'
                      '    return (f"{where} is open; pass --repair (repair=True)",\n'
                      '            "run `eojobs -b fusion login fusion`", "eojobs keeps it",\n'
-                     '            "a -- b", "x--y")\n')
+                     '            "a -- b", "x--y", "give it (-o name=VALUE)", "use -b fusion",\n'
+                 '            "e-mail", "a - b", "-1 m")\n')
     invocation = cli_invocation()
     caught = sorted(node.value for node in string_constants(tree)
                     if FLAG.search(node.value) or invocation.search(node.value))
-    assert caught == [" is open; pass --repair (repair=True)",
-                      "run `eojobs -b fusion login fusion`"]
+    assert caught == [" is open; pass --repair (repair=True)", "give it (-o name=VALUE)",
+                      "run `eojobs -b fusion login fusion`", "use -b fusion"]

@@ -141,10 +141,13 @@ class FailsSecond(MockBackend):
 
     name = "failssecond"
     undeletable = False
+    #: What the second submit raises: a new exception each time.
+    failure = (eojobs.InsufficientCredits, "not enough credits for the second")
 
     def submit(self, request):
         if "second" in request.name:
-            raise eojobs.InsufficientCredits("not enough credits for the second")
+            kind, text = self.failure
+            raise kind(text)
         return super().submit(request)
 
     def delete(self, job_id):
@@ -173,6 +176,30 @@ def test_create_jobs_leaves_no_job_behind_unnoticed(user_dir, undeletable, monke
         assert left == []
         assert str(info.value) == ("not enough credits for the second; the 1 job(s) created "
                                    "before it were deleted")
+
+
+def test_create_jobs_cleans_up_after_a_failure_that_is_not_eojobs_own(user_dir, monkeypatch):
+    monkeypatch.setattr(FailsSecond, "failure", (RuntimeError, "the driver crashed"))
+    with registered(FailsSecond), eojobs.connect("failssecond") as conn:
+        monkeypatch.setattr("eojobs.connection.JobRequest", _naming_requests(["a", "second"]))
+        with pytest.raises(RuntimeError) as info:
+            conn.create_jobs("Elevation", [GLASGOW, GLASGOW])
+        assert conn.jobs() == []
+    assert str(info.value) == "the driver crashed; the 1 job(s) created before it were deleted"
+
+
+@pytest.mark.parametrize("odd", [
+    {"poll_interval": 5}, {"poll_interval": (1.0,)}, {"capabilities": None},
+    {"login_settings": None}, {"login_settings": "password"},
+])
+def test_an_odd_class_attribute_is_a_reason_to_refuse_not_a_crash(odd, user_dir):
+    broken = type("Broken", (Minimal,), {"name": "broken", **odd})
+    problems = check_backend(broken)
+    assert len(problems) == 1 and repr(next(iter(odd.values()))) in problems[0]
+    with registered(broken), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert "broken" not in backend_classes()
+    assert any("the broken backend is refused" in str(w.message) for w in caught)
 
 
 def _naming_requests(names: list[str]):

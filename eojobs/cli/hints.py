@@ -31,6 +31,8 @@ FIXES = {
     "overwrite": "--overwrite",
     "eojobs.jobfile.job_document": "`eojobs define JOB > job.yaml`",
     "Backend.login": "`eojobs login`",
+    "options": "-o {value.name}=VALUE",
+    "backend": "-b {value}",
 }
 
 

@@ -166,7 +166,7 @@ def test_a_named_provider_is_used_with_its_headers_kept_to_its_origin(eojobs, ca
 @pytest.mark.parametrize(("backend", "message"), [
     ("stac:nope", "error: no STAC provider named 'nope'; providers in config.toml: elsewhere, "
                   "local (add [stac.providers.nope] with a url)"),
-    ("mock:x", "error: the mock backend takes no ':NAME' after its name; use -b mock"),
+    ("mock:x", "error: the mock backend takes no ':NAME' after its name; name it alone: -b mock"),
     ("stac:", "error: a name is needed after 'stac:', such as stac:NAME"),
 ])
 def test_bad_provider_names(eojobs, user_dir, backend, message):
