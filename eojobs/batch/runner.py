@@ -109,8 +109,8 @@ class Runner:
                            *(r.backend for r in self.store.rows() if r.backend)})
         fastest = min(self.connection(b).backend.poll_interval[0] for b in backends)
         interval = self.settings.poll_interval or fastest
-        size = max(1, self.settings.max_downloads * len(backends))
-        self._pool = ThreadPoolExecutor(size, thread_name_prefix="eojobs-batch")
+        self._pool = ThreadPoolExecutor(self.settings.max_downloads * len(backends),
+                                        thread_name_prefix="eojobs-batch")
         bar = self.campaign.progress_bar() if self.settings.progress else None
         try:
             while True:
@@ -280,7 +280,8 @@ class Runner:
 
     def _start_downloads(self, conn: Connection, rows: list[Row]) -> int:
         """Hand finished jobs to the download pool, at most the cap at once; rows waiting."""
-        assert self._pool is not None
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.settings.max_downloads)
         from eojobs.job import Job, Result
 
         for row in rows:
