@@ -27,9 +27,17 @@ def feature_collection(path: Path, count: int, start: int = 0) -> Path:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file below ``folder`` and its bytes, to show nothing changed."""
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    """Every file below ``folder`` and its bytes (the database by its rows), to show nothing
+    changed."""
+    import sqlite3
+
+    files = {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+             if p.is_file() and not p.name.startswith("campaign.db")}
+    db = sqlite3.connect(folder / "campaign.db")
+    files["rows"] = repr(db.execute("SELECT * FROM batch_rows ORDER BY seq").fetchall()).encode()
+    files["campaign"] = repr(db.execute("SELECT * FROM batch_campaigns").fetchall()).encode()
+    db.close()
+    return files
 
 
 def check_downloads(campaign: Campaign, conn: eojobs.Connection) -> None:
