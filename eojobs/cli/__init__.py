@@ -203,10 +203,10 @@ def cli(ctx: click.Context, backend: str | None, as_json: bool, quiet: bool,
 
 
 def _add_commands() -> None:
-    from eojobs.cli import account, catalogue, create, jobs, regions, run, search
+    from eojobs.cli import account, batch, catalogue, create, jobs, regions, run, search
     from eojobs.plugins import call_each
 
-    for module in (account, catalogue, regions, create, run, search, jobs):
+    for module in (account, catalogue, regions, create, run, search, jobs, batch):
         for command in module.COMMANDS:
             cli.add_command(command)
     call_each("register_commands", cli=cli)
