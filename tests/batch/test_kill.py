@@ -22,14 +22,14 @@ def test_sigkill_at_random_points_loses_nothing_and_doubles_nothing(tmp_path: Pa
     command = [sys.executable, "-m", "eojobs", "-q", "batch", "run", "elevation", "--regions",
                str(regions), "--dir", str(tmp_path / "camp"), "--download", "--max-running",
                "6", "--max-downloads", "2"]
-    env = {**os.environ, "EOJOBS_MOCK_SPEED": "150"}
+    env = {**os.environ, "EOJOBS_MOCK_SPEED": "40"}
     chance = random.Random(14)
     kills = 0
     for _ in range(40):
         child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.PIPE)
         if kills < 15:
-            time.sleep(chance.uniform(0.2, 1.2))
+            time.sleep(chance.uniform(0.3, 1.0))
             if child.poll() is None:
                 child.send_signal(signal.SIGKILL)
                 kills += 1
@@ -39,7 +39,7 @@ def test_sigkill_at_random_points_loses_nothing_and_doubles_nothing(tmp_path: Pa
         assert child.returncode == -signal.SIGKILL, err.decode()
     else:
         raise AssertionError("the campaign did not finish in 40 runs")
-    assert kills >= 5
+    assert kills >= 5, f"only {kills} kills: the campaign ended too fast to test much"
     with eojobs.connect("mock") as conn, Campaign.open(tmp_path / "camp") as campaign:
         assert campaign.status()["done"] == ROWS
         keys = [job.name.split(" row ")[1].split(" ")[0] for job in conn.jobs()]
