@@ -54,10 +54,3 @@ class Watched:
         self.offsets.append(offset)
         stream = self.wrapped.open_asset(asset, offset)
         return stream if self.cut is None else CutStream(stream, self.cut - offset)
-
-
-class Holder:
-    """What a :class:`eojobs.Job` needs of its connection to download: a backend."""
-
-    def __init__(self, backend: Any) -> None:
-        self.backend = backend

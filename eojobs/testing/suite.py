@@ -333,20 +333,23 @@ class Conformance:
         """``Result.download`` into a folder holding part of a file finishes it: resumed at
         its end with RESUMABLE_DOWNLOADS, started again without."""
         from eojobs.bookkeeping import Bookkeeping
+        from eojobs.connection import Connection
         from eojobs.job import Job, Result
-        from eojobs.testing.streams import Holder, Watched
+        from eojobs.testing.streams import Watched
 
         job = eojobs_kit.finished()
         asset, full = _largest(eojobs_kit)
         cut = len(full) // 2
         target = tmp_path / "download"
         broken = Watched(eojobs_kit.backend, cut=cut)
-        first = Result(Job(Holder(broken), job.info), [asset]).download(target, progress=False)
+        first = Result(Job(Connection(broken), job.info), [asset]).download(target,
+                                                                            progress=False)
         assert not first.ok, "the suite's cut connection did not stop the first download"
         [dest] = [target / Result(job, [asset]).relative_path(asset)]
         assert Bookkeeping(target).part(dest).stat().st_size == cut
         watched = Watched(eojobs_kit.backend)
-        second = Result(Job(Holder(watched), job.info), [asset]).download(target, progress=False)
+        second = Result(Job(Connection(watched), job.info), [asset]).download(target,
+                                                                              progress=False)
         assert second.ok and second.done == [dest], f"the download did not finish: {second}"
         assert dest.read_bytes() == full
         resumable = Capability.RESUMABLE_DOWNLOADS in eojobs_kit.features
