@@ -502,10 +502,12 @@ class SQLiteStore(SQLStore):
 
 
 def open_store(where: str | Path, campaign_id: str | None = None) -> SQLStore:
-    """The store at ``where``: a SQLite file path (PostgreSQL URLs come with that store)."""
+    """The store at ``where``: a PostgreSQL URL (``postgresql://``) or a SQLite file path."""
     text = str(where)
     if text.startswith(("postgresql://", "postgres://")):
-        raise InputError("PostgreSQL campaign databases are not supported by this eojobs yet")
+        from eojobs.batch.store_pg import PostgresStore
+
+        return PostgresStore(text, campaign_id)
     return SQLiteStore(Path(text), campaign_id)
 
 
