@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from eojobs.batch.store import SQLStore
@@ -60,7 +60,11 @@ class PostgresStore(SQLStore):
         self._url = url
         self._secrets = _passwords(url)
         self._db: psycopg.Connection[Any] | None = None
-        self._connect()
+        try:
+            import psycopg
+        except ImportError:
+            raise ConfigError(NEED_PSYCOPG) from None
+        self._pg = psycopg
         try:
             self.setup()
         except BaseException:
@@ -68,32 +72,30 @@ class PostgresStore(SQLStore):
             raise
 
     def _connect(self) -> psycopg.Connection[Any]:
-        try:
-            import psycopg
-        except ImportError:
-            raise ConfigError(NEED_PSYCOPG) from None
+        psycopg = self._pg
         try:
             self._db = psycopg.connect(self._url, autocommit=True,
                                        connect_timeout=CONNECT_TIMEOUT,
                                        application_name="eojobs batch")
+            return self._db
         except psycopg.Error as exc:
-            self._fail(exc, "cannot connect to the campaign database")
-        return self._db
+            error = (self._error(exc, "cannot connect to the campaign database", connecting=True)
+                     or EOJobsError(f"cannot connect to the campaign database {self.where}"))
+        # Raised outside the except block, so that the driver's error (whose text may hold
+        # the password, as in "unexpected spaces found in ...") is not even its context.
+        raise error
 
     def setup(self) -> None:
         """Create the schema if missing, one process at a time (PostgreSQL's DDL may race)."""
-        db = self._db if self._db is not None and not self._db.closed else self._connect()
-        lock = _SETUP_LOCK
-        try:
-            db.execute("SELECT pg_advisory_lock(%s)", [lock])
-        except Exception as exc:
-            self._map(exc)
-            raise
+        with self._mapped():
+            db = self._db if self._db is not None and not self._db.closed else self._connect()
+            db.execute("SELECT pg_advisory_lock(%s)", [_SETUP_LOCK])
         try:
             super().setup()
         finally:
             if not db.closed:
-                db.execute("SELECT pg_advisory_unlock(%s)", [lock])
+                with self._mapped():
+                    db.execute("SELECT pg_advisory_unlock(%s)", [_SETUP_LOCK])
 
     @contextmanager
     def transaction(self) -> Iterator[psycopg.Cursor[Any]]:
@@ -102,37 +104,45 @@ class PostgresStore(SQLStore):
         A lost connection is opened again by the next transaction; driver
         errors become eojobs errors whose messages hold no password.
         """
-        db = self._db if self._db is not None and not self._db.closed else self._connect()
-        try:
+        with self._mapped():
+            db = self._db if self._db is not None and not self._db.closed else self._connect()
             with db.transaction(), db.cursor() as cur:
                 yield cur
-        except Exception as exc:
-            self._map(exc)
-            raise
 
-    def _map(self, exc: BaseException) -> None:
-        """Raise the eojobs error for a driver error; return for any other exception."""
-        import psycopg
+    @contextmanager
+    def _mapped(self) -> Iterator[None]:
+        """Turn the driver's errors in the block into eojobs errors; others pass unchanged."""
+        try:
+            yield
+            return
+        except self._pg.Error as exc:
+            error = self._error(exc, "the campaign database failed")
+            if error is None:
+                raise
+        raise error
 
-        if isinstance(exc, psycopg.IntegrityError):
-            raise InputError(f"the campaign database refused a change: "
-                             f"{self._clean(str(exc))}") from None
-        if isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
-            self._fail(exc, "the campaign database failed")
+    def _error(self, exc: BaseException, what: str, connecting: bool = False,
+               ) -> EOJobsError | None:
+        """The eojobs error for a driver error, naming the database but never its password.
 
-    def _fail(self, exc: BaseException, what: str) -> NoReturn:
-        """Raise ``what``, naming the database and the driver's reason, without the password."""
+        None for an error in a statement (a bug, shown as the driver gives it)
+        rather than in the connection, the login or a refused change.
+        """
+        psycopg = self._pg
+
         reason = self._clean(str(exc).strip()) or type(exc).__name__
+        if isinstance(exc, psycopg.IntegrityError):
+            return InputError(f"the campaign database {self.where} refused a change: {reason}")
+        if not connecting and not isinstance(exc, psycopg.OperationalError
+                                             | psycopg.InterfaceError):
+            return None
         sqlstate = getattr(exc, "sqlstate", None) or ""
         message = f"{what} {self.where}: {reason}"
-        import psycopg
-
-        refused = (sqlstate.startswith(_REFUSED) or isinstance(exc, psycopg.ProgrammingError)
+        refused = (sqlstate.startswith(_REFUSED) or not isinstance(exc, psycopg.OperationalError)
                    or "password" in reason or "does not exist" in reason)
         if refused:
-            raise ConfigError(f"{message}; check the user, password and database of the URL "
-                              "given with --db") from None
-        raise EOJobsError(message) from None
+            return ConfigError(f"{message}; check the user, password and database of the URL")
+        return EOJobsError(message)
 
     def _clean(self, text: str) -> str:
         """``text`` with the URL's password (in any spelling) and other secrets masked."""
