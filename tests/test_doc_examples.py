@@ -35,6 +35,7 @@ EXPECTED = {
     "index.md": (1, 0),
     "getting-started.md": (8, 0),
     "python.md": (13, 0),
+    "batch.md": (1, 0),
     "fusion.md": (3, 0),
     "openeo.md": (0, 3),
     "stac.md": (0, 2),

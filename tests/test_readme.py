@@ -34,12 +34,12 @@ def workdir(tmp_path: Path, user_dir: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_the_readme_has_the_blocks_this_test_runs():
-    assert len(offline_blocks()) == 3 and len(blocks("python")) == 1
+    assert len(offline_blocks()) == 4 and len(blocks("python")) == 1
     first = blocks("sh")[0]
     assert first == 'pip install -e ".[test]"\npytest\n'
 
 
-@pytest.mark.parametrize("number", range(3))
+@pytest.mark.parametrize("number", range(4))
 def test_each_shell_block_runs_as_written(workdir: Path, number: int):
     script = offline_blocks()[number]
     done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=workdir,

@@ -110,10 +110,11 @@ def _geojson_rows(file: Path) -> list[NewRow]:
         return [NewRow(key=file.stem, region=_region(data, str(file)))]
     rows = []
     for number, feature in enumerate(features, 1):
+        default = file.stem if kind == "Feature" else f"feature-{number}"
         props = feature.get("properties") if isinstance(feature, dict) else None
         props = props if isinstance(props, dict) else {}
         key = _key(props, feature.get("id") if isinstance(feature, dict) else None,
-                   f"feature-{number}")
+                   default)
         where = f"{file}: feature {number} (key {key!r})"
         geometry = feature.get("geometry") if isinstance(feature, dict) else None
         if not geometry:
