@@ -14,6 +14,7 @@ import sys
 import textwrap
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
@@ -46,7 +47,22 @@ def campaign(url: str, campaign_id: str, rows: int) -> SQLStore:
     return store
 
 
-def python(code: str, *args: str) -> subprocess.Popen[str]:
+Starter = Callable[..., "subprocess.Popen[str]"]
+
+
+@pytest.fixture
+def python(request: pytest.FixtureRequest) -> Starter:
+    """Starts Python processes running code with arguments; any left at the end are killed."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(code: str, *args: str) -> subprocess.Popen[str]:
+        started.append(_python(code, *args))
+        return started[-1]
+    request.addfinalizer(lambda: [p.kill() for p in started if p.poll() is None])
+    return start
+
+
+def _python(code: str, *args: str) -> subprocess.Popen[str]:
     """A Python process running ``code`` with ``args``, its output piped."""
     return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -88,7 +104,7 @@ WORKER = """
 
 
 def test_two_processes_share_a_campaign_and_never_process_a_row_twice(
-        pg_url: str, tmp_path: Path) -> None:
+        pg_url: str, tmp_path: Path, python: Starter) -> None:
     campaign(pg_url, "shared", rows=150).close()
     # Another campaign in the same database, with the same keys, is not touched.
     campaign(pg_url, "other", rows=20).close()
@@ -120,7 +136,8 @@ CLAIM_AND_HANG = """
 """
 
 
-def test_rows_of_a_killed_process_are_claimed_after_its_lease(pg_url: str) -> None:
+def test_rows_of_a_killed_process_are_claimed_after_its_lease(
+        pg_url: str, python: Starter) -> None:
     store = campaign(pg_url, "c", rows=10)
     lease = 1.5
     doomed = python(CLAIM_AND_HANG, pg_url, str(lease))
@@ -152,7 +169,8 @@ LOCK_AND_HANG = """
 """
 
 
-def test_rows_locked_by_a_killed_transaction_are_skipped_then_freed(pg_url: str) -> None:
+def test_rows_locked_by_a_killed_transaction_are_skipped_then_freed(
+        pg_url: str, python: Starter) -> None:
     campaign(pg_url, "c", rows=6).close()
     # A claim that waited for the locked rows would fail after 5 s rather than hang.
     store = open_store(pg_url + "&options=-c%20lock_timeout%3D5s", "c")
@@ -188,7 +206,7 @@ OPEN_AND_CREATE = """
 
 
 def test_processes_opening_a_new_database_at_once_create_one_schema(
-        pg_url: str, tmp_path: Path) -> None:
+        pg_url: str, tmp_path: Path, python: Starter) -> None:
     start = tmp_path / "start"
     openers = [python(OPEN_AND_CREATE, pg_url, f"c{n}", str(start)) for n in range(6)]
     time.sleep(0.5)
