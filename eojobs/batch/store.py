@@ -357,19 +357,23 @@ class SQLStore(Store):
         campaign = self._id()
         marks = ", ".join("?" for _ in states)
         where_backend = ""
-        params: list[Any] = [owner, now + lease, now, campaign, campaign, *states, owner, now]
+        params: list[Any] = [campaign, *states, owner, now]
         if backend is not None:
             where_backend = (" AND COALESCE(backend, (SELECT c.backend FROM batch_campaigns c "
                              "WHERE c.id = campaign)) = ?")
             params.append(backend)
-        params.append(limit)
+        params += [limit, owner, now + lease, now, campaign]
+        # The rows are picked once, in a materialized CTE: as a subquery of the UPDATE,
+        # PostgreSQL may run the pick again for each row it updates, and each run skips the
+        # rows just updated, so LIMIT would no longer bound the claim.
         statement = (
-            "UPDATE batch_rows SET owner = ?, lease_until = ?, updated = ? "
-            "WHERE campaign = ? AND key IN ("
+            "WITH picked AS MATERIALIZED ("
             " SELECT key FROM batch_rows WHERE campaign = ?"
             f" AND state IN ({marks})"
             " AND (owner IS NULL OR owner = ? OR lease_until < ?)"
-            f"{where_backend} ORDER BY seq LIMIT ?{self.CLAIM_LOCK})"
+            f"{where_backend} ORDER BY seq LIMIT ? {self.CLAIM_LOCK})"
+            " UPDATE batch_rows SET owner = ?, lease_until = ?, updated = ?"
+            " WHERE campaign = ? AND key IN (SELECT key FROM picked)"
             f" RETURNING {_ROW_COLUMNS}")
         with self.transaction() as cur:
             found = self._run(cur, statement, params).fetchall()
@@ -498,10 +502,12 @@ class SQLiteStore(SQLStore):
 
 
 def open_store(where: str | Path, campaign_id: str | None = None) -> SQLStore:
-    """The store at ``where``: a SQLite file path (PostgreSQL URLs come with that store)."""
+    """The store at ``where``: a PostgreSQL URL (``postgresql://``) or a SQLite file path."""
     text = str(where)
     if text.startswith(("postgresql://", "postgres://")):
-        raise InputError("PostgreSQL campaign databases are not supported by this eojobs yet")
+        from eojobs.batch.store_pg import PostgresStore
+
+        return PostgresStore(text, campaign_id)
     return SQLiteStore(Path(text), campaign_id)
 
 

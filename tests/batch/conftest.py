@@ -1,11 +1,17 @@
-"""Campaign inputs on disk, and checks that a campaign's files are all there."""
+"""Campaign inputs on disk, checks that a campaign's files are all there, a real PostgreSQL."""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import uuid
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 import eojobs
 from eojobs.batch import Campaign
@@ -57,3 +63,61 @@ def check_downloads(campaign: Campaign, conn: eojobs.Connection) -> None:
         sizes = sorted(entry["size"] for entry in manifest.values())
         assert sizes == sorted(a.size for a in assets if a.size is not None) or \
             any(a.size is None for a in assets)
+
+
+@pytest.fixture(scope="session")
+def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    """A real PostgreSQL (pgserver's embedded 16) in a temporary folder, for the session.
+
+    Skips with the reason only where no PostgreSQL can start (pgserver or
+    psycopg not installed, or the server failing to start on this machine).
+    """
+    folder = tmp_path_factory.mktemp("pgdata")
+    with warnings.catch_warnings():
+        # platformdirs warns that XDG_RUNTIME_DIR is unset (as in containers and CI).
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
+        try:
+            import pgserver
+            import psycopg  # noqa: F401
+        except ImportError as exc:
+            pytest.skip(f"no PostgreSQL for the tests: {exc.name} is not installed "
+                        "(pip install -e '.[test]')")
+        try:
+            server = pgserver.get_server(folder, cleanup_mode="stop")
+        except Exception as exc:  # noqa: BLE001 - any failure to start means no PostgreSQL here
+            pytest.skip(f"pgserver could not start PostgreSQL in {folder}: {exc}")
+    try:
+        yield PostgresServer(server.get_uri(), folder)
+    finally:
+        server.cleanup()
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    """A running PostgreSQL: its admin URL (over a Unix socket) and data folder."""
+
+    url: str
+    folder: Path
+
+    def url_of(self, database: str, user: str = "postgres", password: str = "") -> str:
+        """The URL of ``database`` on this server, as ``user``."""
+        return f"postgresql://{user}:{password}@/{database}?host={self.folder}"
+
+    def execute(self, statement: str) -> None:
+        """Run one statement as the admin, outside a transaction (CREATE DATABASE, roles)."""
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as db:
+            db.execute(statement)
+
+    def new_database(self) -> str:
+        """The URL of a new, empty database of its own."""
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        self.execute(f"CREATE DATABASE {name}")
+        return self.url_of(name)
+
+
+@pytest.fixture
+def pg_url(postgres: PostgresServer) -> str:
+    """The URL of an empty PostgreSQL database for this test alone."""
+    return postgres.new_database()

@@ -1,9 +1,14 @@
-"""The SQLite store: one transaction per change, leases, claims, and all-or-nothing adds."""
+"""The stores: one transaction per change, leases, claims, and all-or-nothing adds.
+
+Tests taking ``open_db`` run on SQLite and on a real PostgreSQL (a database
+of their own); the others are about SQLite's file.
+"""
 
 from __future__ import annotations
 
 import multiprocessing
 import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -18,23 +23,50 @@ from eojobs.batch.store import (
     CampaignInfo,
     NewRow,
     SQLiteStore,
+    SQLStore,
 )
 from eojobs.errors import InputError
 
 SQUARE = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
 
 
-def make(path: Path, rows: int = 5) -> SQLiteStore:
-    store = SQLiteStore(path)
+Opener = Callable[[], SQLStore]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def open_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Opener]:
+    """Opens a store on one database of this test's own: a SQLite file or a PostgreSQL database."""
+    if request.param == "sqlite":
+        def opener() -> SQLStore:
+            return SQLiteStore(tmp_path / "db")
+    else:
+        from eojobs.batch.store_pg import PostgresStore
+
+        url = request.getfixturevalue("pg_url")
+
+        def opener() -> SQLStore:
+            return PostgresStore(url)
+    opened: list[SQLStore] = []
+
+    def tracked() -> SQLStore:
+        opened.append(opener())
+        return opened[-1]
+    yield tracked
+    for store in opened:
+        store.close()
+
+
+def make(where: Path | Opener, rows: int = 5) -> SQLStore:
+    store = SQLiteStore(where) if isinstance(where, Path) else where()
     store.create(CampaignInfo(id="c1", name="test", service="Elevation", backend="mock",
                               options={"resolution": 30}, created=1.0))
     store.add([NewRow(f"r{i:02d}", SQUARE, {"n": i}) for i in range(rows)], now=1.0)
     return store
 
 
-def test_campaign_and_rows_survive_reopening(tmp_path: Path) -> None:
-    make(tmp_path / "db").close()
-    with SQLiteStore(tmp_path / "db") as store:
+def test_campaign_and_rows_survive_reopening(open_db: Opener) -> None:
+    make(open_db).close()
+    with open_db() as store:
         campaign = store.campaign()
         assert campaign is not None
         assert (campaign.service, campaign.backend, campaign.options) == (
@@ -64,8 +96,8 @@ def test_a_second_campaign_is_refused(tmp_path: Path) -> None:
     assert store.campaign().id == "c1"
 
 
-def test_adding_existing_keys_writes_nothing(tmp_path: Path) -> None:
-    store = make(tmp_path / "db")
+def test_adding_existing_keys_writes_nothing(open_db: Opener) -> None:
+    store = make(open_db)
     with pytest.raises(InputError, match="1 row key.*already in the campaign: r03"):
         store.add([NewRow("new1", SQUARE), NewRow("r03", SQUARE)], now=2.0)
     assert len(store.rows()) == 5
@@ -73,8 +105,8 @@ def test_adding_existing_keys_writes_nothing(tmp_path: Path) -> None:
     assert store.rows()[-1].key == "new1" and store.rows()[-1].seq == 6
 
 
-def test_claims_lease_rows_to_one_owner(tmp_path: Path) -> None:
-    store = make(tmp_path / "db")
+def test_claims_lease_rows_to_one_owner(open_db: Opener) -> None:
+    store = make(open_db)
     first = store.claim("a", [QUEUED], limit=3, lease=10, now=100)
     assert [r.key for r in first] == ["r00", "r01", "r02"]
     assert all(r.owner == "a" and r.lease_until == 110 for r in first)
@@ -91,8 +123,8 @@ def test_claims_lease_rows_to_one_owner(tmp_path: Path) -> None:
     assert store.rows(keys=["r00"])[0].state == SUBMITTING
 
 
-def test_renew_keeps_and_release_frees(tmp_path: Path) -> None:
-    store = make(tmp_path / "db")
+def test_renew_keeps_and_release_frees(open_db: Opener) -> None:
+    store = make(open_db)
     store.claim("a", [QUEUED], limit=2, lease=10, now=100)
     assert store.renew("a", lease=10, now=108) == 2
     taken = store.claim("b", [QUEUED], limit=5, lease=10, now=115)
@@ -102,8 +134,8 @@ def test_renew_keeps_and_release_frees(tmp_path: Path) -> None:
     assert [r.key for r in store.claim("c", [QUEUED], 5, 10, now=116)] == ["r00", "r01"]
 
 
-def test_claim_by_state_and_backend(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "db")
+def test_claim_by_state_and_backend(open_db: Opener) -> None:
+    store = open_db()
     store.create(CampaignInfo(id="c", name="t", service="Elevation", backend="mock"))
     store.add([NewRow("m", SQUARE), NewRow("f", SQUARE, backend="fusion")], now=1)
     assert [r.key for r in store.claim("a", [QUEUED], 5, 10, 2, backend="fusion")] == ["f"]
@@ -111,8 +143,8 @@ def test_claim_by_state_and_backend(tmp_path: Path) -> None:
     assert store.claim("a", [SUBMITTED], 5, 10, 2) == []
 
 
-def test_requeue_resets_the_budget(tmp_path: Path) -> None:
-    store = make(tmp_path / "db")
+def test_requeue_resets_the_budget(open_db: Opener) -> None:
+    store = make(open_db)
     store.claim("a", [QUEUED], 5, 10, 2)
     store.update("r01", "a", 3, state=FAILED, attempts=3, error="boom", job_id="j1")
     store.update("r02", "a", 3, state=DONE, job_id="j2")
@@ -122,8 +154,8 @@ def test_requeue_resets_the_budget(tmp_path: Path) -> None:
     assert store.rows(keys=["r02"])[0].state == DONE
 
 
-def test_a_failed_transaction_changes_nothing(tmp_path: Path) -> None:
-    store = make(tmp_path / "db")
+def test_a_failed_transaction_changes_nothing(open_db: Opener) -> None:
+    store = make(open_db)
     with pytest.raises(RuntimeError), store.transaction() as cur:
         cur.execute("UPDATE batch_rows SET state = 'done'")
         raise RuntimeError("crash")
