@@ -26,11 +26,14 @@ from eojobs.batch.store import (
     SQLiteStore,
     SQLStore,
     now,
+    open_store,
 )
-from eojobs.errors import EOJobsError, InputError
+from eojobs.errors import EOJobsError, Fix, InputError, Message
 
 #: The state database in a campaign's folder.
 DB_NAME = "campaign.db"
+#: Where a campaign whose state is in a shared database names it (never with a password).
+POINTER_NAME = "campaign.json"
 #: The summary a run leaves in the campaign's folder.
 SUMMARY_NAME = "summary.json"
 
@@ -68,27 +71,43 @@ class Campaign:
         self.store.close()
 
     @classmethod
-    def open(cls, directory: str | os.PathLike[str]) -> Campaign:
-        """The campaign in ``directory``; InputError if there is none."""
+    def open(cls, directory: str | os.PathLike[str], db: str | None = None) -> Campaign:
+        """The campaign in ``directory``; InputError if there is none.
+
+        A campaign whose state is in a shared PostgreSQL database needs its
+        URL as ``db`` (the folder names the database, without the password).
+        """
         folder = Path(directory).expanduser()
-        if not (folder / DB_NAME).is_file():
-            raise InputError(f"{folder} holds no campaign (no {DB_NAME} in it)")
-        return cls(folder, SQLiteStore(folder / DB_NAME))
+        if (folder / DB_NAME).is_file():
+            if db is not None:
+                raise InputError(f"{folder} keeps its campaign in {DB_NAME}, not in a shared "
+                                 "database; open it without a database URL")
+            return cls(folder, SQLiteStore(folder / DB_NAME))
+        pointer = _read_pointer(folder)
+        if pointer is None:
+            raise InputError(f"{folder} holds no campaign (no {DB_NAME} or {POINTER_NAME} in it)")
+        if db is None:
+            raise InputError(Message(
+                f"the state of the campaign in {folder} is in the database "
+                f"{pointer['database']}: give its URL (", Fix("db", "postgresql://..."), ")"))
+        return cls(folder, open_store(db, pointer["campaign"]))
 
     @classmethod
     def create(cls, directory: str | os.PathLike[str], service: str, regions: RegionsArg,
                options: Mapping[str, Any] | None = None, backend: str | None = None,
-               name: str | None = None) -> Campaign:
+               name: str | None = None, db: str | None = None) -> Campaign:
         """A new campaign of ``service`` over ``regions`` (a file or folder, or rows).
 
         Every row is checked first (its region, and the options with the
         row's own against the service's specs); nothing is written unless all
-        pass. InputError if ``directory`` already holds a campaign.
+        pass. InputError if ``directory`` already holds a campaign. With
+        ``db``, a PostgreSQL URL, the state goes to that database, where
+        runners on other machines find the campaign by its name.
         """
         from eojobs.connection import connect
 
         folder = Path(directory).expanduser()
-        if (folder / DB_NAME).exists():
+        if (folder / DB_NAME).exists() or (folder / POINTER_NAME).exists():
             raise InputError(f"{folder} already holds a campaign; open it, or give another "
                              "folder")
         if folder.exists() and not folder.is_dir():
@@ -100,32 +119,59 @@ class Campaign:
             _check_rows(conn, svc, dict(options or {}), rows)
         info = CampaignInfo(id=uuid.uuid4().hex[:12], name=name or svc.name, service=svc.name,
                             backend=backend_name, options=dict(options or {}), created=now())
-        folder.mkdir(parents=True, exist_ok=True)
-        store = SQLiteStore(folder / DB_NAME)
+        store = open_store(db) if db is not None else None
         try:
+            if store is not None and store.campaign_named(info.name) is not None:
+                raise InputError(f"the database already holds a campaign named {info.name!r}; "
+                                 "give another name, or the same service, backend and "
+                                 "options to join it")
+            folder.mkdir(parents=True, exist_ok=True)
+            if store is None:
+                store = SQLiteStore(folder / DB_NAME)
             store.create(info)
             store.add(rows, now())
+            if db is not None:
+                _write_pointer(folder, info, db)
         except BaseException:
-            store.close()
+            if store is not None:
+                store.close()
             raise
         return cls(folder, store)
 
     @classmethod
     def create_or_open(cls, directory: str | os.PathLike[str], service: str,
                        regions: RegionsArg, options: Mapping[str, Any] | None = None,
-                       backend: str | None = None, name: str | None = None) -> Campaign:
+                       backend: str | None = None, name: str | None = None,
+                       db: str | None = None) -> Campaign:
         """The campaign in ``directory`` if it runs ``service``, with rows of ``regions`` added
         that it lacks; else a new one (see :meth:`create`).
 
-        InputError if the folder's campaign runs another service, on another
-        backend or with other options.
+        With ``db``, a folder that holds no campaign yet joins the database's
+        campaign of that name (by default the service's), if there is one:
+        this is how runners on several machines share a campaign.
+        InputError if the campaign runs another service, on another backend or
+        with other options.
         """
         folder = Path(directory).expanduser()
-        if not (folder / DB_NAME).exists():
+        held = (folder / DB_NAME).exists() or (folder / POINTER_NAME).exists()
+        joined = False
+        if not held and db is not None:
+            found = cls._join(folder, db, name or service, backend)
+            if found is None:
+                try:
+                    return cls.create(folder, service, regions, options, backend, name, db)
+                except InputError:
+                    # Another runner made the campaign in the meantime: join it.
+                    found = cls._join(folder, db, name or service, backend)
+                    if found is None:
+                        raise
+            campaign, joined = found, True
+        elif not held:
             return cls.create(folder, service, regions, options, backend, name)
+        else:
+            campaign = cls.open(folder, db)
         from eojobs.connection import connect
 
-        campaign = cls.open(folder)
         try:
             info = campaign.info
             with connect(backend or info.backend) as conn:
@@ -143,10 +189,37 @@ class Campaign:
             new = [r for r in _rows_of(regions) if r.key not in known]
             if new:
                 campaign.add(new)
+            if joined and db is not None:
+                folder.mkdir(parents=True, exist_ok=True)
+                _write_pointer(folder, info, db)
         except BaseException:
             campaign.close()
             raise
         return campaign
+
+    @classmethod
+    def _join(cls, folder: Path, db: str, name: str, backend: str | None) -> Campaign | None:
+        """The database's campaign called ``name`` (or named after the service ``name``
+        stands for), to be kept in ``folder``; None if the database has none."""
+        store = open_store(db)
+        try:
+            found = store.campaign_named(name)
+            if found is None:
+                from eojobs.connection import connect
+
+                with connect(backend) as conn:
+                    try:
+                        found = store.campaign_named(conn.service(name).name)
+                    except EOJobsError:
+                        found = None
+            if found is None:
+                store.close()
+                return None
+            store.campaign_id = found
+            return cls(folder, store)
+        except BaseException:
+            store.close()
+            raise
 
     def add(self, regions: RegionsArg) -> int:
         """Add rows (from a file or folder, or given), all checked first; how many.
@@ -272,6 +345,30 @@ class Campaign:
         bar.set_postfix_str(f"done {counts[DONE]}, running {running}, queued {counts[QUEUED]}, "
                             f"failed {counts[FAILED]}", refresh=False)
         bar.refresh()
+
+
+def _write_pointer(folder: Path, info: CampaignInfo, db: str) -> None:
+    """Name the shared database and the campaign in ``folder``; the URL without its password."""
+    from eojobs.atomic import replace_text
+    from eojobs.redact import redact_url
+
+    replace_text(folder / POINTER_NAME, json.dumps(
+        {"campaign": info.id, "name": info.name, "database": redact_url(db)}, indent=2) + "\n")
+
+
+def _read_pointer(folder: Path) -> dict[str, str] | None:
+    """What ``folder``'s pointer names, or None when it has none; InputError if unreadable."""
+    path = folder / POINTER_NAME
+    if not path.is_file():
+        return None
+    try:
+        found = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path} cannot be read: {exc}") from None
+    if not isinstance(found, dict) or not all(isinstance(found.get(k), str)
+                                              for k in ("campaign", "database")):
+        raise InputError(f"{path} does not name a campaign and its database")
+    return found
 
 
 def _rows_of(regions: RegionsArg) -> list[NewRow]:

@@ -61,7 +61,7 @@ SCHEMA = (
     )""",
     """CREATE TABLE IF NOT EXISTS batch_campaigns (
         id TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
+        name TEXT NOT NULL UNIQUE,
         service TEXT NOT NULL,
         backend TEXT NOT NULL,
         options TEXT NOT NULL,
@@ -160,6 +160,10 @@ class Store(ABC):
     @abstractmethod
     def create(self, campaign: CampaignInfo) -> None:
         """Write the campaign; InputError if the store already holds one."""
+
+    @abstractmethod
+    def campaign_named(self, name: str) -> str | None:
+        """The id of the database's campaign called ``name``, or None; InputError if several."""
 
     @abstractmethod
     def campaign(self) -> CampaignInfo | None:
@@ -292,6 +296,15 @@ class SQLStore(Store):
                 [campaign.id, campaign.name, campaign.service, campaign.backend,
                  json.dumps(campaign.options), json.dumps(campaign.settings), campaign.created])
         self.campaign_id = campaign.id
+
+    def campaign_named(self, name: str) -> str | None:
+        """The id of the database's campaign called ``name``, or None; InputError if several."""
+        with self.transaction() as cur:
+            found = self._run(cur, "SELECT id FROM batch_campaigns WHERE name = ?",
+                              [name]).fetchall()
+        if len(found) > 1:
+            raise InputError(f"the database holds {len(found)} campaigns named {name!r}")
+        return found[0][0] if found else None
 
     def campaign(self) -> CampaignInfo | None:
         """The campaign, or None if the store holds none yet."""

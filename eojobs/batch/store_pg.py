@@ -76,7 +76,7 @@ class PostgresStore(SQLStore):
         try:
             self._db = psycopg.connect(self._url, autocommit=True,
                                        connect_timeout=CONNECT_TIMEOUT,
-                                       application_name="eojobs batch")
+                                       application_name="eojobs-batch")
             return self._db
         except psycopg.Error as exc:
             error = (self._error(exc, "cannot connect to the campaign database", connecting=True)

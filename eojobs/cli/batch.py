@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 _DIR = click.option("-d", "--dir", "directory", required=True,
                     type=click.Path(file_okay=False, path_type=Path),
                     help="The campaign's folder: its state, its downloads and a summary.")
+#: Where a campaign shared by several machines keeps its state.
+_DB = click.option("--db", metavar="URL", envvar="EOJOBS_BATCH_DB",
+                   help="A PostgreSQL URL (postgresql://...) that holds the campaign's state, "
+                        "so runners on several machines share it (env EOJOBS_BATCH_DB); by "
+                        "default the state is in DIR.")
 
 
 @click.group()
@@ -53,10 +58,14 @@ def batch() -> None:
               help="Times a failed job is tried again.")
 @click.option("--poll-interval", type=click.FloatRange(min=0.001), default=None,
               help="Seconds between status checks (default: the backend's).")
+@_DB
+@click.option("--name", help="The campaign's name (default: the service's); runners that "
+                             "share a --db join the campaign of that name.")
 @click.pass_context
 def run_campaign(ctx: click.Context, service: str, regions: Path, directory: Path,
                  options: tuple[str, ...], download: bool, max_running: int,
-                 max_downloads: int, retries: int, poll_interval: float | None) -> None:
+                 max_downloads: int, retries: int, poll_interval: float | None,
+                 db: str | None, name: str | None) -> None:
     """Run SERVICE once per region of --regions, in the campaign folder --dir.
 
     If the folder holds the campaign already, it goes on (adding regions it
@@ -71,7 +80,8 @@ def run_campaign(ctx: click.Context, service: str, regions: Path, directory: Pat
 
     state = ctx.find_root().obj
     given = parse_option_pairs(options)
-    with Campaign.create_or_open(directory, service, regions, given, state.backend) as campaign:
+    with Campaign.create_or_open(directory, service, regions, given, state.backend, name,
+                                 db) as campaign:
         _run(ctx, campaign, download=download, max_running=max_running,
              max_downloads=max_downloads, retries=retries, poll_interval=poll_interval)
 
@@ -108,8 +118,9 @@ def _report(ctx: click.Context, summary: dict[str, Any]) -> None:
 @batch.command("status")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--rows", "show_rows", is_flag=True, help="List every row, not only the counts.")
+@_DB
 @click.pass_context
-def status(ctx: click.Context, directory: Path, show_rows: bool) -> None:
+def status(ctx: click.Context, directory: Path, db: str | None, show_rows: bool) -> None:
     """Show how many rows of the campaign in DIRECTORY are in each state.
 
     \b
@@ -119,7 +130,7 @@ def status(ctx: click.Context, directory: Path, show_rows: bool) -> None:
     """
     from eojobs.batch import Campaign
 
-    with Campaign.open(directory) as campaign:
+    with Campaign.open(directory, db) as campaign:
         counts = campaign.status()
         rows = [r.as_dict() for r in campaign.rows()] if show_rows else None
         info = campaign.info
@@ -144,8 +155,9 @@ def status(ctx: click.Context, directory: Path, show_rows: bool) -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("-r", "--regions", required=True, type=click.Path(path_type=Path),
               help="More regions: a FeatureCollection, a folder of region files, or a CSV.")
+@_DB
 @click.pass_context
-def add(ctx: click.Context, directory: Path, regions: Path) -> None:
+def add(ctx: click.Context, directory: Path, regions: Path, db: str | None) -> None:
     """Add rows to the campaign in DIRECTORY; a running campaign picks them up.
 
     Every new row is checked first; none is added if one is bad or its key
@@ -157,7 +169,7 @@ def add(ctx: click.Context, directory: Path, regions: Path) -> None:
     """
     from eojobs.batch import Campaign
 
-    with Campaign.open(directory) as campaign:
+    with Campaign.open(directory, db) as campaign:
         added = campaign.add(regions)
     emit(ctx, {"added": added}, lambda: click.echo(f"added {added} rows"))
 
@@ -166,8 +178,9 @@ def add(ctx: click.Context, directory: Path, regions: Path) -> None:
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--failed", "failed_only", is_flag=True,
               help="Queue only failed rows again, not stopped ones.")
+@_DB
 @click.pass_context
-def retry(ctx: click.Context, directory: Path, failed_only: bool) -> None:
+def retry(ctx: click.Context, directory: Path, failed_only: bool, db: str | None) -> None:
     """Queue the failed and stopped rows of the campaign in DIRECTORY again.
 
     They run at the next `eojobs batch run`, with a fresh retry budget.
@@ -178,15 +191,16 @@ def retry(ctx: click.Context, directory: Path, failed_only: bool) -> None:
     """
     from eojobs.batch import Campaign
 
-    with Campaign.open(directory) as campaign:
+    with Campaign.open(directory, db) as campaign:
         count = campaign.retry(failed_only=failed_only)
     emit(ctx, {"requeued": count}, lambda: click.echo(f"queued {count} rows again"))
 
 
 @batch.command("stop")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@_DB
 @click.pass_context
-def stop(ctx: click.Context, directory: Path) -> None:
+def stop(ctx: click.Context, directory: Path, db: str | None) -> None:
     """Stop the jobs the campaign in DIRECTORY started, and its runners.
 
     Their rows are marked stopped; `eojobs batch retry` queues them again.
@@ -197,7 +211,7 @@ def stop(ctx: click.Context, directory: Path) -> None:
     """
     from eojobs.batch import Campaign
 
-    with Campaign.open(directory) as campaign:
+    with Campaign.open(directory, db) as campaign:
         count = campaign.stop()
     emit(ctx, {"stopped": count}, lambda: click.echo(f"stopped {count} jobs"))
 

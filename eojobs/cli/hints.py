@@ -33,6 +33,7 @@ FIXES = {
     "Backend.login": "`eojobs login`",
     "options": "-o {value.name}=VALUE",
     "backend": "-b {value}",
+    "db": "--db {value}",
 }
 
 
