@@ -323,7 +323,7 @@ def test_a_lost_connection_fails_one_call_and_the_next_reconnects(
     store = campaign(pg_url, "c", rows=2)
     with psycopg.connect(postgres.url, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                      "WHERE application_name = 'eojobs batch'")
+                      "WHERE application_name = 'eojobs-batch'")
     with pytest.raises(EOJobsError, match="the campaign database failed"):
         store.counts()
     assert store.counts()[QUEUED] == 2
