@@ -262,6 +262,12 @@ class Runner:
         return busy
 
     def _statuses(self, conn: Connection, job_ids: list[str]) -> dict[str, JobInfo]:
+        """Every job's state in one batch call (a backend splits it as its platform needs);
+        if a job is gone, again in chunks, then one by one in the chunk that lacks it."""
+        try:
+            return {i.id: i for i in conn.backend.get_jobs(job_ids)}
+        except NotFound:
+            pass
         found: dict[str, JobInfo] = {}
         for start in range(0, len(job_ids), 200):
             chunk = job_ids[start:start + 200]
