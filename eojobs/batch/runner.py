@@ -16,9 +16,10 @@ import os
 import socket
 import time
 import uuid
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eojobs.batch.store import (
@@ -128,9 +129,16 @@ class Runner:
                     return self._paused
                 if not self._downloads and not any(counts[s] for s in (QUEUED, *ACTIVE)):
                     return None
-                time.sleep(interval)
+                self._wait(interval)
         finally:
             self._shutdown(bar)
+
+    def _wait(self, interval: float) -> None:
+        """Sleep ``interval``, or less if a download ends first: its slot is free again."""
+        if self._downloads:
+            wait(list(self._downloads.values()), timeout=interval, return_when=FIRST_COMPLETED)
+        else:
+            time.sleep(interval)
 
     def _shutdown(self, bar: Any) -> None:
         if self._pool is not None:
@@ -254,6 +262,12 @@ class Runner:
         return busy
 
     def _statuses(self, conn: Connection, job_ids: list[str]) -> dict[str, JobInfo]:
+        """Every job's state in one batch call (a backend splits it as its platform needs);
+        if a job is gone, again in chunks, then one by one in the chunk that lacks it."""
+        try:
+            return {i.id: i for i in conn.backend.get_jobs(job_ids)}
+        except NotFound:
+            pass
         found: dict[str, JobInfo] = {}
         for start in range(0, len(job_ids), 200):
             chunk = job_ids[start:start + 200]
@@ -282,8 +296,6 @@ class Runner:
         """Hand finished jobs to the download pool, at most the cap at once; rows waiting."""
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.settings.max_downloads)
-        from eojobs.job import Job, Result
-
         for row in rows:
             name = f"{conn.name}\0{row.key}"
             if name in self._downloads or row.job_id is None:
@@ -291,17 +303,20 @@ class Runner:
             if sum(1 for k in self._downloads if k.startswith(f"{conn.name}\0")) \
                     >= self.settings.max_downloads:
                 break
-            try:
-                job = Job(conn, conn.backend.get_job(row.job_id))
-                result = Result(job, conn.backend.list_assets(row.job_id))
-            except EOJobsError as exc:
-                self._count_error(row, exc, download=True)
-                continue
-            target = self.campaign.row_dir(row.key)
             self._downloads[name] = self._pool.submit(
-                result.download, target, parallel=self.settings.parallel, overwrite=True,
-                progress=False)
+                self._download, conn, row.job_id, self.campaign.row_dir(row.key))
         return len(rows)
+
+    def _download(self, conn: Connection, job_id: str, target: Path) -> DownloadReport:
+        """List a job's files and download them, on a pool thread: listing can take long (a
+        platform may make the files then), and the loop goes on polling meanwhile. An error
+        is the row's, counted by :meth:`_collect`."""
+        from eojobs.job import Job, Result
+
+        job = Job(conn, conn.backend.get_job(job_id))
+        result = Result(job, conn.backend.list_assets(job_id))
+        return result.download(target, parallel=self.settings.parallel, overwrite=True,
+                               progress=False)
 
     def _collect(self) -> int:
         """Record downloads that ended; how many are still running."""

@@ -452,12 +452,18 @@ class SQLStore(Store):
         if states is not None:
             where += f" AND state IN ({', '.join('?' for _ in states) or 'NULL'})"
             params += list(states)
-        wanted = None if keys is None else set(keys)
+        # Keys are matched in SQL, a chunk at a time, so asking for one row reads one row.
+        chunks: list[list[str]] = [[]] if keys is None else _chunks(sorted(set(keys)), 500)
+        found: list[Any] = []
         with self.transaction() as cur:
-            found = self._run(cur, f"SELECT {_ROW_COLUMNS} FROM batch_rows WHERE campaign = ?"
-                              f"{where} ORDER BY seq", params).fetchall()
+            for chunk in chunks:
+                among = "" if keys is None else \
+                    f" AND key IN ({', '.join('?' for _ in chunk) or 'NULL'})"
+                found += self._run(cur, f"SELECT {_ROW_COLUMNS} FROM batch_rows WHERE "
+                                   f"campaign = ?{where}{among} ORDER BY seq",
+                                   [*params, *chunk]).fetchall()
         rows = [_row(r) for r in found]
-        return rows if wanted is None else [r for r in rows if r.key in wanted]
+        return rows if len(chunks) < 2 else sorted(rows, key=lambda r: r.seq)
 
     def counts(self) -> dict[str, int]:
         """How many rows are in each state (every state, zeros too)."""
@@ -467,6 +473,11 @@ class SQLStore(Store):
         counts = dict.fromkeys(STATES, 0)
         counts.update({state: int(n) for state, n in found})
         return counts
+
+
+def _chunks(items: list[str], size: int) -> list[list[str]]:
+    """``items`` in lists of at most ``size`` (one empty list for none), for ``IN (...)``."""
+    return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
 
 
 def _row(found: Sequence[Any]) -> Row:
