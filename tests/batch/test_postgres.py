@@ -264,14 +264,16 @@ def password_user(postgres: PostgresServer) -> tuple[str, str]:
     hba = postgres.folder / "pg_hba.conf"
     # The first matching line wins: this user, and only it, logs in with a password.
     hba.write_text(f"local all {user} scram-sha-256\n" + hba.read_text())
-    postgres.execute("SELECT pg_reload_conf()")
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:  # the server reloads its configuration on a signal
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        # The server reloads its configuration on a signal; ask again until it has, since
+        # a busy machine was seen to run out a single ask's wait.
+        postgres.execute("SELECT pg_reload_conf()")
         try:
             psycopg.connect(postgres.url_of(user, user, "not-it")).close()
         except psycopg.OperationalError:
             break
-        time.sleep(0.05)
+        time.sleep(0.2)
     else:
         pytest.fail("the server did not start asking for a password")
     return user, user
