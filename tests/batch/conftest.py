@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
+import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -72,7 +74,11 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServe
     Skips with the reason only where no PostgreSQL can start (pgserver or
     psycopg not installed, or the server failing to start on this machine).
     """
-    folder = tmp_path_factory.mktemp("pgdata")
+    # Not under pytest's temporary folder: that is private to root (0700), and the server
+    # runs as a user of its own, which was then seen to lose access to its pg_hba.conf.
+    base = Path(tempfile.mkdtemp(prefix="eojobs-pg-"))
+    base.chmod(0o755)
+    folder = base / "pgdata"
     with warnings.catch_warnings():
         # platformdirs warns that XDG_RUNTIME_DIR is unset (as in containers and CI).
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
@@ -90,6 +96,7 @@ def postgres(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServe
         yield PostgresServer(server.get_uri(), folder)
     finally:
         server.cleanup()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @dataclass(frozen=True)
