@@ -6,6 +6,7 @@ with the row's region and options, as the mock platform recorded them.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,11 @@ from shapely.geometry import box, shape
 
 import eojobs
 from eojobs.batch import Campaign
+from eojobs.batch.sources import REGION_SUFFIXES
+from eojobs.geo.sniff import SUFFIXES
 from eojobs.region import Region
+from tests.conftest import DATA
+from tests.regions.samples import kml, kml_polygon, write_shapefile, zip_shapefile
 
 #: The defaults of the mock's Elevation service, for the options a job was given.
 DEFAULTS = {"resolution": 30, "dem_source": "COPERNICUS", "fill_voids": True}
@@ -78,4 +83,35 @@ def test_a_csv_of_bboxes_keys_rows_by_line(tmp_path: Path, conn: eojobs.Connecti
     assert campaign.run(progress=False) is None
     assert ran_with(conn, campaign) == {"row-1": DEFAULTS, "row-2": {**DEFAULTS,
                                                                      "resolution": 250}}
+
+
+def test_a_folder_gives_one_row_per_region_file_keyed_by_its_stem(
+        tmp_path: Path, conn: eojobs.Connection) -> None:
+    folder = tmp_path / "regions"
+    folder.mkdir()
+    shutil.copy(DATA / "glasgow.geojson", folder)
+    shutil.copy(DATA / "fields.kmz", folder)
+    (folder / "loch.kml").write_text(kml([("loch", kml_polygon(box(-4.6, 56.0, -4.58, 56.02)))]))
+    zip_shapefile(write_shapefile(tmp_path / "shp", "farm", [box(-3.2, 55.9, -3.19, 55.91)]),
+                  folder / "farm.zip")
+    write_shapefile(folder, "bare", [box(-3.0, 55.9, -2.99, 55.91)])  # .shp with its parts
+    (folder / "tile.wkt").write_text(box(-4.3, 55.8, -4.29, 55.81).wkt)
+    (folder / "notes.txt").write_text("not a region")
+    campaign = Campaign.create(tmp_path / "camp", "Elevation", folder,
+                               options={"resolution": "200"})
+    rows = {r.key: r for r in campaign.rows()}
+    assert list(rows) == ["bare", "farm", "fields", "glasgow", "loch", "tile"]
+    sources = {"bare": folder / "bare.shp", "farm": folder / "farm.zip",
+               "fields": folder / "fields.kmz", "glasgow": folder / "glasgow.geojson",
+               "loch": folder / "loch.kml", "tile": folder / "tile.wkt"}
+    for key, source in sources.items():
+        assert same_shape(rows[key].region, Region.from_file(source).to_geojson()), key
+        assert rows[key].options == {}
+    assert shape(rows["fields"].region).geom_type == "MultiPolygon"  # both fields, one row
+    assert campaign.run(progress=False) is None
+    assert ran_with(conn, campaign) == dict.fromkeys(sources, {**DEFAULTS, "resolution": 200})
+
+
+def test_a_folder_reads_every_kind_of_region_file() -> None:
+    assert set(SUFFIXES) <= set(REGION_SUFFIXES)
 
