@@ -268,14 +268,18 @@ class Campaign:
         self.write_summary()
         return count
 
-    def stop(self) -> int:
+    def stop(self, wait: float = 30.0) -> int:
         """Stop the campaign's running jobs and its runners; how many jobs were stopped.
 
-        Rows with a job not finished are marked stopped; ``retry`` queues them again.
+        Runners end at their next round; this waits up to ``wait`` seconds for
+        them to let go of their rows, since a row a runner holds cannot be
+        changed by another. Rows with a job not finished are marked stopped;
+        ``retry`` queues them again.
         """
         from eojobs.connection import connect
 
         self.store.set_stopped(True)
+        self._wait_for_runners(wait)
         owner = f"stop:{uuid.uuid4().hex[:8]}"
         stopped = 0
         rows = self.store.claim(owner, [*ACTIVE, QUEUED], 1_000_000, 60.0, now(), None)
@@ -303,6 +307,22 @@ class Campaign:
                 conn.close()
         self.write_summary()
         return stopped
+
+    def _wait_for_runners(self, wait: float) -> None:
+        """Wait up to ``wait`` seconds until no runner holds a lease on an unfinished row.
+
+        Leases of runners on this host whose process has ended are freed at once.
+        """
+        import time
+
+        Runner(self, RunSettings(progress=False))._free_dead_owners()
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            moment = now()
+            if not any(r.owner is not None and (r.lease_until or 0.0) > moment
+                       for r in self.store.rows(states=[QUEUED, *ACTIVE])):
+                return
+            time.sleep(0.05)
 
     def summary(self) -> dict[str, Any]:
         """Counts, failures with their reasons, and where the files are."""

@@ -209,3 +209,46 @@ def test_a_running_campaign_picks_up_rows_added_meanwhile(
     assert outcome == {"paused": None}
     assert eojobs_cli.json("batch", "status", str(camp))["counts"]["done"] == 4
 
+
+def test_stop_stops_the_jobs_of_a_running_campaign(
+        eojobs_cli: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    camp = tmp_path / "camp"
+    Campaign.create(camp, "Elevation", feature_collection(tmp_path / "a.geojson", 3)).close()
+    monkeypatch.setenv("EOJOBS_MOCK_SPEED", "0.01")
+    with running(camp, lambda counts: counts["submitted"] == 3) as outcome:
+        result = eojobs_cli("batch", "stop", str(camp))
+        assert (result.exit_code, result.stdout, result.stderr) == (0, "stopped 3 jobs\n", "")
+    assert outcome == {"paused": None}
+    assert eojobs_cli.json("batch", "status", str(camp))["counts"]["stopped"] == 3
+    with eojobs.connect("mock") as conn:
+        assert [j.status.value for j in conn.jobs()] == ["stopped"] * 3
+    assert eojobs_cli.json("batch", "stop", str(camp)) == {"stopped": 0}
+
+
+def test_retry_queues_failed_rows_and_without_failed_stopped_ones(
+        eojobs_cli: Runner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    camp = tmp_path / "camp"
+    run = ["batch", "run", "Failing Demo", "-r",
+           str(feature_collection(tmp_path / "a.geojson", 2)), "-d", str(camp), "--retries", "0"]
+    assert eojobs_cli(*run).exit_code == 1
+    result = eojobs_cli("batch", "retry", str(camp), "--failed")
+    assert (result.exit_code, result.stdout) == (0, "queued 2 rows again\n")
+    assert eojobs_cli.json("batch", "status", str(camp))["counts"]["queued"] == 2
+    rows = eojobs_cli.json("batch", "status", str(camp), "--rows")["rows"]
+    assert [(r["state"], r["attempts"], r["job_id"]) for r in rows] == [("queued", 0, None)] * 2
+    # Stop the rows' new jobs, then fail one more row: retry --failed leaves stopped rows be.
+    monkeypatch.setenv("EOJOBS_MOCK_SPEED", "0.01")
+    with running(camp, lambda counts: counts["submitted"] == 2):
+        assert eojobs_cli("batch", "stop", str(camp)).stdout == "stopped 2 jobs\n"
+    monkeypatch.setenv("EOJOBS_MOCK_SPEED", "100000")
+    assert eojobs_cli("batch", "add", str(camp), "-r",
+                      str(feature_collection(tmp_path / "b.geojson", 1, start=2))).exit_code == 0
+    assert eojobs_cli(*run).exit_code == 1
+    counts = eojobs_cli.json("batch", "status", str(camp))["counts"]
+    assert (counts["stopped"], counts["failed"]) == (2, 1)
+    assert eojobs_cli.json("batch", "retry", str(camp), "--failed") == {"requeued": 1}
+    result = eojobs_cli("batch", "retry", str(camp))
+    assert (result.exit_code, result.stdout) == (0, "queued 2 rows again\n")
+    counts = eojobs_cli.json("batch", "status", str(camp))["counts"]
+    assert (counts["queued"], counts["stopped"], counts["failed"]) == (3, 0, 0)
+    assert json.loads((camp / "summary.json").read_text())["counts"]["queued"] == 3
