@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 import eojobs
 from eojobs.batch import Campaign
-from tests.batch.conftest import feature_collection, snapshot
+from tests.batch.conftest import feature_collection, running, snapshot
 from tests.cli.conftest import Runner
 
 #: The mock clock for tests that act while jobs run: a job takes about 1.5 s.
@@ -36,38 +32,6 @@ def table_of(counts: dict[str, int]) -> list[str]:
 def job_ids(campaign_dir: Path) -> list[str]:
     with Campaign.open(campaign_dir) as campaign:
         return [r.job_id or "-" for r in campaign.rows()]
-
-
-@contextmanager
-def running(directory: Path, until: Callable[[dict[str, int]], bool]) -> Iterator[dict]:
-    """A run of the campaign in ``directory`` on a thread, under way once ``until(counts)``.
-
-    Yields a dict that holds, once the block ends and the run with it, what
-    ``run`` returned (``"paused"``) or raised (``"error"``).
-    """
-    outcome: dict = {}
-    campaign = Campaign.open(directory)
-
-    def work() -> None:
-        try:
-            outcome["paused"] = campaign.run(progress=False)
-        except BaseException as exc:  # noqa: BLE001 - handed to the test
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=work, daemon=True)
-    worker.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not until(campaign.status()):
-            assert worker.is_alive(), outcome
-            assert time.monotonic() < deadline, campaign.status()
-            time.sleep(0.02)
-        yield outcome
-    finally:
-        worker.join(60)
-        campaign.close()
-    assert not worker.is_alive(), "the run did not end"
-    assert "error" not in outcome, outcome
 
 
 def test_run_reports_counts_and_status_shows_them(eojobs_cli: Runner, tmp_path: Path) -> None:
