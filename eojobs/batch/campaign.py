@@ -402,21 +402,36 @@ def _rows_of(regions: RegionsArg) -> list[NewRow]:
 
 
 def _check_rows(conn: Any, service: Any, options: dict[str, Any], rows: list[NewRow]) -> None:
-    """InputError naming the first row whose options or region the service refuses."""
+    """InputError naming the first row whose options or region its backend's service refuses.
+
+    A row of another backend than ``conn``'s is checked against that
+    backend's service of the same name: each backend has its own catalogue
+    and limits, and the row's job runs there.
+    """
+    from eojobs.connection import connect
     from eojobs.geo.limits import check_limits
     from eojobs.options import coerce_options
     from eojobs.region import Region
 
-    limits = conn.backend.region_limits(service)
-    for row in rows:
-        where = f"row {row.key!r}"
-        try:
-            coerce_options(service, {**options, **row.options})
-            check_limits(Region.parse(row.region), limits, conn.backend.name)
-        except EOJobsError as exc:
-            text = f"{where}: {exc}"
-            raise (type(exc)(text) if isinstance(exc, InputError) else InputError(text)) from None
-        if row.backend:
-            from eojobs.connection import backend_class
-
-            backend_class(row.backend)
+    targets = {conn.name: (conn, service, conn.backend.region_limits(service))}
+    opened = []
+    try:
+        for row in rows:
+            where = f"row {row.key!r}"
+            try:
+                name = row.backend or conn.name
+                if name not in targets:
+                    other = connect(name)
+                    opened.append(other)
+                    there = other.service(service.name)
+                    targets[name] = (other, there, other.backend.region_limits(there))
+                here, svc, limits = targets[name]
+                coerce_options(svc, {**options, **row.options})
+                check_limits(Region.parse(row.region), limits, here.backend.name)
+            except EOJobsError as exc:
+                text = f"{where}: {exc}"
+                raise (type(exc)(text) if isinstance(exc, InputError)
+                       else InputError(text)) from None
+    finally:
+        for other in opened:
+            other.close()
