@@ -16,7 +16,7 @@ from eojobs.batch.runner import Runner, RunSettings
 from eojobs.errors import InputError
 from eojobs.models import Service
 from eojobs_mock.backend import MockBackend
-from tests.batch.conftest import snapshot, square
+from tests.batch.conftest import feature_collection, running, snapshot, square
 from tests.cli.conftest import Runner as Cli
 from tests.conftest import registered
 
@@ -120,3 +120,17 @@ def test_a_row_on_a_backend_without_the_service_is_refused(tmp_path: Path,
         Campaign.create(tmp_path / "camp", "Failing Demo", rows)
     assert not (tmp_path / "camp").exists()
 
+
+def test_rows_of_a_new_backend_added_to_a_running_campaign_run(
+        tmp_path: Path, fusion_apart: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    camp = tmp_path / "camp"
+    Campaign.create(camp, "Elevation", feature_collection(tmp_path / "a.geojson", 1)).close()
+    monkeypatch.setenv("EOJOBS_MOCK_SPEED", "2")
+    with running(camp, lambda counts: counts["submitted"] == 1) as outcome, \
+            Campaign.open(camp) as campaign:
+        assert campaign.add([NewRow("f", square(5), backend="fusion")]) == 1
+        assert campaign.status()["done"] == 0, "the run ended before the row was added"
+    assert outcome == {"paused": None}
+    with Campaign.open(camp) as campaign:
+        assert [(r.key, r.state) for r in campaign.rows()] == [("f000", "done"), ("f", "done")]
+    assert list(jobs_of("fusion")) == ["f"]
