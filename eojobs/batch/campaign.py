@@ -7,7 +7,7 @@ import os
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from eojobs.batch.runner import Runner, RunSettings
 from eojobs.batch.sources import check_keys, read_rows
@@ -347,14 +347,15 @@ class Campaign:
         replace_text(path, json.dumps(self.summary(), indent=2) + "\n")
         return path
 
-    def progress_bar(self) -> Any:
-        """A tqdm bar over the campaign's rows, on stderr, hidden off a terminal."""
+    def progress_bar(self, file: IO[str] | None = None) -> Any:
+        """A tqdm bar over the campaign's rows, on ``file`` (stderr by default), hidden off a
+        terminal."""
         import sys
 
         from tqdm import tqdm
 
         return tqdm(total=sum(self.store.counts().values()), desc=self.info.name, unit="row",
-                    file=sys.stderr, disable=None, leave=True)
+                    file=file or sys.stderr, disable=None, leave=True)
 
     @staticmethod
     def show_progress(bar: Any, counts: Mapping[str, int]) -> None:
