@@ -18,7 +18,7 @@ from eojobs.models import Service
 from eojobs_mock.backend import MockBackend
 from tests.batch.conftest import feature_collection, running, snapshot, square
 from tests.cli.conftest import Runner as Cli
-from tests.conftest import registered
+from tests.conftest import FAST, registered
 
 DEFAULTS = {"resolution": 30, "dem_source": "COPERNICUS", "fill_voids": True}
 #: What coarse says of a resolution of 30.
@@ -38,7 +38,9 @@ class CoarseBackend(MockBackend):
 
 
 @pytest.fixture
-def coarse() -> Iterator[None]:
+def coarse(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The coarse backend registered, its clock as fast as the mock's."""
+    monkeypatch.setenv("EOJOBS_COARSE_SPEED", FAST)
     with registered(CoarseBackend):
         yield
 
