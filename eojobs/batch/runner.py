@@ -184,7 +184,7 @@ class Runner:
         submitted = [r for r in held if r.state == SUBMITTED]
         busy = self._poll(conn, submitted)
         downloading = [r for r in self.store.rows(states=[DOWNLOADING])
-                       if r.owner == self.owner]
+                       if r.owner == self.owner and (r.backend or self.info.backend) == backend]
         busy += self._start_downloads(conn, downloading)
         if self._paused is None:
             free = self.settings.max_running - busy

@@ -92,6 +92,27 @@ def test_the_cap_on_running_jobs_is_per_backend(tmp_path: Path, fusion_apart: An
     campaign.close()
 
 
+def test_a_backends_round_downloads_only_its_own_rows(tmp_path: Path,
+                                                      fusion_apart: Any) -> None:
+    campaign = Campaign.create(tmp_path / "camp", "Elevation",
+                               [NewRow("m", square(0)), NewRow("f", square(1), backend="fusion")])
+    worker = Runner(campaign, RunSettings(progress=False, download=True))
+    try:
+        assert (worker._round("mock"), worker._round("fusion")) == (1, 1)  # submitted
+        for row in campaign.rows():
+            assert row.job_id is not None
+            worker.connection(row.backend or "mock").job(row.job_id).wait(timeout=30)
+        # Each round starts its own row's download, through its own backend, not the other's.
+        worker._round("mock")
+        worker._round("fusion")
+        assert sorted(worker._downloads) == ["fusion\0f", "mock\0m"]
+    finally:
+        worker._shutdown(None)
+    assert [(r.key, r.state) for r in campaign.rows()] == [("m", "done"), ("f", "done")]
+    assert worker._row_errors == {}
+    campaign.close()
+
+
 def test_a_rows_options_are_checked_against_its_own_backends_service(
         tmp_path: Path, coarse: None) -> None:
     """coarse's Elevation takes resolutions of 100 and more; mock's, of 10 and more."""
