@@ -7,7 +7,7 @@ import os
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from eojobs.batch.runner import Runner, RunSettings
 from eojobs.batch.sources import check_keys, read_rows
@@ -268,14 +268,18 @@ class Campaign:
         self.write_summary()
         return count
 
-    def stop(self) -> int:
+    def stop(self, wait: float = 30.0) -> int:
         """Stop the campaign's running jobs and its runners; how many jobs were stopped.
 
-        Rows with a job not finished are marked stopped; ``retry`` queues them again.
+        Runners end at their next round; this waits up to ``wait`` seconds for
+        them to let go of their rows, since a row a runner holds cannot be
+        changed by another. Rows with a job not finished are marked stopped;
+        ``retry`` queues them again.
         """
         from eojobs.connection import connect
 
         self.store.set_stopped(True)
+        self._wait_for_runners(wait)
         owner = f"stop:{uuid.uuid4().hex[:8]}"
         stopped = 0
         rows = self.store.claim(owner, [*ACTIVE, QUEUED], 1_000_000, 60.0, now(), None)
@@ -304,6 +308,22 @@ class Campaign:
         self.write_summary()
         return stopped
 
+    def _wait_for_runners(self, wait: float) -> None:
+        """Wait up to ``wait`` seconds until no runner holds a lease on an unfinished row.
+
+        Leases of runners on this host whose process has ended are freed at once.
+        """
+        import time
+
+        Runner(self, RunSettings(progress=False))._free_dead_owners()
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            moment = now()
+            if not any(r.owner is not None and (r.lease_until or 0.0) > moment
+                       for r in self.store.rows(states=[QUEUED, *ACTIVE])):
+                return
+            time.sleep(0.05)
+
     def summary(self) -> dict[str, Any]:
         """Counts, failures with their reasons, and where the files are."""
         rows = self.store.rows()
@@ -327,14 +347,15 @@ class Campaign:
         replace_text(path, json.dumps(self.summary(), indent=2) + "\n")
         return path
 
-    def progress_bar(self) -> Any:
-        """A tqdm bar over the campaign's rows, on stderr, hidden off a terminal."""
+    def progress_bar(self, file: IO[str] | None = None) -> Any:
+        """A tqdm bar over the campaign's rows, on ``file`` (stderr by default), hidden off a
+        terminal."""
         import sys
 
         from tqdm import tqdm
 
         return tqdm(total=sum(self.store.counts().values()), desc=self.info.name, unit="row",
-                    file=sys.stderr, disable=None, leave=True)
+                    file=file or sys.stderr, disable=None, leave=True)
 
     @staticmethod
     def show_progress(bar: Any, counts: Mapping[str, int]) -> None:
@@ -382,21 +403,36 @@ def _rows_of(regions: RegionsArg) -> list[NewRow]:
 
 
 def _check_rows(conn: Any, service: Any, options: dict[str, Any], rows: list[NewRow]) -> None:
-    """InputError naming the first row whose options or region the service refuses."""
+    """InputError naming the first row whose options or region its backend's service refuses.
+
+    A row of another backend than ``conn``'s is checked against that
+    backend's service of the same name: each backend has its own catalogue
+    and limits, and the row's job runs there.
+    """
+    from eojobs.connection import connect
     from eojobs.geo.limits import check_limits
     from eojobs.options import coerce_options
     from eojobs.region import Region
 
-    limits = conn.backend.region_limits(service)
-    for row in rows:
-        where = f"row {row.key!r}"
-        try:
-            coerce_options(service, {**options, **row.options})
-            check_limits(Region.parse(row.region), limits, conn.backend.name)
-        except EOJobsError as exc:
-            text = f"{where}: {exc}"
-            raise (type(exc)(text) if isinstance(exc, InputError) else InputError(text)) from None
-        if row.backend:
-            from eojobs.connection import backend_class
-
-            backend_class(row.backend)
+    targets = {conn.name: (conn, service, conn.backend.region_limits(service))}
+    opened = []
+    try:
+        for row in rows:
+            where = f"row {row.key!r}"
+            try:
+                name = row.backend or conn.name
+                if name not in targets:
+                    other = connect(name)
+                    opened.append(other)
+                    there = other.service(service.name)
+                    targets[name] = (other, there, other.backend.region_limits(there))
+                here, svc, limits = targets[name]
+                coerce_options(svc, {**options, **row.options})
+                check_limits(Region.parse(row.region), limits, here.backend.name)
+            except EOJobsError as exc:
+                text = f"{where}: {exc}"
+                raise (type(exc)(text) if isinstance(exc, InputError)
+                       else InputError(text)) from None
+    finally:
+        for other in opened:
+            other.close()

@@ -106,8 +106,7 @@ class Runner:
     def run(self) -> str | None:
         """Work until done; the reason the campaign paused, or None."""
         self._free_dead_owners()
-        backends = sorted({self.info.backend,
-                           *(r.backend for r in self.store.rows() if r.backend)})
+        backends = self._backends()
         fastest = min(self.connection(b).backend.poll_interval[0] for b in backends)
         interval = self.settings.poll_interval or fastest
         self._pool = ThreadPoolExecutor(self.settings.max_downloads * len(backends),
@@ -119,7 +118,7 @@ class Runner:
                     return None
                 self.store.renew(self.owner, self.settings.lease, now())
                 busy = 0
-                for backend in backends:
+                for backend in self._backends():  # rows added meanwhile may bring new ones
                     busy += self._tick(backend)
                 busy += self._collect()
                 counts = self.store.counts()
@@ -139,6 +138,10 @@ class Runner:
             wait(list(self._downloads.values()), timeout=interval, return_when=FIRST_COMPLETED)
         else:
             time.sleep(interval)
+
+    def _backends(self) -> list[str]:
+        """The campaign's backend and those of its rows with work left."""
+        return sorted({self.info.backend, *self.store.backends([QUEUED, *ACTIVE])})
 
     def _shutdown(self, bar: Any) -> None:
         if self._pool is not None:
@@ -181,7 +184,7 @@ class Runner:
         submitted = [r for r in held if r.state == SUBMITTED]
         busy = self._poll(conn, submitted)
         downloading = [r for r in self.store.rows(states=[DOWNLOADING])
-                       if r.owner == self.owner]
+                       if r.owner == self.owner and (r.backend or self.info.backend) == backend]
         busy += self._start_downloads(conn, downloading)
         if self._paused is None:
             free = self.settings.max_running - busy

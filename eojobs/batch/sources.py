@@ -27,8 +27,11 @@ WKT_COLUMNS = ("wkt", "geometry", "geom")
 BBOX_COLUMN = "bbox"
 #: The column (or property) that runs a row on another backend than the campaign's.
 BACKEND_COLUMN = "backend"
-#: Region files a folder's rows are read from.
-REGION_SUFFIXES = (".geojson", ".json", ".wkt", ".kml", ".gpkg", ".shp")
+#: Region files a folder's rows are read from: every kind a region file may be (see
+#: :data:`eojobs.geo.sniff.SUFFIXES`, KMZ and zipped shapefiles too), and GeoPackages, which
+#: are refused with the way out rather than skipped unseen.
+REGION_SUFFIXES = (".geojson", ".json", ".kml", ".kmz", ".zip", ".shp", ".wkt", ".wkb",
+                   ".gpkg")
 
 
 def read_rows(path: str | Path) -> list[NewRow]:

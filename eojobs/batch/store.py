@@ -204,6 +204,10 @@ class Store(ABC):
         """The owners holding leases now."""
 
     @abstractmethod
+    def backends(self, states: Sequence[str]) -> list[str]:
+        """The backends named by rows in ``states`` (not the campaign's default for the rest)."""
+
+    @abstractmethod
     def update(self, key: str, owner: str, now: float, **changes: Any) -> bool:
         """Change columns of a row leased by ``owner``; False (nothing changed) if it is not."""
 
@@ -411,6 +415,15 @@ class SQLStore(Store):
         with self.transaction() as cur:
             found = self._run(cur, "SELECT DISTINCT owner FROM batch_rows "
                               "WHERE campaign = ? AND owner IS NOT NULL", [self._id()]).fetchall()
+        return sorted(r[0] for r in found)
+
+    def backends(self, states: Sequence[str]) -> list[str]:
+        """The backends named by rows in ``states`` (not the campaign's default for the rest)."""
+        marks = ", ".join("?" for _ in states) or "NULL"
+        with self.transaction() as cur:
+            found = self._run(cur, "SELECT DISTINCT backend FROM batch_rows WHERE campaign = ? "
+                              f"AND state IN ({marks}) AND backend IS NOT NULL",
+                              [self._id(), *states]).fetchall()
         return sorted(r[0] for r in found)
 
     _CHANGEABLE = frozenset({"state", "attempts", "job_id", "error", "files", "bytes",

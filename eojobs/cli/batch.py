@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from eojobs.cli.common import parse_option_pairs
+from eojobs.cli.common import parse_option_pairs, plural
 from eojobs.cli.output import emit, notice, table
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ def add(ctx: click.Context, directory: Path, regions: Path, db: str | None) -> N
 
     with Campaign.open(directory, db) as campaign:
         added = campaign.add(regions)
-    emit(ctx, {"added": added}, lambda: click.echo(f"added {added} rows"))
+    emit(ctx, {"added": added}, lambda: click.echo(f"added {plural(added, 'row')}"))
 
 
 @batch.command("retry")
@@ -193,7 +193,7 @@ def retry(ctx: click.Context, directory: Path, failed_only: bool, db: str | None
 
     with Campaign.open(directory, db) as campaign:
         count = campaign.retry(failed_only=failed_only)
-    emit(ctx, {"requeued": count}, lambda: click.echo(f"queued {count} rows again"))
+    emit(ctx, {"requeued": count}, lambda: click.echo(f"queued {plural(count, 'row')} again"))
 
 
 @batch.command("stop")
@@ -213,7 +213,7 @@ def stop(ctx: click.Context, directory: Path, db: str | None) -> None:
 
     with Campaign.open(directory, db) as campaign:
         count = campaign.stop()
-    emit(ctx, {"stopped": count}, lambda: click.echo(f"stopped {count} jobs"))
+    emit(ctx, {"stopped": count}, lambda: click.echo(f"stopped {plural(count, 'job')}"))
 
 
 COMMANDS = [batch]

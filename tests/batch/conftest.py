@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import shutil
 import tempfile
+import threading
+import time
 import uuid
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,6 +69,64 @@ def check_downloads(campaign: Campaign, conn: eojobs.Connection) -> None:
         sizes = sorted(entry["size"] for entry in manifest.values())
         assert sizes == sorted(a.size for a in assets if a.size is not None) or \
             any(a.size is None for a in assets)
+
+
+@contextmanager
+def running(directory: Path, until: Callable[[dict[str, int]], bool]) -> Iterator[dict[str, Any]]:
+    """A run of the campaign in ``directory`` on a thread, under way once ``until(counts)``.
+
+    The block acts on the running campaign; when it ends, the run is waited
+    for, and the dict yielded holds what ``run`` returned (``"paused"``).
+    The run has a Campaign (a database connection) of its own, as a runner
+    in another process would. Its thread runs in a copy of this context,
+    so it sees the plugins a test registered.
+    """
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            with Campaign.open(directory) as campaign:
+                outcome["paused"] = campaign.run(progress=False)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=contextvars.copy_context().run, args=(work,), daemon=True)
+    with Campaign.open(directory) as watcher:
+        worker.start()
+        try:
+            deadline = time.monotonic() + 30
+            while not until(watcher.status()):
+                assert worker.is_alive(), outcome
+                assert time.monotonic() < deadline, watcher.status()
+                time.sleep(0.02)
+            yield outcome
+        except BaseException:
+            watcher.store.set_stopped(True)  # the block failed: end the run it left going
+            raise
+        finally:
+            worker.join(20)
+            hung = worker.is_alive()
+            if hung:
+                watcher.store.set_stopped(True)
+                worker.join(20)
+    assert not hung, f"the run did not end: {outcome}"
+    assert "error" not in outcome, outcome
+
+
+@pytest.fixture
+def fusion_apart(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """`-b fusion` talks to `eojobs mock serve` on a platform of its own, not the one `-b mock`
+    runs on (as fusion_env's does), so that each backend's jobs are told apart."""
+    from eojobs_mock.server.runner import start_server
+
+    server = start_server(tmp_path / "fusion-platform")
+    try:
+        monkeypatch.setenv("EOJOBS_FUSION_API_URL", server.url)
+        monkeypatch.setenv("EOJOBS_FUSION_EMAIL", server.email)
+        monkeypatch.setenv("EOJOBS_FUSION_PASSWORD", server.password)
+        yield server
+    finally:
+        server.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -189,3 +189,16 @@ def test_processes_never_claim_the_same_row(tmp_path: Path) -> None:
         w.join()
     claimed = [k for keys in got for k in keys]
     assert sorted(claimed) == [f"r{i:02d}" for i in range(60)]
+
+
+def test_backends_of_rows_with_work_left(open_db: Opener) -> None:
+    store = open_db()
+    store.create(CampaignInfo(id="c", name="t", service="Elevation", backend="mock"))
+    store.add([NewRow("m", SQUARE), NewRow("f", SQUARE, backend="fusion"),
+               NewRow("o", SQUARE, backend="openeo")], now=1)
+    assert store.backends([QUEUED]) == ["fusion", "openeo"]
+    store.claim("a", [QUEUED], 5, 10, 2)
+    store.update("o", "a", 3, state=DONE)
+    assert store.backends([QUEUED, SUBMITTED]) == ["fusion"]
+    assert store.backends([DONE]) == ["openeo"]
+    assert store.backends([]) == []
