@@ -359,8 +359,9 @@ class Runner:
 
     def _pause(self, conn: Connection, exc: InsufficientCredits) -> None:
         if self._paused is None:
-            self._paused = (f"paused: {exc}; jobs already running on {conn.name} go on. "
-                            "Add credits, then run the campaign again to go on")
+            self._paused = (f"paused: {exc}; jobs already running on {conn.name} go on, and "
+                            "jobs created but not started wait. Add credits, then run the "
+                            "campaign again to start them and go on")
             self.store.set_paused(self._paused)
 
 

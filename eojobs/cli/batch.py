@@ -134,7 +134,7 @@ def status(ctx: click.Context, directory: Path, db: str | None, show_rows: bool)
         counts = campaign.status()
         rows = [r.as_dict() for r in campaign.rows()] if show_rows else None
         info = campaign.info
-    data: dict[str, Any] = {"campaign": info.id, "service": info.service,
+    data: dict[str, Any] = {"campaign": info.id, "name": info.name, "service": info.service,
                             "backend": info.backend, "paused": info.paused, "counts": counts}
     if rows is not None:
         data["rows"] = rows

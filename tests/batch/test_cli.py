@@ -53,7 +53,8 @@ def test_run_reports_counts_and_status_shows_them(eojobs_cli: Runner, tmp_path: 
         *(f"f{i:03d}  done   1         {ids[i]}  -" for i in range(3))]
     data = eojobs_cli.json("batch", "status", str(camp), "--rows")
     with Campaign.open(camp) as campaign:
-        assert data == {"campaign": campaign.info.id, "service": "Elevation", "backend": "mock",
+        assert data == {"campaign": campaign.info.id, "name": "Elevation",
+                        "service": "Elevation", "backend": "mock",
                         "paused": None, "counts": campaign.status(),
                         "rows": [r.as_dict() for r in campaign.rows()]}
     assert data["counts"]["done"] == 3 and [r["key"] for r in data["rows"]] == [
@@ -105,8 +106,9 @@ def test_running_out_of_credits_pauses_with_a_message_and_exit_1(
     assert result.exit_code == 1
     assert result.stdout == "Elevation: 2 submitted\n"
     message = (r"paused: job [0-9a-f-]{36} costs [0-9.]+ credits but the account has 0; add "
-               r"credits with `eojobs mock credits --set N`; jobs already running on mock go on\. "
-               r"Add credits, then run the campaign again to go on")
+               r"credits with `eojobs mock credits --set N`; jobs already running on mock go on, "
+               r"and jobs created but not started wait\. Add credits, then run the campaign "
+               r"again to start them and go on")
     assert re.fullmatch(f"error: {message}\n", result.stderr), result.stderr
     status = eojobs_cli("batch", "status", str(camp))
     assert re.fullmatch(rf"Elevation: Elevation on mock \({message}\)",
