@@ -1,6 +1,6 @@
 """HTTP requests a campaign spends waiting on many running jobs, against per-job polling.
 
-Usage: python bench/batch_requests.py [--jobs 1000] [--speed 0.02] [--poll 1.0]
+Usage: python bench/batch_requests.py [--jobs 1000] [--speed 0.01] [--poll 1.0]
        [--profile OUT]
 
 Starts `eojobs mock serve --port 0` in a process of its own (a fresh
@@ -118,9 +118,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=1000)
-    parser.add_argument("--speed", type=float, default=0.02,
-                        help="EOJOBS_MOCK_SPEED of the server (default 0.02: a job lasts "
-                             "about 150 s)")
+    parser.add_argument("--speed", type=float, default=0.01,
+                        help="EOJOBS_MOCK_SPEED of the server (default 0.01: a job lasts "
+                             "about 300 s)")
     parser.add_argument("--poll", type=float, default=1.0, help="poll interval, seconds")
     parser.add_argument("--profile", type=Path, help="profile the server's requests into this")
     args = parser.parse_args()
