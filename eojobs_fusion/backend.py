@@ -95,6 +95,9 @@ class FusionBackend(Backend[FusionSettings]):
         self.client.on_unauthorised = self.auth.renew
         self._org: str | None = None
         self._service_names: dict[str, str] = {}
+        #: Uploaded regions by name, and the ids of the uploaded data read to find them.
+        self._regions: dict[str, str] = {}
+        self._data_read: set[str] = set()
 
     def close(self) -> None:
         """Close the HTTP connections."""
@@ -206,19 +209,45 @@ class FusionBackend(Backend[FusionSettings]):
             {"type": "Feature", "properties": {}, "geometry": request.region.to_geojson()}]}
         content = json.dumps(document, sort_keys=True).encode()
         name = REGION_PREFIX + hashlib.sha256(content).hexdigest()[:16]
-        for item in self.client.uploaded_data(self.org, name__begins_with=name):
-            if item.get("name") == name and self._usable(str(item["id"])):
-                return str(item["id"])
+        found = self._uploaded_regions().get(name)
+        if found is not None and self._usable(found):
+            return found
         with tempfile.TemporaryDirectory(prefix="eojobs-") as tmp:
             path = Path(tmp) / "region.geojson"
             path.write_bytes(content)
             try:
-                return self._upload(name, path, {"file_type": "GeoJSON"})
+                data_id = self._upload(name, path, {"file_type": "GeoJSON"})
             except InputError as exc:
                 raise RegionError(f"the Fusion Platform refused the region: {exc}") from None
+        self._regions[name] = data_id
+        self._data_read.add(data_id)
+        return data_id
+
+    def _uploaded_regions(self) -> dict[str, str]:
+        """The uploaded regions by name, the newest of each, read newest first only as far as
+        the data read at an earlier call: one page per new job, not every page.
+
+        A page is filtered only after it is read, so a filter on the name would not
+        spare reading every page. What is missed (a region uploaded meanwhile by another
+        client, older than the newest read) is uploaded again, which is harmless.
+        """
+        fresh = []
+        for item in self.client.uploaded_data(self.org, reverse=True):
+            data_id = str(item.get("id"))
+            if data_id in self._data_read:
+                break
+            self._data_read.add(data_id)
+            fresh.append((item.get("name"), data_id))
+        for name, data_id in reversed(fresh):  # oldest first: the newest of a name wins
+            if isinstance(name, str) and name.startswith(REGION_PREFIX):
+                self._regions[name] = data_id
+        return self._regions
 
     def _usable(self, data_id: str) -> bool:
-        files = self.client.files(self.org, data_id)
+        try:
+            files = self.client.files(self.org, data_id)
+        except NotFound:  # deleted since it was listed
+            return False
         return bool(files) and all("publishable" in f and not f.get("error") for f in files)
 
     def _upload(self, name: str, path: Path, slot: Json) -> str:

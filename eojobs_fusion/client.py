@@ -215,9 +215,10 @@ class FusionClient(HoldsToken):
 
     # Data items and files
 
-    def uploaded_data(self, org: str, **filters: Any) -> Iterator[Json]:
-        """``GET /organisations/{o}/data/uploaded``."""
-        return self.pages(f"/organisations/{org}/data/uploaded", filters=filters)
+    def uploaded_data(self, org: str, reverse: bool = False, **filters: Any) -> Iterator[Json]:
+        """``GET /organisations/{o}/data/uploaded`` (``reverse``: newest first)."""
+        return self.pages(f"/organisations/{org}/data/uploaded", reverse=reverse,
+                          filters=filters)
 
     def new_data(self, org: str) -> Json:
         """``GET /organisations/{o}/data/new``: the template of a data item."""

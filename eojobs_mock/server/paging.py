@@ -8,9 +8,9 @@ empty while ``last`` says there is more. ``last`` is left out on the final page.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from werkzeug.datastructures import MultiDict
 
@@ -22,6 +22,7 @@ _LAST_KEY = re.compile(r"^last\[(?P<key>[A-Za-z0-9_]+)\]$")
 MODIFIERS = frozenset({"eq", "ne", "le", "lt", "ge", "gt", "begins_with", "contains",
                        "not_contains", "null", "not_null", "in", "between"})
 _BOOLEAN = {"True": True, "False": False}
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -97,11 +98,22 @@ def list_query(args: MultiDict[str, str], filterable: Iterable[str]) -> ListQuer
 def list_page(items: Sequence[tuple[str, dict[str, Any]]], query: ListQuery,
               search_fields: Sequence[str]) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
     """One page of ``(position, item)`` pairs: the matching items and the next ``last``."""
-    ordered = sorted(items, key=lambda pair: pair[0], reverse=query.reverse)
+    return built_page(items, lambda item: item, query, search_fields)
+
+
+def built_page(entries: Sequence[tuple[str, T]], build: Callable[[T], dict[str, Any]],
+               query: ListQuery, search_fields: Sequence[str],
+               ) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
+    """:func:`list_page` of ``(position, entry)`` pairs, building only the items it scans.
+
+    For a long collection whose items are dear to build (a process, a data
+    item with its files): a page costs ``limit`` items, not the collection.
+    """
+    ordered = sorted(entries, key=lambda pair: pair[0], reverse=query.reverse)
     if query.after is not None:
         after = query.after
         ordered = [p for p in ordered if (p[0] < after if query.reverse else p[0] > after)]
-    scanned = ordered[: query.limit]
+    scanned = [(position, build(entry)) for position, entry in ordered[: query.limit]]
     matched = [item for _, item in scanned
                if all(f.accepts(item) for f in query.filters)
                and _found(item, query.search, search_fields)]

@@ -71,6 +71,32 @@ def test_the_same_region_is_uploaded_once(fusion, mock_server):
     assert used < 8
 
 
+def test_a_new_region_reads_only_the_newest_page_of_uploaded_data(fusion):
+    client, org = fusion.backend.client, fusion.backend.org
+    for n in range(30):  # more than a page of 24
+        client.create_data(org, {**client.new_data(org), "organisation_id": org,
+                                 "name": f"other {n}"})
+    pages = []
+    request = client.request
+
+    def spy(method, path, **kwargs):
+        if path.endswith("/data/uploaded"):
+            pages.append(path)
+        return request(method, path, **kwargs)
+
+    client.request = spy
+    fusion.create_job("Elevation", GLASGOW)
+    assert len(pages) == 2
+    pages.clear()
+    fusion.create_job("Elevation", BIG)
+    assert len(pages) == 1
+    pages.clear()
+    fusion.create_job("Elevation", GLASGOW, options={"resolution": 60})
+    assert len(pages) == 1
+    uploaded = list(client.uploaded_data(org))
+    assert len([d for d in uploaded if d["name"].startswith("eojobs region ")]) == 2
+
+
 def test_sliced_region_runs_as_a_group_with_an_aggregator(fusion):
     job = fusion.create_job("Statistics Aggregator", BIG).start_and_wait(
         progress=False, poll_interval=0.05)

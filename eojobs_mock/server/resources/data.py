@@ -20,7 +20,7 @@ from eojobs_mock.server.data_view import (
     stored_item_json,
 )
 from eojobs_mock.server.errors import ApiError, bad_request, conflict, forbidden, not_found
-from eojobs_mock.server.paging import list_page, list_query, page_body
+from eojobs_mock.server.paging import built_page, list_page, list_query, page_body
 from eojobs_mock.server.routing import ROUTES
 from eojobs_mock.server.wire import iso, model_envelope
 
@@ -101,9 +101,10 @@ def uploaded_data(call: Call, organisation_id: uuid.UUID) -> dict[str, Any]:
     """The data items the organisation uploaded (or copied)."""
     organisation = call.organisation(organisation_id)
     query = list_query(call.request.args, DATA_FILTERABLE)
-    items = [(f"{iso(i.created_at)}|{i.id}", stored_item_json(i, call.state.data.files(i.id)))
-             for i in call.state.data.items(organisation, UPLOADED)]
-    return page_body(*list_page(items, query, ("name",)))
+    entries = [(f"{iso(i.created_at)}|{i.id}", i)
+               for i in call.state.data.items(organisation, UPLOADED)]
+    return page_body(*built_page(
+        entries, lambda i: stored_item_json(i, call.state.data.files(i.id)), query, ("name",)))
 
 
 @ROUTES.add("GET", f"{BASE}/<uuid:data_id>")

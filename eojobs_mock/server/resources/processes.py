@@ -8,13 +8,13 @@ from typing import Any
 
 from eojobs.errors import InsufficientCredits
 from eojobs_mock.engine.catalogue import DemoService
-from eojobs_mock.engine.timeline import JobState
+from eojobs_mock.engine.timeline import JobState, job_state
 from eojobs_mock.server import execution_view, process_build
 from eojobs_mock.server.app import Call
 from eojobs_mock.server.bodies import flat_fields
 from eojobs_mock.server.catalogue_view import DISPATCHERS, dispatchers_extras, find_demo
 from eojobs_mock.server.errors import ApiError, bad_request, conflict, not_found
-from eojobs_mock.server.paging import list_page, list_query, page_body
+from eojobs_mock.server.paging import built_page, list_page, list_query, page_body
 from eojobs_mock.server.process_view import process_json, schedule_json, template_json
 from eojobs_mock.server.resources.executions import execution_body
 from eojobs_mock.server.routing import ROUTES
@@ -93,9 +93,11 @@ def list_processes(call: Call, organisation_id: uuid.UUID) -> dict[str, Any]:
     """The organisation's processes, oldest first."""
     call.organisation(organisation_id)
     query = list_query(call.request.args, FILTERABLE)
-    items = [(f"{iso(job.row.created_at)}|{job.row.id}", process_body(call, job))
-             for job in call.state.platform.jobs()]
-    return page_body(*list_page(items, query, ("name",)), extras=dispatchers_extras())
+    now = call.state.clock()
+    entries = [(f"{iso(row.created_at)}|{row.id}", row)
+               for row in call.state.platform.store.list_jobs()]
+    return page_body(*built_page(entries, lambda row: process_body(call, job_state(row, now)),
+                                 query, ("name",)), extras=dispatchers_extras())
 
 
 @ROUTES.add("GET", f"{BASE}/<uuid:process_id>")
