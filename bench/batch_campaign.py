@@ -84,6 +84,8 @@ def bench_env(home: Path, speed: float) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("EOJOBS_")}
     env["EOJOBS_HOME"] = str(home)
     env["EOJOBS_MOCK_SPEED"] = str(speed)
+    # A new mock account has 1,000 credits; 10,000 jobs at about 1 credit each need more.
+    env["EOJOBS_MOCK_INITIAL_CREDITS"] = "1000000"
     return env
 
 
