@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import shutil
 import sqlite3
@@ -38,6 +37,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from startup import children_cpu  # bench/, the script's own folder
 
 SERVICE = "elevation"
 #: A box is this many degrees wide; boxes sit on a grid of 100 columns, a box apart.
@@ -59,15 +60,6 @@ def feature_collection(path: Path, count: int) -> Path:
                          "geometry": {"type": "Polygon", "coordinates": [ring]}})
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     return path
-
-
-def children_cpu() -> float:
-    try:
-        import resource
-    except ImportError:  # Windows
-        return math.nan
-    used = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return used.ru_utime + used.ru_stime
 
 
 def timed_run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:

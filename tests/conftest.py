@@ -100,3 +100,17 @@ def chosen_ids(monkeypatch):
         monkeypatch.setattr(engine_platform, "uuid", SimpleNamespace(uuid4=lambda: next(given)))
 
     return use
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, user_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh folder holding the repository's test data, as a reader's checkout would:
+    where the README's and the docs' examples are run, offline."""
+    import shutil
+    import sys
+
+    root = Path(__file__).parent.parent
+    shutil.copytree(root / "tests" / "data", tmp_path / "work" / "tests" / "data")
+    monkeypatch.setenv("EOJOBS_MOCK_SPEED", "2000")
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    return tmp_path / "work"

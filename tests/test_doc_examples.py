@@ -17,9 +17,7 @@ against ``eojobs mock serve`` on 127.0.0.1, as the guide says they may.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import asdict, dataclass
@@ -105,15 +103,6 @@ def test_a_marker_is_found_only_right_above_a_fence(tmp_path: Path, monkeypatch)
     monkeypatch.setattr(sys.modules[__name__], "DOCS", tmp_path)
     assert [(b.line, b.code, b.needs) for b in python_blocks("page.md")] == [
         (2, "x = 1\n", "a real platform"), (10, "y = 2\n", None)]
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, user_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh folder holding the repository's test data, as a reader's checkout would."""
-    shutil.copytree(ROOT / "tests" / "data", tmp_path / "work" / "tests" / "data")
-    monkeypatch.setenv("EOJOBS_MOCK_SPEED", "2000")
-    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    return tmp_path / "work"
 
 
 @pytest.mark.parametrize("page", sorted(p for p, (run, _) in EXPECTED.items() if run))

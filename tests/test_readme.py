@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,15 +21,6 @@ def blocks(language: str) -> list[str]:
 def offline_blocks() -> list[str]:
     """The shell blocks that use the mock: not the install block, not the Fusion one."""
     return [b for b in blocks("sh") if "pip install" not in b and "fusion" not in b]
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, user_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh folder holding the repository's test data, where the README is run."""
-    shutil.copytree(ROOT / "tests" / "data", tmp_path / "work" / "tests" / "data")
-    monkeypatch.setenv("EOJOBS_MOCK_SPEED", "2000")
-    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    return tmp_path / "work"
 
 
 def test_the_readme_has_the_blocks_this_test_runs():
