@@ -14,22 +14,22 @@ import eojobs
 from eojobs.batch import Campaign
 from tests.batch.conftest import check_downloads, feature_collection
 
-ROWS = 25
+ROWS = 30
 
 
 def test_sigkill_at_random_points_loses_nothing_and_doubles_nothing(tmp_path: Path) -> None:
     regions = feature_collection(tmp_path / "fc.geojson", ROWS)
     command = [sys.executable, "-m", "eojobs", "-q", "batch", "run", "elevation", "--regions",
                str(regions), "--dir", str(tmp_path / "camp"), "--download", "--max-running",
-               "6", "--max-downloads", "2"]
-    env = {**os.environ, "EOJOBS_MOCK_SPEED": "40"}
+               "4", "--max-downloads", "2"]
+    env = {**os.environ, "EOJOBS_MOCK_SPEED": "15"}
     chance = random.Random(14)
     kills = 0
     for _ in range(40):
         child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.PIPE)
         if kills < 15:
-            time.sleep(chance.uniform(0.3, 1.0))
+            time.sleep(chance.uniform(0.2, 0.8))
             if child.poll() is None:
                 child.send_signal(signal.SIGKILL)
                 kills += 1
