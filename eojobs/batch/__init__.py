@@ -16,7 +16,7 @@ per row and ``summary.json``.
 from __future__ import annotations
 
 from eojobs.batch.campaign import Campaign
+from eojobs.batch.records import STATES, CampaignInfo, NewRow, Row
 from eojobs.batch.runner import RunSettings
-from eojobs.batch.store import STATES, CampaignInfo, NewRow, Row
 
 __all__ = ["STATES", "Campaign", "CampaignInfo", "NewRow", "Row", "RunSettings"]

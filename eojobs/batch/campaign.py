@@ -9,9 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from eojobs.batch.runner import Runner, RunSettings
-from eojobs.batch.sources import check_keys, read_rows
-from eojobs.batch.store import (
+from eojobs.batch.records import (
     ACTIVE,
     DONE,
     DOWNLOADING,
@@ -23,11 +21,10 @@ from eojobs.batch.store import (
     CampaignInfo,
     NewRow,
     Row,
-    SQLiteStore,
-    SQLStore,
-    now,
-    open_store,
 )
+from eojobs.batch.runner import Runner, RunSettings
+from eojobs.batch.sources import check_keys, read_rows
+from eojobs.batch.store import SQLiteStore, SQLStore, now, open_store
 from eojobs.errors import EOJobsError, Fix, InputError, Message
 
 #: The state database in a campaign's folder.

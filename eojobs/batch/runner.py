@@ -22,7 +22,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from eojobs.batch.store import (
+from eojobs.batch.records import (
     ACTIVE,
     DONE,
     DOWNLOADING,
@@ -31,8 +31,8 @@ from eojobs.batch.store import (
     SUBMITTED,
     SUBMITTING,
     Row,
-    now,
 )
+from eojobs.batch.store import now
 from eojobs.errors import BackendError, EOJobsError, InputError, InsufficientCredits, NotFound
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from eojobs.batch.store import NewRow
+from eojobs.batch.records import NewRow
 from eojobs.errors import EOJobsError, InputError
 
 #: What a row key may hold: it names a folder and goes in a job's name.

@@ -28,16 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from eojobs.batch.records import (
-    ACTIVE,
-    DONE,
-    DOWNLOADING,
-    FAILED,
-    FINAL,
     QUEUED,
     STATES,
-    STOPPED,
-    SUBMITTED,
-    SUBMITTING,
     CampaignInfo,
     NewRow,
     Row,
@@ -45,28 +37,7 @@ from eojobs.batch.records import (
 )
 from eojobs.errors import InputError
 
-__all__ = [
-    "ACTIVE",
-    "CampaignInfo",
-    "DONE",
-    "DOWNLOADING",
-    "FAILED",
-    "FINAL",
-    "NewRow",
-    "QUEUED",
-    "Row",
-    "SCHEMA",
-    "SCHEMA_VERSION",
-    "SQLStore",
-    "SQLiteStore",
-    "STATES",
-    "STOPPED",
-    "SUBMITTED",
-    "SUBMITTING",
-    "Store",
-    "now",
-    "open_store",
-]
+__all__ = ["SCHEMA", "SCHEMA_VERSION", "SQLStore", "SQLiteStore", "now", "open_store"]
 
 #: The version of the schema below; a store refuses a database of another version.
 SCHEMA_VERSION = 1

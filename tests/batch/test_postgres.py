@@ -20,15 +20,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from eojobs.batch.store import (
-    DONE,
-    QUEUED,
-    SCHEMA_VERSION,
-    CampaignInfo,
-    NewRow,
-    SQLStore,
-    open_store,
-)
+from eojobs.batch.records import DONE, QUEUED, CampaignInfo, NewRow
+from eojobs.batch.store import SCHEMA_VERSION, SQLStore, open_store
 from eojobs.batch.store_pg import NEED_PSYCOPG, PostgresStore
 from eojobs.errors import ConfigError, EOJobsError, InputError
 
@@ -81,7 +74,8 @@ def finish(process: subprocess.Popen[str], timeout: float = 120) -> str:
 WORKER = """
     import json, sys, time
     from pathlib import Path
-    from eojobs.batch.store import DONE, QUEUED, open_store
+    from eojobs.batch.records import DONE, QUEUED
+    from eojobs.batch.store import open_store
 
     url, campaign_id, owner, start = sys.argv[1:]
     store = open_store(url, campaign_id)
@@ -126,7 +120,8 @@ def test_two_processes_share_a_campaign_and_never_process_a_row_twice(
 
 CLAIM_AND_HANG = """
     import json, sys, time
-    from eojobs.batch.store import QUEUED, open_store
+    from eojobs.batch.records import QUEUED
+    from eojobs.batch.store import open_store
 
     url, lease = sys.argv[1], float(sys.argv[2])
     store = open_store(url, "c")
@@ -195,7 +190,8 @@ def test_rows_locked_by_a_killed_transaction_are_skipped_then_freed(
 OPEN_AND_CREATE = """
     import sys, time
     from pathlib import Path
-    from eojobs.batch.store import CampaignInfo, open_store
+    from eojobs.batch.records import CampaignInfo
+    from eojobs.batch.store import open_store
 
     url, name, start = sys.argv[1:]
     while not Path(start).exists():

@@ -13,18 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from eojobs.batch.store import (
-    DONE,
-    FAILED,
-    QUEUED,
-    SCHEMA_VERSION,
-    SUBMITTED,
-    SUBMITTING,
-    CampaignInfo,
-    NewRow,
-    SQLiteStore,
-    SQLStore,
-)
+from eojobs.batch.records import DONE, FAILED, QUEUED, SUBMITTED, SUBMITTING, CampaignInfo, NewRow
+from eojobs.batch.store import SCHEMA_VERSION, SQLiteStore, SQLStore
 from eojobs.errors import InputError
 
 SQUARE = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}
