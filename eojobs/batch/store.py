@@ -36,6 +36,7 @@ from eojobs.batch.records import (
     Store,
 )
 from eojobs.errors import InputError
+from eojobs.redact import redact_url
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "SQLStore", "SQLiteStore", "now", "open_store"]
 
@@ -359,10 +360,15 @@ class SQLiteStore(SQLStore):
         self.path = path
         self._db = sqlite3.connect(path, timeout=self.BUSY_TIMEOUT, isolation_level=None,
                                    check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(f"PRAGMA busy_timeout={int(self.BUSY_TIMEOUT * 1000)}")
-        self.setup()
+        try:
+            self._db.execute(f"PRAGMA busy_timeout={int(self.BUSY_TIMEOUT * 1000)}")
+            # The schema first: a file that is not a campaign database is left as it was.
+            self.setup()
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise InputError(f"{path} is not an eojobs campaign database: {exc}") from None
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Cursor]:
@@ -385,14 +391,14 @@ class SQLiteStore(SQLStore):
         self._db.close()
 
 
-def open_store(where: str | Path, campaign_id: str | None = None) -> SQLStore:
-    """The store at ``where``: a PostgreSQL URL (``postgresql://``) or a SQLite file path."""
-    text = str(where)
-    if text.startswith(("postgresql://", "postgres://")):
-        from eojobs.batch.store_pg import PostgresStore
+def open_store(url: str, campaign_id: str | None = None) -> SQLStore:
+    """The shared store at a PostgreSQL URL; InputError for anything else."""
+    from eojobs.batch.store_pg import PostgresStore, is_postgres_url
 
-        return PostgresStore(text, campaign_id)
-    return SQLiteStore(Path(text), campaign_id)
+    if not is_postgres_url(url):
+        raise InputError(f"a campaign database is a PostgreSQL URL (postgresql://...), not "
+                         f"{redact_url(str(url))!r}")
+    return PostgresStore(url, campaign_id)
 
 
 def now() -> float:

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from eojobs.batch.store import SQLStore
 from eojobs.errors import ConfigError, EOJobsError, InputError
-from eojobs.redact import MASK, redact_text, redact_url
+from eojobs.redact import redact_text, redact_url, remember_secret
 
 if TYPE_CHECKING:
     import psycopg
@@ -58,7 +58,8 @@ class PostgresStore(SQLStore):
         #: The database's URL with its password masked: safe to show.
         self.where = redact_url(url)
         self._url = url
-        self._secrets = _passwords(url)
+        # The core masks these (of its minimum length) in every message it shows.
+        remember_secret(*_passwords(url))
         self._db: psycopg.Connection[Any] | None = None
         try:
             import psycopg
@@ -146,8 +147,6 @@ class PostgresStore(SQLStore):
 
     def _clean(self, text: str) -> str:
         """``text`` with the URL's password (in any spelling) and other secrets masked."""
-        for secret in self._secrets:
-            text = text.replace(secret, MASK)
         return redact_text(text)
 
     def _id(self) -> str:

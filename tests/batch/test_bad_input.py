@@ -62,3 +62,42 @@ def test_keys_given_twice_or_already_there(tmp_path: Path) -> None:
         campaign.add(path)
     assert [row.as_dict() for row in campaign.rows()] == before
     campaign.close()
+
+
+def test_a_db_that_is_not_postgres_is_one_line_and_makes_nothing(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from eojobs.cli import cli
+
+    regions = feature_collection(tmp_path / "fc.geojson", 2)
+    result = CliRunner().invoke(cli, ["batch", "run", "elevation", "-r", str(regions), "-d",
+                                      str(tmp_path / "camp"), "--db", "mysql://me:hunter22@x/y"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.strip() == ("error: a campaign database is a PostgreSQL URL "
+                                     "(postgresql://...), not 'mysql://me:REDACTED@x/y'")
+    assert not (tmp_path / "camp").exists()
+
+
+@pytest.mark.parametrize("content", [b"not a database at all" * 100, "foreign schema"])
+def test_a_folder_whose_campaign_db_is_not_ours_is_one_line(tmp_path: Path,
+                                                           content: bytes | str) -> None:
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from eojobs.cli import cli
+
+    camp = tmp_path / "camp"
+    camp.mkdir()
+    db = camp / "campaign.db"
+    if isinstance(content, bytes):
+        db.write_bytes(content)
+    else:
+        with sqlite3.connect(db) as other:
+            other.execute("CREATE TABLE batch_rows (key TEXT)")
+    before = db.read_bytes()
+    result = CliRunner().invoke(cli, ["batch", "status", str(camp)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.startswith(f"error: {db} is not an eojobs campaign database: ")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert db.read_bytes() == before
