@@ -27,8 +27,6 @@ STOPPED = "stopped"
 STATES = (QUEUED, SUBMITTING, SUBMITTED, DOWNLOADING, DONE, FAILED, STOPPED)
 #: States a runner still has work in.
 ACTIVE = (SUBMITTING, SUBMITTED, DOWNLOADING)
-#: States a row stays in until someone asks otherwise.
-FINAL = (DONE, FAILED, STOPPED)
 
 
 @dataclass(frozen=True)

@@ -223,7 +223,7 @@ class Runner:
             return 0
         except EOJobsError as exc:
             # The job may exist: the row stays submitting and the next round looks for it.
-            self._count_error(row, exc)
+            self._count_error_key(row.key, exc)
             return 1
         self.store.update(row.key, self.owner, now(), state=SUBMITTED, job_id=job.id)
         self._start(conn, row.key, job.id)
@@ -334,20 +334,17 @@ class Runner:
             try:
                 report = future.result()
             except Exception as exc:  # noqa: BLE001 - any failure is the row's, retried
-                self._count_error(row, exc, download=True)
+                self._count_error_key(row.key, exc, download=True)
                 continue
             if report.failed or report.scheduled:
                 reason = "; ".join(f"{p.name}: {r}" for p, r in report.failed) or \
                     f"{len(report.scheduled)} file(s) not ready"
-                self._count_error(row, EOJobsError(reason), download=True)
+                self._count_error_key(row.key, EOJobsError(reason), download=True)
                 continue
             files = [*report.done, *report.skipped]
             self.store.update(row.key, self.owner, now(), state=DONE, files=len(files),
                               bytes=sum(p.stat().st_size for p in files if p.exists()))
         return len(self._downloads)
-
-    def _count_error(self, row: Row, exc: BaseException, download: bool = False) -> None:
-        self._count_error_key(row.key, exc, download)
 
     def _count_error_key(self, key: str, exc: BaseException, download: bool = False) -> None:
         """Count a failure of a row's call; mark the row failed once there are too many."""

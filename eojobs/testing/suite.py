@@ -375,7 +375,8 @@ class Conformance:
         """``stac_results`` gives None or a STAC Item, ItemCollection or Collection."""
         document = eojobs_kit.backend.stac_results(eojobs_kit.finished().id)
         if document is None:
-            return
+            pytest.skip(f"the {eojobs_kit.backend.name} backend keeps no STAC document of a "
+                        "job's results (stac_results gives None)")
         assert isinstance(document, dict)
         assert document.get("type") in ("Feature", "FeatureCollection", "Collection"), (
             f"stac_results() gave a document of type {document.get('type')!r}")
