@@ -51,7 +51,7 @@ def plan(request: SearchRequest, can_filter: bool, api: str) -> Plan:
         raise OptionError(f"start_date {_day(start)} is after collection {service.id} ends "
                           f"({_day(last)}): no scene can match")
     return Plan(collection=service.id, intersects=request.region.to_geojson(), start=start,
-                end=end, limit=int(options.get("limit") or mapping.DEFAULT_LIMIT),
+                end=end, limit=int(options["limit"]),
                 max_cloud=options.get("max_cloud"),
                 assets=_assets(options.get("assets"), service.metadata, service.id),
                 filter=_filter(options.get("filter"), can_filter, api))

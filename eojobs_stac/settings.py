@@ -37,7 +37,7 @@ def _headers(value: Any) -> Any:
         try:
             value = json.loads(value)
         except ValueError:
-            raise ValueError('headers are a JSON object such as {"Authorization": "Bearer x"}') \
+            raise ValueError('headers are a JSON object such as {"X-Api-Key": "KEY"}') \
                 from None
     return value
 
